@@ -1,0 +1,338 @@
+/**
+ * All SQL of a pool object, in one module. Every method is synchronous, so a caller
+ * can read, decide and write with no `await` in between.
+ */
+import type { EndReason } from "../src/contract/errors.js";
+import type { EventType, PoolEvent, Seat, UsageBucket } from "../src/contract/schemas.js";
+
+export interface PoolRow {
+  pool_id: string;
+  customer: string;
+  seats: number;
+  in_use: number;
+  min_client_version: string | null;
+  stale_after_hours: number | null;
+  generation: number;
+  key_hash: string;
+  admin_key_hash: string;
+  created_at: number;
+}
+
+export interface SeatRow {
+  seat_id: string;
+  identity: string;
+  user: string;
+  machine: string;
+  terminal_session: string | null;
+  since: number;
+  last_seen_at: number;
+  sessions: number;
+  ended_at: number | null;
+}
+
+export interface SessionRow {
+  session_id: string;
+  seat_id: string;
+  instance: string | null;
+  client_version: string | null;
+  started_at: number;
+  last_seen_at: number;
+  ended_at: number | null;
+  end_reason: EndReason | null;
+}
+
+export interface EventInput {
+  type: EventType;
+  actor?: string | null;
+  seatId?: string | null;
+  sessionId?: string | null;
+  user?: string | null;
+  machine?: string | null;
+  terminalSession?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+/** An audit event as stored: the contract's PoolEvent with `details` as JSON text. */
+export type StoredEvent = Omit<PoolEvent, "details"> & { details: string | null };
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** The audit log keeps this many newest events per pool. */
+export const EVENTS_CAP = 20_000;
+/** Ended sessions and seats are kept this long, so late releases still learn why. */
+export const ENDED_RETENTION_MS = 90 * DAY;
+/** Hourly usage is kept this long. */
+export const USAGE_RETENTION_MS = 400 * DAY;
+const PRUNE_EVERY = 256;
+
+type Row = Record<string, SqlStorageValue>;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class PoolStore {
+  private writesSincePrune = 0;
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  private first<T extends Row>(query: string, ...params: unknown[]): T | undefined {
+    return this.sql.exec<T>(query, ...params).toArray()[0];
+  }
+
+  // ---- pool ----------------------------------------------------------------
+
+  readPool(): PoolRow | undefined {
+    return this.first<PoolRow & Row>("SELECT * FROM pool WHERE id = 1");
+  }
+
+  insertPool(p: PoolRow): void {
+    this.sql.exec(
+      `INSERT INTO pool (id, pool_id, customer, seats, in_use, min_client_version, stale_after_hours,
+         generation, key_hash, admin_key_hash, created_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      p.pool_id, p.customer, p.seats, p.in_use, p.min_client_version, p.stale_after_hours,
+      p.generation, p.key_hash, p.admin_key_hash, p.created_at,
+    );
+    this.sql.exec("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
+  }
+
+  writeInUse(inUse: number): void {
+    this.sql.exec("UPDATE pool SET in_use = ? WHERE id = 1", inUse);
+  }
+
+  writeSettings(p: PoolRow): void {
+    this.sql.exec(
+      "UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ? WHERE id = 1",
+      p.customer, p.seats, p.min_client_version, p.stale_after_hours,
+    );
+  }
+
+  writeCredentials(generation: number, keyHash: string, now: number): void {
+    this.sql.exec("UPDATE credentials SET revoked_at = ? WHERE revoked_at IS NULL", now);
+    this.sql.exec("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", generation, keyHash, now);
+    this.sql.exec("UPDATE pool SET generation = ?, key_hash = ? WHERE id = 1", generation, keyHash);
+  }
+
+  writeAdminKeyHash(hash: string): void {
+    this.sql.exec("UPDATE pool SET admin_key_hash = ? WHERE id = 1", hash);
+  }
+
+  keyHashOfGeneration(generation: number): string | undefined {
+    return this.first<{ key_hash: string }>("SELECT key_hash FROM credentials WHERE generation = ?", generation)?.key_hash;
+  }
+
+  // ---- seats and sessions --------------------------------------------------
+
+  activeSeatOf(identity: string): Pick<SeatRow, "seat_id"> | undefined {
+    return this.first<{ seat_id: string }>("SELECT seat_id FROM seats WHERE identity = ? AND ended_at IS NULL", identity);
+  }
+
+  activeSeat(seatId: string): SeatRow | undefined {
+    return this.first<SeatRow & Row>("SELECT * FROM seats WHERE seat_id = ? AND ended_at IS NULL", seatId);
+  }
+
+  insertSeat(s: Omit<SeatRow, "ended_at">): void {
+    this.sql.exec(
+      `INSERT INTO seats (seat_id, identity, user, machine, terminal_session, since, last_seen_at, sessions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      s.seat_id, s.identity, s.user, s.machine, s.terminal_session, s.since, s.last_seen_at, s.sessions,
+    );
+  }
+
+  joinSeat(seatId: string, now: number): void {
+    this.sql.exec("UPDATE seats SET sessions = sessions + 1, last_seen_at = ? WHERE seat_id = ?", now, seatId);
+  }
+
+  insertSession(s: Omit<SessionRow, "ended_at" | "end_reason">): void {
+    this.sql.exec(
+      `INSERT INTO sessions (session_id, seat_id, instance, client_version, started_at, last_seen_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      s.session_id, s.seat_id, s.instance, s.client_version, s.started_at, s.last_seen_at,
+    );
+  }
+
+  session(sessionId: string): SessionRow | undefined {
+    return this.first<SessionRow & Row>("SELECT * FROM sessions WHERE session_id = ?", sessionId);
+  }
+
+  sessionByInstance(instance: string): (SessionRow & { identity: string }) | undefined {
+    return this.first<SessionRow & { identity: string } & Row>(
+      "SELECT sessions.*, seats.identity FROM sessions JOIN seats USING (seat_id) WHERE sessions.instance = ?",
+      instance,
+    );
+  }
+
+  forgetInstance(sessionId: string): void {
+    this.sql.exec("UPDATE sessions SET instance = NULL WHERE session_id = ?", sessionId);
+  }
+
+  seatById(seatId: string): SeatRow | undefined {
+    return this.first<SeatRow & Row>("SELECT * FROM seats WHERE seat_id = ?", seatId);
+  }
+
+  touchSession(sessionId: string, seatId: string, now: number): void {
+    this.sql.exec("UPDATE sessions SET last_seen_at = ? WHERE session_id = ?", now, sessionId);
+    this.sql.exec("UPDATE seats SET last_seen_at = ? WHERE seat_id = ?", now, seatId);
+  }
+
+  /** Ends one session; the seat ends with its last session. Returns the seat as it now is. */
+  endSession(sessionId: string, seatId: string, reason: EndReason, now: number): SeatRow {
+    this.sql.exec("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE session_id = ?", now, reason, sessionId);
+    this.writesSincePrune++;
+    return this.sql
+      .exec<SeatRow & Row>(
+        `UPDATE seats SET sessions = sessions - 1, ended_at = CASE WHEN sessions = 1 THEN ? ELSE NULL END
+         WHERE seat_id = ? RETURNING *`,
+        now, seatId,
+      )
+      .one();
+  }
+
+  /** Ends every session of a seat and the seat. Returns how many sessions ended. */
+  endSeat(seatId: string, reason: EndReason, now: number): number {
+    const ended = this.sql.exec(
+      "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE seat_id = ? AND ended_at IS NULL",
+      now, reason, seatId,
+    ).rowsWritten;
+    this.sql.exec("UPDATE seats SET sessions = 0, ended_at = ? WHERE seat_id = ?", now, seatId);
+    this.writesSincePrune++;
+    return ended;
+  }
+
+  /** Ends every active session and seat of the pool. Returns how many sessions ended. */
+  endAll(reason: EndReason, now: number): number {
+    const ended = this.sql.exec("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL", now, reason).rowsWritten;
+    this.sql.exec("UPDATE seats SET sessions = 0, ended_at = ? WHERE ended_at IS NULL", now);
+    this.writesSincePrune++;
+    return ended;
+  }
+
+  staleSeats(lastSeenBefore: number, limit: number): SeatRow[] {
+    return this.sql
+      .exec<SeatRow & Row>("SELECT * FROM seats WHERE ended_at IS NULL AND last_seen_at <= ? ORDER BY last_seen_at LIMIT ?", lastSeenBefore, limit)
+      .toArray();
+  }
+
+  oldestActiveLastSeen(): number | null {
+    return this.first<{ t: number | null }>("SELECT MIN(last_seen_at) AS t FROM seats WHERE ended_at IS NULL")?.t ?? null;
+  }
+
+  /** Who is using the pool: active seats with their active sessions, two indexed queries. */
+  listSeats(): Seat[] {
+    const seats = this.sql.exec<SeatRow & Row>("SELECT * FROM seats WHERE ended_at IS NULL ORDER BY since, seat_id").toArray();
+    const bySeat = new Map<string, Seat>();
+    const out = seats.map((s) => {
+      const seat: Seat = {
+        seatId: s.seat_id,
+        user: s.user,
+        machine: s.machine,
+        terminalSession: s.terminal_session,
+        since: iso(s.since),
+        lastSeenAt: iso(s.last_seen_at),
+        sessions: [],
+      };
+      bySeat.set(s.seat_id, seat);
+      return seat;
+    });
+    for (const r of this.sql.exec<SessionRow & Row>("SELECT * FROM sessions WHERE ended_at IS NULL ORDER BY started_at")) {
+      bySeat.get(r.seat_id)?.sessions.push({
+        sessionId: r.session_id,
+        clientVersion: r.client_version,
+        startedAt: iso(r.started_at),
+        lastSeenAt: iso(r.last_seen_at),
+      });
+    }
+    return out;
+  }
+
+  countActive(): { seats: number; sessions: number } {
+    const seats = this.first<{ n: number }>("SELECT COUNT(*) AS n FROM seats WHERE ended_at IS NULL")!.n;
+    const sessions = this.first<{ n: number }>("SELECT COUNT(*) AS n FROM sessions WHERE ended_at IS NULL")!.n;
+    return { seats, sessions };
+  }
+
+  // ---- events --------------------------------------------------------------
+
+  logEvent(now: number, e: EventInput): void {
+    this.sql.exec(
+      `INSERT INTO events (at, type, actor, seat_id, session_id, user, machine, terminal_session, details)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      now, e.type, e.actor ?? null, e.seatId ?? null, e.sessionId ?? null, e.user ?? null, e.machine ?? null,
+      e.terminalSession ?? null, e.details ? JSON.stringify(e.details) : null,
+    );
+    if (++this.writesSincePrune >= PRUNE_EVERY) this.prune(now);
+  }
+
+  /** A page of events, newest first; `details` stays JSON text for the Worker to parse. */
+  events(limit: number, before: number | undefined): { events: StoredEvent[]; next: string | null } {
+    const rows = this.sql
+      .exec<Row>("SELECT * FROM events WHERE id < ? ORDER BY id DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit)
+      .toArray();
+    const events = rows.map((r) => ({
+      id: String(r.id),
+      at: iso(r.at as number),
+      type: r.type as EventType,
+      actor: r.actor as string | null,
+      seatId: r.seat_id as string | null,
+      sessionId: r.session_id as string | null,
+      user: r.user as string | null,
+      machine: r.machine as string | null,
+      terminalSession: r.terminal_session as string | null,
+      details: r.details as string | null,
+    }));
+    return { events, next: rows.length === limit ? String(rows[rows.length - 1]!.id) : null };
+  }
+
+  // ---- usage ---------------------------------------------------------------
+
+  /** O(1) per change: one upsert into the hour's bucket. */
+  recordUsage(now: number, before: number, after: number, checkouts: number, denials: number): void {
+    this.sql.exec(
+      `INSERT INTO usage_hours (hour, peak_in_use, last_in_use, checkouts, denials) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (hour) DO UPDATE SET peak_in_use = max(peak_in_use, excluded.peak_in_use),
+         last_in_use = excluded.last_in_use, checkouts = checkouts + excluded.checkouts,
+         denials = denials + excluded.denials`,
+      Math.floor(now / HOUR) * HOUR, Math.max(before, after), after, checkouts, denials,
+    );
+  }
+
+  /** Buckets from `from` to `to` (ms, inclusive); quiet hours carry the level of the hour before. */
+  usage(from: number, to: number, bucket: "hour" | "day"): UsageBucket[] {
+    const size = bucket === "hour" ? HOUR : DAY;
+    const start = Math.floor(from / size) * size;
+    const end = Math.floor(to / size) * size;
+    const rows = this.sql
+      .exec<{ hour: number; peak_in_use: number; last_in_use: number; checkouts: number; denials: number }>(
+        "SELECT * FROM usage_hours WHERE hour >= ? AND hour < ? ORDER BY hour",
+        start, end + size,
+      )
+      .toArray();
+    let level = this.first<{ last_in_use: number }>("SELECT last_in_use FROM usage_hours WHERE hour < ? ORDER BY hour DESC LIMIT 1", start)?.last_in_use ?? 0;
+    const out: UsageBucket[] = [];
+    let i = 0;
+    for (let b = start; b <= end; b += size) {
+      const bucketOut: UsageBucket = { start: iso(b), peakInUse: level, checkouts: 0, denials: 0 };
+      while (i < rows.length && rows[i]!.hour < b + size) {
+        const r = rows[i++]!;
+        bucketOut.peakInUse = Math.max(bucketOut.peakInUse, r.peak_in_use);
+        bucketOut.checkouts += r.checkouts;
+        bucketOut.denials += r.denials;
+        level = r.last_in_use;
+      }
+      out.push(bucketOut);
+    }
+    return out;
+  }
+
+  // ---- bounds --------------------------------------------------------------
+
+  /** Keeps storage bounded: the newest events, recent ended sessions, a year of usage. */
+  prune(now: number): void {
+    this.writesSincePrune = 0;
+    this.sql.exec("DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?", EVENTS_CAP);
+    const cutoff = now - ENDED_RETENTION_MS;
+    this.sql.exec(
+      "DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM sessions WHERE ended_at < ? LIMIT 5000)",
+      cutoff,
+    );
+    this.sql.exec("DELETE FROM seats WHERE seat_id IN (SELECT seat_id FROM seats WHERE ended_at < ? LIMIT 5000)", cutoff);
+    this.sql.exec("DELETE FROM usage_hours WHERE hour < ?", now - USAGE_RETENTION_MS);
+  }
+}

@@ -1,0 +1,100 @@
+/** Talks to the Worker as a client would: real Requests through the Worker's fetch handler. */
+import { env, SELF } from "cloudflare:test";
+import { expect } from "vitest";
+
+export const VENDOR = env.ADMIN_TOKEN;
+let addressCounter = 0;
+
+/** A fresh client address, so one test's failed attempts never rate-limit another's. */
+export function freshAddress(): string {
+  addressCounter++;
+  return `198.51.${Math.floor(addressCounter / 250) % 250}.${(addressCounter % 250) + 1}`;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  rawBody?: string;
+  token?: string;
+  headers?: Record<string, string>;
+  address?: string;
+}
+
+export async function call(method: string, path: string, opts: CallOptions = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const headers: Record<string, string> = { "cf-connecting-ip": opts.address ?? "192.0.2.1", ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined = opts.rawBody;
+  if (opts.body !== undefined) body = JSON.stringify(opts.body);
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
+  const res = await SELF.fetch(`https://seatkeeper.test${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+export interface TestPool {
+  poolId: string;
+  serial: string;
+  productKey: string;
+  adminKey: string;
+  seats: number;
+}
+
+export async function createPool(seats: number, extra: Record<string, unknown> = {}): Promise<TestPool> {
+  const res = await call("POST", "/v1/pools", { token: VENDOR, body: { customer: "Acme Ltd", seats, ...extra } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+export interface Identity {
+  user: string;
+  machine: string;
+  terminalSession?: string;
+  clientVersion?: string;
+  instance?: string;
+}
+
+export function checkout(pool: TestPool, who: Identity, opts: CallOptions = {}) {
+  return call("POST", "/v1/sessions", { ...opts, body: { serial: pool.serial, productKey: pool.productKey, ...who } });
+}
+
+export function release(sessionId: string, token: string) {
+  return call("DELETE", `/v1/sessions/${sessionId}`, { token });
+}
+
+export function heartbeat(sessionId: string, token: string) {
+  return call("POST", `/v1/sessions/${sessionId}/heartbeat`, { token });
+}
+
+export function sessionStatus(sessionId: string, token: string) {
+  return call("GET", `/v1/sessions/${sessionId}`, { token });
+}
+
+export async function seatsOf(pool: TestPool) {
+  const res = await call("GET", `/v1/pools/${pool.poolId}/seats`, { token: VENDOR });
+  expect(res.status).toBe(200);
+  return res.body.seats as any[];
+}
+
+export async function poolOf(pool: TestPool) {
+  const res = await call("GET", `/v1/pools/${pool.poolId}`, { token: VENDOR });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+/** The pool object's own records: its counter against a recount of its rows. */
+export async function auditOf(pool: TestPool) {
+  const stub = env.POOL.get(env.POOL.idFromName(pool.poolId));
+  return (await stub.audit())!;
+}
+
+export function expectError(res: { status: number; body: any }, status: number, code: string) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.body.error.code).toBe(code);
+  expect(typeof res.body.error.message).toBe("string");
+  expect(res.body.error.message.length).toBeGreaterThan(5);
+}

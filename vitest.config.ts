@@ -1,0 +1,39 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { generateKeyPairSync } from "node:crypto";
+import { defineConfig } from "vitest/config";
+
+// A throwaway signing key per run, and a previous key that the JWKS still publishes.
+const signing = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "test-current" };
+const { d: _d, ...previous } = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "test-previous" };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                SIGNING_KEY: JSON.stringify(signing),
+                PREVIOUS_PUBLIC_KEYS: JSON.stringify([previous]),
+                ADMIN_TOKEN: "test-vendor-token",
+              },
+            },
+          }),
+        ],
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
