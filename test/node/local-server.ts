@@ -1,0 +1,114 @@
+/**
+ * Starts the service the way `npm start` does (scripts/start.ts → wrangler dev), on a
+ * free port with its own state directory, for tests in Node over real HTTP.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const TEST_VENDOR_TOKEN = "node-test-vendor-token";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  stateDir: string;
+  vendorToken: string;
+  /** Ends the whole process group: SIGTERM for a clean stop, SIGKILL for a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts again on the same port and state directory. */
+  restart(): Promise<void>;
+  /** Stops and removes the state directory. */
+  dispose(): Promise<void>;
+  output(): string;
+}
+
+export async function startLocalServer(opts: { port?: number; stateDir?: string; vendorToken?: string } = {}): Promise<LocalServer> {
+  const port = opts.port ?? (await freePort());
+  const stateDir = opts.stateDir ?? mkdtempSync(path.join(tmpdir(), "seatkeeper-state-"));
+  const vendorToken = opts.vendorToken ?? TEST_VENDOR_TOKEN;
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let log = "";
+
+  async function start(): Promise<void> {
+    child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "start.ts")], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PORT: String(port), STATE_DIR: stateDir, ADMIN_TOKEN: vendorToken },
+    });
+    child.stdout!.on("data", (d) => (log += d));
+    child.stderr!.on("data", (d) => (log += d));
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+      try {
+        const res = await fetch(`${url}/healthz`);
+        if (res.ok) return;
+      } catch {
+        /* not up yet */
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`server did not come up on ${url}:\n${log}`);
+  }
+
+  async function stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((r) => c.once("exit", () => r()));
+    try {
+      process.kill(-c.pid!, signal);
+    } catch {
+      /* already gone */
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (signal !== "SIGKILL") {
+      try {
+        process.kill(-c.pid!, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    // wait until the port is free again
+    for (let i = 0; i < 100; i++) {
+      try {
+        await fetch(`${url}/healthz`);
+        await new Promise((r) => setTimeout(r, 100));
+      } catch {
+        return;
+      }
+    }
+  }
+
+  await start();
+  return {
+    url,
+    port,
+    stateDir,
+    vendorToken,
+    stop,
+    restart: start,
+    async dispose() {
+      await stop("SIGKILL");
+      if (!opts.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    },
+    output: () => log,
+  };
+}
