@@ -3,14 +3,14 @@ import { z } from "zod";
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Printable text of 1..max characters that is not just white space. */
+/** Printable text of 1..max characters that is not just white space (surrounding white space is ignored). */
 export function text(max: number) {
   return z
     .string()
     .min(1)
     .max(max)
     .refine((s) => s.trim().length > 0, { error: "must not be empty or white space only" })
-    .refine((s) => !CONTROL.test(s), { error: "must not contain control characters" })
+    .refine((s) => !CONTROL.test(s.trim()), { error: "must not contain control characters" })
     .refine((s) => !LONE_SURROGATE.test(s), { error: "must be well-formed Unicode" });
 }
 

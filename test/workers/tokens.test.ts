@@ -1,0 +1,75 @@
+import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
+import { describe, expect, it } from "vitest";
+import { call, checkout, createPool, expectError, heartbeat, release, sessionStatus } from "./helpers";
+
+const b64url = (s: string) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64urlDecode = (s: string) => atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+
+async function activeSession() {
+  const pool = await createPool(3);
+  const s = await checkout(pool, { user: "ann", machine: "PC-1", terminalSession: "RDP-Tcp#2" });
+  expect(s.status).toBe(201);
+  return { pool, ...s.body } as { pool: any; sessionId: string; token: string; seatId: string };
+}
+
+/** Every way of presenting a bad token must fail the same way, and leave the real session alone. */
+async function expectRefusedEverywhere(sessionId: string, token: string | undefined) {
+  for (const res of [
+    await heartbeat(sessionId, token as string),
+    await sessionStatus(sessionId, token as string),
+    await release(sessionId, token as string),
+  ]) {
+    expectError(res, 401, "invalid_token");
+  }
+}
+
+describe("session tokens", () => {
+  it("are EdDSA JWTs with a kid and the contract's claims, verifiable with the published JWKS", async () => {
+    const s = await activeSession();
+    const jwks = await call("GET", "/.well-known/jwks.json");
+    expect(jwks.status).toBe(200);
+    expect(jwks.body.keys.length).toBeGreaterThanOrEqual(2); // the current key and the previous one
+    for (const k of jwks.body.keys) expect(k.d).toBeUndefined();
+    const header = decodeProtectedHeader(s.token);
+    expect(header.alg).toBe("EdDSA");
+    expect(header.kid).toBe("test-current");
+    const { payload } = await jwtVerify(s.token, createLocalJWKSet(jwks.body), { issuer: "seatkeeper" });
+    expect(payload).toMatchObject({ sub: s.sessionId, pool: s.pool.poolId, seat: s.seatId, user: "ann", machine: "PC-1", tsn: "RDP-Tcp#2" });
+    expect(typeof payload.iat).toBe("number");
+  });
+
+  it("refuses a tampered payload, alg none, a key not ours, a token for another session or pool, and no token", async () => {
+    const s = await activeSession();
+    const other = await activeSession();
+    const [h, p, sig] = s.token.split(".");
+    const claims = JSON.parse(b64urlDecode(p!));
+
+    const tampered = `${h}.${b64url(JSON.stringify({ ...claims, user: "mallory" }))}.${sig}`;
+    const none = `${b64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${p}.`;
+    const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    const foreign = await new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", kid: "test-current" }).sign(privateKey);
+    const foreignNoKid = await new SignJWT(claims).setProtectedHeader({ alg: "EdDSA" }).sign(privateKey);
+    expect((await exportJWK(privateKey)).kty).toBe("OKP");
+
+    for (const bad of [tampered, none, foreign, foreignNoKid, "not-a-jwt", `${h}.${p}`, other.token]) {
+      await expectRefusedEverywhere(s.sessionId, bad);
+    }
+    await expectRefusedEverywhere(s.sessionId, undefined);
+    // a genuine token of another pool used on this pool's session id
+    expectError(await release(s.sessionId, other.token), 401, "invalid_token");
+
+    // the real sessions are untouched
+    expect((await heartbeat(s.sessionId, s.token)).status).toBe(200);
+    expect((await heartbeat(other.sessionId, other.token)).status).toBe(200);
+    const seats = await call("GET", `/v1/pools/${s.pool.poolId}/seats`, { token: "test-vendor-token" });
+    expect(seats.body.seats).toHaveLength(1);
+  });
+
+  it("refuses a genuine token whose session id is swapped into another path", async () => {
+    const pool = await createPool(3);
+    const a = (await checkout(pool, { user: "a", machine: "m" })).body;
+    const b = (await checkout(pool, { user: "b", machine: "m" })).body;
+    expectError(await release(b.sessionId, a.token), 401, "invalid_token");
+    expect((await sessionStatus(b.sessionId, b.token)).body.active).toBe(true);
+  });
+});
