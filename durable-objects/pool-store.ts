@@ -188,9 +188,9 @@ export class PoolStore {
   /** Ends every session of a seat and the seat. Returns how many sessions ended. */
   endSeat(seatId: string, reason: EndReason, now: number): number {
     const ended = this.sql.exec(
-      "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE seat_id = ? AND ended_at IS NULL",
+      "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE seat_id = ? AND ended_at IS NULL RETURNING 1",
       now, reason, seatId,
-    ).rowsWritten;
+    ).toArray().length;
     this.sql.exec("UPDATE seats SET sessions = 0, ended_at = ? WHERE seat_id = ?", now, seatId);
     this.writesSincePrune++;
     return ended;
@@ -198,7 +198,7 @@ export class PoolStore {
 
   /** Ends every active session and seat of the pool. Returns how many sessions ended. */
   endAll(reason: EndReason, now: number): number {
-    const ended = this.sql.exec("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL", now, reason).rowsWritten;
+    const ended = this.sql.exec("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL RETURNING 1", now, reason).toArray().length;
     this.sql.exec("UPDATE seats SET sessions = 0, ended_at = ? WHERE ended_at IS NULL", now);
     this.writesSincePrune++;
     return ended;

@@ -1,0 +1,79 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { auditOf, call, checkout, createPool, heartbeat, seatsOf } from "./helpers";
+
+const HOUR = 3_600_000;
+
+function stubOf(poolId: string) {
+  return env.POOL.get(env.POOL.idFromName(poolId));
+}
+
+/** Moves a seat's and its sessions' last heartbeat into the past. */
+async function age(poolId: string, seatId: string, hours: number) {
+  await runInDurableObject(stubOf(poolId), async (_instance, state) => {
+    const t = Date.now() - hours * HOUR;
+    state.storage.sql.exec("UPDATE seats SET last_seen_at = ? WHERE seat_id = ?", t, seatId);
+    state.storage.sql.exec("UPDATE sessions SET last_seen_at = ? WHERE seat_id = ?", t, seatId);
+  });
+}
+
+async function alarmAt(poolId: string): Promise<number | null> {
+  return runInDurableObject(stubOf(poolId), (_i, state) => state.storage.getAlarm());
+}
+
+describe("stale seats", () => {
+  it("never expire by default: a client that went offline keeps its seat", async () => {
+    const pool = await createPool(1);
+    const s = await checkout(pool, { user: "ann", machine: "laptop" });
+    await age(pool.poolId, s.body.seatId, 24 * 365);
+    expect(await alarmAt(pool.poolId)).toBeNull();
+    await runDurableObjectAlarm(stubOf(pool.poolId));
+    expect((await seatsOf(pool))).toHaveLength(1);
+  });
+
+  it("expire by the alarm after staleAfterHours without a heartbeat, while fresh seats stay", async () => {
+    const pool = await createPool(3, { staleAfterHours: 8 });
+    const stale = await checkout(pool, { user: "gone", machine: "PC-1" });
+    const fresh = await checkout(pool, { user: "here", machine: "PC-2" });
+    const alarm = await alarmAt(pool.poolId);
+    expect(alarm).not.toBeNull();
+    expect(alarm! - Date.now()).toBeGreaterThan(7.9 * HOUR);
+
+    await age(pool.poolId, stale.body.seatId, 9);
+    await age(pool.poolId, fresh.body.seatId, 2);
+    expect(await runDurableObjectAlarm(stubOf(pool.poolId))).toBe(true);
+
+    expect((await seatsOf(pool)).map((s) => s.user)).toEqual(["here"]);
+    const hb = await heartbeat(stale.body.sessionId, stale.body.token);
+    expect(hb.status).toBe(410);
+    expect(hb.body.error.details.reason).toBe("expired");
+    expect(await auditOf(pool)).toEqual({ inUse: 1, activeSeats: 1, activeSessions: 1 });
+    // the alarm is set again for the remaining seat: 8 h after its last heartbeat (2 h ago)
+    const next = await alarmAt(pool.poolId);
+    expect(next! - Date.now()).toBeGreaterThan(5.9 * HOUR);
+    expect(next! - Date.now()).toBeLessThan(6.1 * HOUR);
+    const events = (await call("GET", `/v1/pools/${pool.poolId}/events`, { token: pool.adminKey })).body.events;
+    expect(events[0]).toMatchObject({ type: "expired", user: "gone", seatId: stale.body.seatId });
+
+    // running the alarm again changes nothing (idempotent)
+    await runDurableObjectAlarm(stubOf(pool.poolId));
+    expect(await auditOf(pool)).toEqual({ inUse: 1, activeSeats: 1, activeSessions: 1 });
+  });
+
+  it("keeps a seat whose heartbeat keeps coming", async () => {
+    const pool = await createPool(1, { staleAfterHours: 1 });
+    const s = await checkout(pool, { user: "ann", machine: "PC-1" });
+    await age(pool.poolId, s.body.seatId, 2);
+    expect((await heartbeat(s.body.sessionId, s.body.token)).status).toBe(200);
+    await runDurableObjectAlarm(stubOf(pool.poolId));
+    expect(await seatsOf(pool)).toHaveLength(1);
+  });
+
+  it("clears the alarm when expiry is switched off", async () => {
+    const pool = await createPool(1, { staleAfterHours: 4 });
+    await checkout(pool, { user: "ann", machine: "PC-1" });
+    expect(await alarmAt(pool.poolId)).not.toBeNull();
+    await call("PATCH", `/v1/pools/${pool.poolId}`, { token: pool.adminKey, body: { staleAfterHours: null } });
+    expect(await alarmAt(pool.poolId)).toBeNull();
+  });
+});
