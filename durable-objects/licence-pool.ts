@@ -340,6 +340,11 @@ export class LicencePool extends DurableObject<object> {
     return { pool: p };
   }
 
+  /** A bad vendor token or garbage credential presented on this pool's admin endpoints. */
+  recordAuthFailure(reason: "bad_vendor_token"): void {
+    if (this.pool) this.store.logEvent(Date.now(), { type: "auth_failed", details: { reason } });
+  }
+
   getPool(actor: Actor): Outcome<{ pool: PoolState }> {
     const a = this.authorise(actor, "read");
     return "ok" in a ? a : { ok: true, pool: this.state(a.pool) };

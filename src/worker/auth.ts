@@ -2,7 +2,8 @@
 import type { Context } from "hono";
 import type { Actor } from "../../durable-objects/outcome.js";
 import type { ErrorCode } from "../contract/errors.js";
-import { parseAdminKey, sha256Hex } from "./credentials.js";
+import { parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
+import { poolStub } from "./pool-stub.js";
 import type { AppEnv, Env } from "./env.js";
 import { ApiError } from "./errors.js";
 
@@ -67,5 +68,7 @@ export async function adminActor(c: Context<AppEnv>, poolId: string | undefined)
     return { role: "admin", keyHash: await sha256Hex(adminKey.normalized) };
   }
   if (c.env.ADMIN_TOKEN && sameDigest(await sha256Hex(credential), await vendorTokenDigest(c.env))) return { role: "vendor" };
+  const targetPool = poolId === undefined ? null : parsePoolId(poolId);
+  if (targetPool) await poolStub(c.env, targetPool).recordAuthFailure("bad_vendor_token");
   return failedAuthentication(c, "unauthorized", "The vendor token or admin key is not valid.");
 }

@@ -17,12 +17,14 @@ describe("the audit log", () => {
     const rotated = await call("POST", `/v1/pools/${pool.poolId}/credentials`, { token: pool.adminKey, body: {} });
     await checkout(pool, { user: "dan", machine: "PC-6", clientVersion: "3" }); // revoked
     await call("GET", `/v1/pools/${pool.poolId}`, { token: pool.adminKey.slice(0, -1) + (pool.adminKey.endsWith("0") ? "1" : "0"), address: freshAddress() });
+    await call("GET", `/v1/pools/${pool.poolId}/seats`, { token: "a-guessed-vendor-token", address: freshAddress() });
     expect(rotated.status).toBe(201);
 
     const res = await call("GET", `/v1/pools/${pool.poolId}/events`, { token: pool.adminKey });
     expect(res.status).toBe(200);
     const summary = res.body.events.map((e: any) => [e.type, e.user ?? e.actor, e.details?.reason ?? null]);
     expect(summary).toEqual([
+      ["auth_failed", null, "bad_vendor_token"],
       ["auth_failed", null, "bad_admin_key"],
       ["denied", "dan", "credentials_revoked"],
       ["credentials_rotated", "pool admin", null],
@@ -36,7 +38,7 @@ describe("the audit log", () => {
       ["checkout", "ann", null],
       ["pool_created", "vendor", null],
     ]);
-    const freed = res.body.events[3];
+    const freed = res.body.events[4];
     expect(freed).toMatchObject({ actor: "pool admin", machine: "PC-5", seatId: carl.body.seatId });
     for (const e of res.body.events) {
       expect(Date.parse(e.at)).not.toBeNaN();
