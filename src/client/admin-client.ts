@@ -1,0 +1,83 @@
+/**
+ * The admin API: pools, seats, credentials, admin keys, the audit log and usage. Takes
+ * the vendor token (every pool) or a pool's admin key (that pool alone).
+ */
+import type { z } from "zod";
+import {
+  AdminKeyResponse, CreatePoolRequest, CreatePoolResponse, EventsResponse, FreeSeatResponse, PoolDetails, PoolListResponse,
+  RotateCredentialsResponse, SeatsResponse, UsageResponse, type UpdatePoolRequest,
+} from "../contract/index.js";
+import { Transport, type TransportOptions } from "./transport.js";
+
+export interface AdminOptions extends TransportOptions {
+  /** The vendor token or a pool admin key. */
+  token: string;
+}
+
+const pool = (poolId: string) => `/v1/pools/${encodeURIComponent(poolId)}`;
+
+export class SeatkeeperAdmin {
+  private readonly transport: Transport;
+  private readonly token: string;
+
+  constructor(options: AdminOptions) {
+    this.transport = new Transport(options);
+    this.token = options.token;
+  }
+
+  get url(): string {
+    return this.transport.url;
+  }
+
+  /** Creates a pool (vendor token). The product key and admin key are shown only here. */
+  createPool(input: z.input<typeof CreatePoolRequest>) {
+    return this.transport.request("POST", "/v1/pools", CreatePoolResponse, { bearer: this.token, body: input });
+  }
+
+  /** Pools in id order, a page at a time (vendor token); pass `next` as `after`. */
+  listPools(query: { limit?: number; after?: string } = {}) {
+    return this.transport.request("GET", "/v1/pools", PoolListResponse, { bearer: this.token, query });
+  }
+
+  getPool(poolId: string) {
+    return this.transport.request("GET", pool(poolId), PoolDetails, { bearer: this.token });
+  }
+
+  /** Changes seats (vendor only), customer, minClientVersion or staleAfterHours. */
+  updatePool(poolId: string, patch: UpdatePoolRequest) {
+    return this.transport.request("PATCH", pool(poolId), PoolDetails, { bearer: this.token, body: patch });
+  }
+
+  /** Who is using the pool: seats in use with their sessions. */
+  listSeats(poolId: string) {
+    return this.transport.request("GET", `${pool(poolId)}/seats`, SeatsResponse, { bearer: this.token });
+  }
+
+  /** Frees a seat: all its sessions end with reason `freed`. */
+  freeSeat(poolId: string, seatId: string) {
+    return this.transport.request("DELETE", `${pool(poolId)}/seats/${encodeURIComponent(seatId)}`, FreeSeatResponse, { bearer: this.token });
+  }
+
+  /** Revokes the serial and product key and issues a new pair; `endSessions` also ends every running session. */
+  rotateCredentials(poolId: string, options: { endSessions?: boolean } = {}) {
+    return this.transport.request("POST", `${pool(poolId)}/credentials`, RotateCredentialsResponse, {
+      bearer: this.token,
+      body: { endSessions: options.endSessions ?? false },
+    });
+  }
+
+  /** Issues a new admin key for the pool and revokes the previous one. */
+  rotateAdminKey(poolId: string) {
+    return this.transport.request("POST", `${pool(poolId)}/admin-keys`, AdminKeyResponse, { bearer: this.token });
+  }
+
+  /** The audit log, newest first; pass `next` as `before` for the next page. */
+  events(poolId: string, query: { limit?: number; before?: string } = {}) {
+    return this.transport.request("GET", `${pool(poolId)}/events`, EventsResponse, { bearer: this.token, query });
+  }
+
+  /** Peak seats in use, checkouts and denials per hour or day. */
+  usage(poolId: string, query: { from?: string; to?: string; bucket?: "hour" | "day" } = {}) {
+    return this.transport.request("GET", `${pool(poolId)}/usage`, UsageResponse, { bearer: this.token, query });
+  }
+}

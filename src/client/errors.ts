@@ -1,0 +1,165 @@
+/**
+ * The SDK's errors: one class per situation an application handles differently, each
+ * carrying the contract's stable `code`, so a caller can `switch (err.code)` or test
+ * `instanceof`. Client-side situations (no network, nothing configured) get codes of
+ * their own that never collide with the service's.
+ */
+import { ErrorResponse, endReasons, type EndReason, type ErrorCode } from "../contract/index.js";
+
+/** The service's codes, plus the client's own. */
+export type ClientErrorCode = ErrorCode | "offline" | "unexpected_response" | "not_configured" | "no_session";
+
+export class SeatkeeperError extends Error {
+  override name = "SeatkeeperError";
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    /** The HTTP status of the service's answer; undefined when there was none. */
+    readonly status?: number,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** Worth trying again as is: the service was unreachable or failed on its side. */
+  get retryable(): boolean {
+    return this.code === "offline" || this.code === "internal_error" || (this.code === "unexpected_response" && (this.status ?? 0) >= 500);
+  }
+}
+
+/** The service cannot be reached at all: no network, DNS, firewall, proxy, or time-out. */
+export class OfflineError extends SeatkeeperError {
+  override name = "OfflineError";
+  constructor(readonly url: string, reason: string, options?: { cause?: unknown; status?: number }) {
+    super(
+      "offline",
+      `Cannot reach the Seatkeeper service at ${url} (${reason}). Check the network connection, and that the service address is right.`,
+      options?.status,
+      { url, reason },
+      options,
+    );
+  }
+}
+
+/** Something needed (service address, serial number, product key) is not configured. */
+export class ConfigurationError extends SeatkeeperError {
+  override name = "ConfigurationError";
+  constructor(message: string, readonly missing: string[] = []) {
+    super("not_configured", message, undefined, { missing });
+  }
+}
+
+/** The answer was not the contract's (a captive portal, a proxy's page, a different service). */
+export class UnexpectedResponseError extends SeatkeeperError {
+  override name = "UnexpectedResponseError";
+  constructor(url: string, status: number, problem: string) {
+    super("unexpected_response", `The service at ${url} gave an answer Seatkeeper does not understand (HTTP ${status}: ${problem}). Check the service address.`, status);
+  }
+}
+
+export class InvalidRequestError extends SeatkeeperError {
+  override name = "InvalidRequestError";
+  /** Each field that failed validation. */
+  get issues(): Array<{ path: string; message: string }> {
+    return Array.isArray(this.details.issues) ? (this.details.issues as Array<{ path: string; message: string }>) : [];
+  }
+}
+
+export class InvalidCredentialsError extends SeatkeeperError {
+  override name = "InvalidCredentialsError";
+}
+
+export class InvalidTokenError extends SeatkeeperError {
+  override name = "InvalidTokenError";
+}
+
+export class UnauthorizedError extends SeatkeeperError {
+  override name = "UnauthorizedError";
+}
+
+export class CredentialsRevokedError extends SeatkeeperError {
+  override name = "CredentialsRevokedError";
+}
+
+export class ForbiddenError extends SeatkeeperError {
+  override name = "ForbiddenError";
+}
+
+export class NotFoundError extends SeatkeeperError {
+  override name = "NotFoundError";
+}
+
+/** Every seat is taken; `seats` is the pool's size and `inUse` how many are held. */
+export class PoolFullError extends SeatkeeperError {
+  override name = "PoolFullError";
+  get seats(): number {
+    return typeof this.details.seats === "number" ? this.details.seats : 0;
+  }
+  get inUse(): number {
+    return typeof this.details.inUse === "number" ? this.details.inUse : 0;
+  }
+}
+
+/** The session is over: released, freed by an admin, ended by a revocation, or expired. */
+export class SessionEndedError extends SeatkeeperError {
+  override name = "SessionEndedError";
+  get reason(): EndReason {
+    const r = this.details.reason;
+    return (endReasons as readonly unknown[]).includes(r) ? (r as EndReason) : "expired";
+  }
+}
+
+/** The pool needs a newer application; `minClientVersion` says which. */
+export class ClientVersionError extends SeatkeeperError {
+  override name = "ClientVersionError";
+  get minClientVersion(): string | undefined {
+    return typeof this.details.minClientVersion === "string" ? this.details.minClientVersion : undefined;
+  }
+}
+
+/** Too many failed attempts from this address; try again after `retryAfterSeconds`. */
+export class RateLimitedError extends SeatkeeperError {
+  override name = "RateLimitedError";
+  readonly retryAt: Date;
+  constructor(message: string, status: number, details: Record<string, unknown>, readonly retryAfterSeconds: number) {
+    super("rate_limited", message, status, details);
+    this.retryAt = new Date(Date.now() + retryAfterSeconds * 1000);
+  }
+}
+
+type ErrorClass = new (code: ClientErrorCode, message: string, status?: number, details?: Record<string, unknown>) => SeatkeeperError;
+
+const classes: Partial<Record<ErrorCode, ErrorClass>> = {
+  invalid_request: InvalidRequestError,
+  invalid_credentials: InvalidCredentialsError,
+  invalid_token: InvalidTokenError,
+  unauthorized: UnauthorizedError,
+  credentials_revoked: CredentialsRevokedError,
+  forbidden: ForbiddenError,
+  not_found: NotFoundError,
+  pool_full: PoolFullError,
+  session_ended: SessionEndedError,
+  client_version_unsupported: ClientVersionError,
+};
+
+/**
+ * The error for a non-2xx answer: the contract's class when the body is the contract's
+ * error shape, else an offline (gateway failures) or unexpected-answer error.
+ */
+export function errorFromResponse(url: string, status: number, body: unknown, retryAfterHeader: string | null): SeatkeeperError {
+  const parsed = ErrorResponse.safeParse(body);
+  if (!parsed.success) {
+    if (status === 502 || status === 503 || status === 504) return new OfflineError(url, `a gateway answered HTTP ${status}`, { status });
+    return new UnexpectedResponseError(url, status, "not the contract's error shape");
+  }
+  const { code, message, details = {} } = parsed.data.error;
+  if (code === "rate_limited") {
+    const header = Number(retryAfterHeader);
+    const fromDetails = typeof details.retryAfterSeconds === "number" ? details.retryAfterSeconds : NaN;
+    const seconds = Number.isFinite(header) && header >= 0 ? header : Number.isFinite(fromDetails) ? fromDetails : 60;
+    return new RateLimitedError(message, status, details, seconds);
+  }
+  const Class = classes[code] ?? SeatkeeperError;
+  return new Class(code, message, status, details);
+}

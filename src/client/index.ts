@@ -1,0 +1,20 @@
+/**
+ * The Seatkeeper SDK for Node (desktop applications, Electron, scripts). Browsers get
+ * src/client/browser.ts through the package's "browser" export condition.
+ */
+export * from "./errors.js";
+export * from "./config.js";
+export * from "./journal.js";
+export * from "./token.js";
+export { Transport, normalizeServiceUrl, DEFAULT_TIMEOUT_MS, type TransportOptions, type RequestOptions } from "./transport.js";
+export { SeatkeeperAdmin, type AdminOptions } from "./admin-client.js";
+export {
+  SeatkeeperClientCore, type ClientOptions, type ClientPlatform, type HeartbeatOptions, type ReleaseResult, type ReplayReport, type ResolvedConfig,
+} from "./session-client.js";
+export { SeatkeeperClient, resolveNodeConfig, type NodeClientOptions } from "./node/client.js";
+export { FileJournal, processIsAlive } from "./node/file-journal.js";
+export { FileJwksCache } from "./node/file-jwks-cache.js";
+export { defaultIdentity, terminalSessionFromEnv, type Identity } from "./node/identity.js";
+export { defaultConfigDir, defaultPolicyFile } from "./node/paths.js";
+export { loadSettings, parseRegQueryOutput, type SettingsSources } from "./node/settings.js";
+export type * from "../contract/schemas.js";

@@ -1,0 +1,68 @@
+/**
+ * The SDK in Node: settings from options, environment, policy file and Group Policy;
+ * identity from the operating system; the journal and key cache in the user's config
+ * directory.
+ */
+import os from "node:os";
+import { settingNames, type Settings } from "../config.js";
+import { FileJournal } from "./file-journal.js";
+import { FileJwksCache } from "./file-jwks-cache.js";
+import { defaultIdentity } from "./identity.js";
+import { defaultConfigDir, defaultPolicyFile, type Env } from "./paths.js";
+import { loadSettings } from "./settings.js";
+import { SeatkeeperClientCore, type ClientOptions, type ResolvedConfig } from "../session-client.js";
+
+export interface NodeClientOptions extends ClientOptions {
+  /** The per-user directory for the journal and cached keys (default per platform, or SEATKEEPER_CONFIG_DIR). */
+  configDir?: string;
+  /** The machine-wide policy file (default per platform, or SEATKEEPER_POLICY_FILE). */
+  policyFile?: string;
+  /** Read HKLM\SOFTWARE\Policies\Seatkeeper; default: on Windows only. */
+  registry?: boolean;
+  /** The environment to read SEATKEEPER_* from; default process.env. */
+  env?: Env;
+}
+
+/** Settings, identity and the rest, as a Node client would use them. */
+export async function resolveNodeConfig(options: NodeClientOptions = {}): Promise<ResolvedConfig> {
+  const env = options.env ?? process.env;
+  const explicit: Settings = {};
+  for (const name of settingNames) if (options[name] !== undefined) explicit[name] = options[name];
+  const merged = await loadSettings({ options: explicit, env, policyFile: options.policyFile, registry: options.registry });
+  const identity = defaultIdentity({ env });
+  const terminalSession = options.terminalSession === null ? undefined : (options.terminalSession ?? identity.terminalSession);
+  return {
+    ...merged,
+    user: options.user ?? identity.user,
+    machine: options.machine ?? identity.machine,
+    ...(terminalSession ? { terminalSession } : {}),
+    ...(options.clientVersion ? { clientVersion: options.clientVersion } : {}),
+  };
+}
+
+/**
+ * Takes a seat of a Seatkeeper pool at start-up and gives it back on close.
+ *
+ *     const client = new SeatkeeperClient({ clientVersion: "16.0.2" });
+ *     await client.checkout();   // PoolFullError, OfflineError, … on failure
+ *     …
+ *     await client.release();    // journalled for the next start when offline
+ */
+export class SeatkeeperClient extends SeatkeeperClientCore {
+  /** The per-user directory holding the journal and the cached keys. */
+  readonly configDir: string;
+
+  constructor(options: NodeClientOptions = {}) {
+    const env = options.env ?? process.env;
+    const configDir = options.configDir ?? defaultConfigDir(env);
+    const policyFile = options.policyFile ?? defaultPolicyFile(env);
+    super(options, {
+      resolveConfig: () => resolveNodeConfig({ ...options, policyFile }),
+      journal: new FileJournal(configDir),
+      jwksCache: new FileJwksCache(configDir),
+      policyHint: `policy file ${policyFile}${process.platform === "win32" ? " or Group Policy" : ""}`,
+      process: { pid: process.pid, host: os.hostname() },
+    });
+    this.configDir = configDir;
+  }
+}

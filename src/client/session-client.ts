@@ -1,0 +1,371 @@
+/**
+ * The client API: take a seat at start-up, hold it, give it back on close. Platform
+ * neutral; where settings, identity and the journal come from is supplied by the Node
+ * entry (node/client.ts) or the browser entry (browser.ts).
+ */
+import {
+  CheckoutResponse, HeartbeatResponse, Jwks, ReleaseResponse, SessionStatus,
+  type CheckoutRequest,
+} from "../contract/index.js";
+import type { MergedSettings, SettingName } from "./config.js";
+import { requireSettings } from "./config.js";
+import { InvalidRequestError, InvalidTokenError, NotFoundError, OfflineError, SeatkeeperError, SessionEndedError } from "./errors.js";
+import type { HeldSession, PendingRelease, SessionJournal } from "./journal.js";
+import { jwksHasKey, tokenKeyId, verifySessionToken, type JwksCache, type JwksDocument, type SessionTokenClaims } from "./token.js";
+import { Transport, type TransportOptions } from "./transport.js";
+
+export interface HeartbeatOptions {
+  /** How often to tell the service the session is alive. Default 5 minutes. */
+  intervalMs?: number;
+  /** The seat was freed by an admin, ended by a credential revocation, or expired. */
+  onEnded(error: SessionEndedError): void;
+  /** Any other failed heartbeat (offline, for instance); the heartbeat carries on. */
+  onError?(error: SeatkeeperError): void;
+}
+
+/** Options every platform understands. Unset settings fall back to the platform's sources. */
+export interface ClientOptions {
+  url?: string;
+  serial?: string;
+  productKey?: string;
+  /** Who users should ask about licences, shown with "all seats in use". */
+  contact?: string;
+  user?: string;
+  machine?: string;
+  /** The terminal session (Remote Desktop, Citrix); `null` to send none. */
+  terminalSession?: string | null;
+  /** This application's version, checked against the pool's minimum. */
+  clientVersion?: string;
+  /** The id of this launch; one is generated when not given. */
+  instance?: string;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  /** Further checkout attempts when the service is unreachable or fails. Default 2. */
+  retries?: number;
+  fetch?: typeof fetch;
+  heartbeat?: HeartbeatOptions;
+  /** Record the held session so a later launch releases it if this process dies. Default true. */
+  recoverAfterCrash?: boolean;
+  /** Where to keep pending releases; the platform's default when not given. */
+  journal?: SessionJournal;
+  jwksCache?: JwksCache;
+}
+
+/** The settings and identity a client runs with, and where each setting came from. */
+export interface ResolvedConfig extends MergedSettings {
+  user: string;
+  machine: string;
+  terminalSession?: string;
+  clientVersion?: string;
+}
+
+/** What a platform supplies. */
+export interface ClientPlatform {
+  resolveConfig(): Promise<ResolvedConfig>;
+  journal: SessionJournal;
+  jwksCache: JwksCache;
+  /** How to name the policy sources in "not configured" messages. */
+  policyHint: string;
+  /** Process id and host name, for crash recovery; absent where there are none. */
+  process?: { pid: number; host: string };
+}
+
+export type ReleaseResult = ReleaseResponse & {
+  /** The service could not be reached; the release is journalled for the next checkout. */
+  journaled?: true;
+};
+
+export interface ReplayReport {
+  /** Journalled sessions the service has now released. */
+  released: string[];
+  /** Journalled sessions that had already ended (or can never be released): dropped. */
+  dropped: string[];
+  /** Still unreachable: kept for next time. */
+  kept: string[];
+}
+
+/** The session a client holds: its own checkout, or one attached from elsewhere. */
+interface HeldRef {
+  sessionId: string;
+  token: string;
+  url: string;
+  checkout?: CheckoutResponse;
+}
+
+const DEFAULT_RETRIES = 2;
+const RELEASE_TIMEOUT_MS = 5_000;
+const REPLAY_TIMEOUT_MS = 5_000;
+
+function newInstanceId(): string {
+  return crypto.randomUUID();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class SeatkeeperClientCore {
+  /** The id of this launch, sent with every checkout so retries never take a second session. */
+  readonly instance: string;
+  private resolved?: Promise<ResolvedConfig>;
+  private transports = new Map<string, Transport>();
+  private current?: HeldRef;
+  private heartbeatTimer?: ReturnType<typeof setInterval>;
+  private heartbeatBusy = false;
+
+  constructor(protected readonly options: ClientOptions, private readonly platform: ClientPlatform) {
+    this.instance = options.instance ?? newInstanceId();
+  }
+
+  /** The settings and identity this client uses (resolved once, on first use). */
+  config(): Promise<ResolvedConfig> {
+    if (!this.resolved) {
+      this.resolved = this.platform.resolveConfig();
+      this.resolved.catch(() => (this.resolved = undefined));
+    }
+    return this.resolved;
+  }
+
+  /** The answer of this client's checkout, while it holds the session. */
+  get session(): CheckoutResponse | undefined {
+    return this.current?.checkout;
+  }
+
+  /** The id of the session this client holds (checked out or attached), if any. */
+  get sessionId(): string | undefined {
+    return this.current?.sessionId;
+  }
+
+  private get journal(): SessionJournal {
+    return this.options.journal ?? this.platform.journal;
+  }
+
+  private transport(url: string, timeoutMs?: number): Transport {
+    const key = `${url}\n${timeoutMs ?? ""}`;
+    let t = this.transports.get(key);
+    if (!t) {
+      const opts: TransportOptions = { url, headers: this.options.headers, timeoutMs: timeoutMs ?? this.options.timeoutMs, fetch: this.options.fetch };
+      t = new Transport(opts);
+      this.transports.set(key, t);
+    }
+    return t;
+  }
+
+  private async need<K extends SettingName>(...names: K[]): Promise<Record<K, string> & ResolvedConfig> {
+    const cfg = await this.config();
+    requireSettings(cfg, names, this.platform.policyHint);
+    return { ...cfg, ...(cfg.values as Record<K, string>) };
+  }
+
+  /**
+   * Takes a seat: first releases any sessions journalled by an earlier launch, then
+   * checks out. Throws PoolFullError, OfflineError, InvalidCredentialsError and the rest.
+   */
+  async checkout(): Promise<CheckoutResponse> {
+    const cfg = await this.need("url", "serial", "productKey");
+    await this.replayJournal().catch(() => undefined);
+    const body: CheckoutRequest = {
+      serial: cfg.serial,
+      productKey: cfg.productKey,
+      user: cfg.user,
+      machine: cfg.machine,
+      ...(cfg.terminalSession ? { terminalSession: cfg.terminalSession } : {}),
+      ...(cfg.clientVersion ? { clientVersion: cfg.clientVersion } : {}),
+      instance: this.instance,
+    };
+    const transport = this.transport(cfg.url);
+    const retries = this.options.retries ?? DEFAULT_RETRIES;
+    let response: CheckoutResponse;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        response = await transport.request("POST", "/v1/sessions", CheckoutResponse, { body });
+        break;
+      } catch (err) {
+        if (!(err instanceof SeatkeeperError) || !err.retryable || attempt >= retries) throw err;
+        await sleep(300 * 3 ** attempt);
+      }
+    }
+    this.current = { sessionId: response.sessionId, token: response.token, url: transport.url, checkout: response };
+    if ((this.options.recoverAfterCrash ?? true) && this.platform.process) {
+      const held: HeldSession = {
+        url: transport.url,
+        sessionId: response.sessionId,
+        token: response.token,
+        ...this.platform.process,
+        startedAt: new Date().toISOString(),
+      };
+      await this.journal.recordHeld(held).catch(() => undefined);
+    }
+    await this.cacheJwks(transport.url, false).catch(() => undefined);
+    this.startHeartbeat();
+    return response;
+  }
+
+  /** Adopts a session taken elsewhere (another process, `seatkeeper checkout`), to release or inspect it. */
+  attach(session: { sessionId: string; token: string; url: string }): void {
+    this.stopHeartbeat();
+    this.current = { sessionId: session.sessionId, token: session.token, url: this.transport(session.url).url };
+  }
+
+  /**
+   * Gives the seat back. When the service cannot be reached, the release is journalled
+   * and done by the next checkout; the result then says `journaled: true`.
+   */
+  async release(): Promise<ReleaseResult> {
+    this.stopHeartbeat();
+    const s = this.current;
+    if (!s) return { released: false };
+    const { sessionId, token } = s;
+    try {
+      const out = await this.transport(s.url, Math.min(this.options.timeoutMs ?? RELEASE_TIMEOUT_MS, RELEASE_TIMEOUT_MS)).request(
+        "DELETE", `/v1/sessions/${encodeURIComponent(sessionId)}`, ReleaseResponse, { bearer: token },
+      );
+      await this.forget(sessionId);
+      return out;
+    } catch (err) {
+      if (err instanceof SeatkeeperError && err.retryable) {
+        const entry: PendingRelease = { url: s.url, sessionId, token, recordedAt: new Date().toISOString(), cause: "offline" };
+        await this.journal.addPendingRelease(entry);
+        await this.forget(sessionId);
+        return { released: false, journaled: true };
+      }
+      if (err instanceof InvalidTokenError) await this.forget(sessionId);
+      throw err;
+    }
+  }
+
+  /** Marks the session as seen. Throws SessionEndedError (with `reason`) once it has ended. */
+  async heartbeat(): Promise<HeartbeatResponse> {
+    const s = this.requireSession();
+    try {
+      return await this.transport(s.url).request("POST", `/v1/sessions/${encodeURIComponent(s.sessionId)}/heartbeat`, HeartbeatResponse, {
+        bearer: s.token,
+      });
+    } catch (err) {
+      if (err instanceof SessionEndedError) await this.forget(s.sessionId);
+      throw err;
+    }
+  }
+
+  /** The session and its seat, as the service sees it now. */
+  async status(): Promise<SessionStatus> {
+    const s = this.requireSession();
+    return this.transport(s.url).request("GET", `/v1/sessions/${encodeURIComponent(s.sessionId)}`, SessionStatus, {
+      bearer: s.token,
+    });
+  }
+
+  /**
+   * Verifies a session token (by default this client's) against the service's keys,
+   * offline when they are cached; fetches them when a key is new to the cache.
+   */
+  async verifyToken(token?: string): Promise<SessionTokenClaims> {
+    const t = token ?? this.requireSession().token;
+    const url = this.current?.url ?? (await this.need("url")).url;
+    const base = this.transport(url).url;
+    let jwks = await this.jwksCache.load(base);
+    if (!jwks || !jwksHasKey(jwks, tokenKeyId(t))) {
+      try {
+        jwks = await this.cacheJwks(base, true);
+      } catch (err) {
+        if (!(err instanceof OfflineError) || !jwks) throw err;
+      }
+    }
+    return verifySessionToken(t, jwks!);
+  }
+
+  /**
+   * Releases every journalled session it can reach: those closed offline, and those
+   * held by processes on this machine that died without releasing.
+   */
+  async replayJournal(): Promise<ReplayReport> {
+    const report: ReplayReport = { released: [], dropped: [], kept: [] };
+    for (const orphan of await this.journal.orphanedHeld()) {
+      await this.journal.addPendingRelease({ url: orphan.url, sessionId: orphan.sessionId, token: orphan.token, recordedAt: new Date().toISOString(), cause: "crashed" });
+      await this.journal.removeHeld(orphan.sessionId);
+    }
+    const pending = await this.journal.pendingReleases();
+    await Promise.all(
+      pending.map(async (entry) => {
+        try {
+          const out = await this.transport(entry.url, Math.min(this.options.timeoutMs ?? REPLAY_TIMEOUT_MS, REPLAY_TIMEOUT_MS)).request(
+            "DELETE", `/v1/sessions/${encodeURIComponent(entry.sessionId)}`, ReleaseResponse, { bearer: entry.token },
+          );
+          await this.journal.removePendingRelease(entry.sessionId);
+          (out.released ? report.released : report.dropped).push(entry.sessionId);
+        } catch (err) {
+          // A token the service will never accept can never be released: keeping it would only retry forever.
+          if (err instanceof InvalidTokenError || err instanceof NotFoundError || err instanceof InvalidRequestError) {
+            await this.journal.removePendingRelease(entry.sessionId);
+            report.dropped.push(entry.sessionId);
+          } else {
+            report.kept.push(entry.sessionId);
+          }
+        }
+      }),
+    );
+    return report;
+  }
+
+  /** Stops the background heartbeat without releasing. */
+  close(): void {
+    this.stopHeartbeat();
+  }
+
+  private get jwksCache(): JwksCache {
+    return this.options.jwksCache ?? this.platform.jwksCache;
+  }
+
+  /** Fetches and caches the key set; with `force` false, only when none is cached yet. */
+  private async cacheJwks(url: string, force: boolean): Promise<JwksDocument> {
+    if (!force) {
+      const cached = await this.jwksCache.load(url);
+      if (cached) return cached;
+    }
+    const jwks = await this.transport(url).request("GET", "/.well-known/jwks.json", Jwks);
+    await this.jwksCache.save(url, jwks);
+    return jwks;
+  }
+
+  private requireSession(): HeldRef {
+    if (!this.current) throw new SeatkeeperError("no_session", "This client holds no session: check a seat out first.");
+    return this.current;
+  }
+
+  private async forget(sessionId: string): Promise<void> {
+    if (this.current?.sessionId === sessionId) {
+      this.current = undefined;
+      this.stopHeartbeat();
+    }
+    await this.journal.removeHeld(sessionId).catch(() => undefined);
+  }
+
+  private startHeartbeat(): void {
+    const hb = this.options.heartbeat;
+    if (!hb || this.heartbeatTimer !== undefined) return;
+    const timer = setInterval(() => void this.beat(hb), hb.intervalMs ?? 5 * 60_000);
+    if (typeof timer === "object" && timer !== null && "unref" in timer) timer.unref();
+    this.heartbeatTimer = timer;
+  }
+
+  private async beat(hb: HeartbeatOptions): Promise<void> {
+    if (this.heartbeatBusy || !this.current) return;
+    this.heartbeatBusy = true;
+    try {
+      await this.heartbeat();
+    } catch (err) {
+      if (err instanceof SessionEndedError) {
+        this.stopHeartbeat();
+        hb.onEnded(err);
+      } else if (err instanceof SeatkeeperError) {
+        hb.onError?.(err);
+      }
+    } finally {
+      this.heartbeatBusy = false;
+    }
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+}
