@@ -1,0 +1,104 @@
+/**
+ * `seatkeeper run -- <command…>`: puts any program behind a seat pool. Takes a seat,
+ * runs the command, gives the seat back when it exits (also on Ctrl-C and SIGTERM),
+ * and exits with the command's own code. With no seat free, the command is not started.
+ */
+import { spawn } from "node:child_process";
+import os from "node:os";
+import { SeatkeeperClient, type SessionEndedError } from "../../client/index.js";
+import { identityOptions, intOption, parse, splitRunArgs, UsageError } from "../args.js";
+import { clientOptions, type Command } from "../context.js";
+import { EXIT } from "../describe-error.js";
+import { plural } from "../output.js";
+
+export const runOptions = { ...identityOptions, "heartbeat-minutes": { type: "string" } } as const;
+
+/** The seat could not be taken, so the command was not started. */
+export class CommandNotStartedError extends Error {
+  override name = "CommandNotStartedError";
+  constructor(readonly reason: unknown, readonly program: string) {
+    super(`The command ${program} was not started.`);
+  }
+}
+
+const endedBecause: Record<SessionEndedError["reason"], string> = {
+  freed: "an administrator freed this seat",
+  revoked: "the pool's serial number and product key were revoked",
+  expired: "the seat expired",
+  released: "the seat was released elsewhere",
+};
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "take a seat, run a command, give the seat back when it exits",
+  usage: "seatkeeper run [--client-version V] [--heartbeat-minutes N] [--user U] [--machine M] [--url URL] -- COMMAND [ARGS…]",
+  async run(args, ctx) {
+    const { own, command } = splitRunArgs(args, runOptions);
+    const p = parse("run", own, runOptions);
+    if (p.positionals.length > 0) throw new UsageError(`Unexpected argument "${p.positionals[0]}".`, "run");
+    if (command.length === 0) throw new UsageError("Name the command to run after --, as in: seatkeeper run -- mytool --its-flag", "run");
+    const program = command[0]!;
+    const minutes = intOption(p, "heartbeat-minutes", "run", { min: 0, max: 24 * 60 }) ?? 5;
+
+    const client = new SeatkeeperClient({
+      ...clientOptions(p, ctx, "run"),
+      ...(minutes > 0
+        ? {
+            heartbeat: {
+              intervalMs: minutes * 60_000,
+              onEnded: (e: SessionEndedError) => ctx.out.warn(`${endedBecause[e.reason]}; ${program} carries on, but no longer holds a seat.`),
+            },
+          }
+        : {}),
+    });
+    let seat;
+    try {
+      seat = await client.checkout();
+    } catch (err) {
+      throw new CommandNotStartedError(err, program);
+    }
+    const taken = seat.seatShared ? "joined the seat this identity already holds" : "seat taken";
+    ctx.out.note(`seatkeeper: ${taken} (${seat.pool.inUse} of ${plural(seat.pool.seats, "seat")} in use); running ${program}`);
+
+    const child = spawn(program, command.slice(1), {
+      stdio: "inherit",
+      env: { ...ctx.env, SEATKEEPER_SESSION_ID: seat.sessionId, SEATKEEPER_SESSION_TOKEN: seat.token } as NodeJS.ProcessEnv,
+    });
+
+    // Ctrl-C in a terminal reaches the whole foreground process group, the command included:
+    // forwarding it too would be a second Ctrl-C. A SIGINT sent to this process alone is forwarded.
+    const forward = (signal: NodeJS.Signals) => () => {
+      if (signal === "SIGINT" && process.stdin.isTTY) return;
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", ...(process.platform === "win32" ? (["SIGBREAK"] as NodeJS.Signals[]) : [])];
+    const handlers = signals.map((s) => [s, forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+
+    const outcome = await new Promise<{ code: number; startError?: NodeJS.ErrnoException }>((resolve) => {
+      child.once("error", (err: NodeJS.ErrnoException) => {
+        resolve({ code: err.code === "EACCES" ? 126 : EXIT.cannotRun, startError: err });
+      });
+      child.once("exit", (code, signal) => {
+        resolve({ code: code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0) });
+      });
+    });
+
+    const released = await client.release().catch((err: unknown) => {
+      ctx.out.warn(`the seat could not be given back: ${(err as Error).message}`);
+      return undefined;
+    });
+    for (const [s, h] of handlers) process.off(s, h);
+
+    if (outcome.startError) {
+      const why = outcome.startError.code === "ENOENT" ? "command not found" : outcome.startError.code === "EACCES" ? "permission denied" : outcome.startError.message;
+      ctx.streams.stderr.write(`seatkeeper: cannot start ${program}: ${why}.\n`);
+    }
+    if (released?.journaled) ctx.out.note("seatkeeper: the service cannot be reached; the seat is given back at the next start.");
+    else if (released?.pool) {
+      const what = released.seatFreed ? "seat given back" : "session ended, the seat stays with this identity's other sessions";
+      ctx.out.note(`seatkeeper: ${what} (${released.pool.inUse} of ${plural(released.pool.seats, "seat")} in use)`);
+    }
+    return outcome.code;
+  },
+};

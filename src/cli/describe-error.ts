@@ -1,0 +1,91 @@
+/**
+ * Every failure as people read it: what went wrong, then what to do about it. Never a
+ * stack trace (SEATKEEPER_DEBUG=1 adds one for developers). Each kind has its exit code.
+ */
+import {
+  ClientVersionError, ConfigurationError, CredentialsRevokedError, ForbiddenError, InvalidCredentialsError, InvalidRequestError,
+  InvalidTokenError, NotFoundError, OfflineError, PoolFullError, RateLimitedError, SeatkeeperError, SessionEndedError,
+  UnauthorizedError, UnexpectedResponseError,
+} from "../client/index.js";
+import { UsageError } from "./args.js";
+
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  poolFull: 3,
+  offline: 4,
+  notConfigured: 5,
+  /** The command given to `run` could not be started. */
+  cannotRun: 127,
+} as const;
+
+export interface Described {
+  message: string;
+  fix?: string;
+  exitCode: number;
+}
+
+export function describeError(err: unknown, contact?: string): Described {
+  const ask = contact ? contact : "your IT department";
+  if (err instanceof UsageError) {
+    return { message: err.message, fix: `Run \`seatkeeper help${err.command ? ` ${err.command}` : ""}\` for how to call it.`, exitCode: EXIT.usage };
+  }
+  if (err instanceof PoolFullError) {
+    const taken = err.seats === 1 ? "the pool's only seat is in use" : `all ${err.seats} seats of this pool are in use`;
+    const over = err.inUse > err.seats ? ` (${err.inUse} in use since the pool was made smaller)` : "";
+    return {
+      message: `No seat is free: ${taken}${over}.`,
+      fix: `Ask ${ask} to free a seat or add seats, or try again when someone closes the program.`,
+      exitCode: EXIT.poolFull,
+    };
+  }
+  if (err instanceof OfflineError) {
+    return { message: err.message, fix: "`seatkeeper config` shows which address is used and where it comes from; --url or SEATKEEPER_URL sets another.", exitCode: EXIT.offline };
+  }
+  if (err instanceof ConfigurationError) return { message: err.message, exitCode: EXIT.notConfigured };
+  if (err instanceof InvalidCredentialsError) {
+    return {
+      message: err.message,
+      fix: `\`seatkeeper config\` shows where the serial number and product key come from. If they are right, ask ${ask}.`,
+      exitCode: EXIT.failed,
+    };
+  }
+  if (err instanceof CredentialsRevokedError) return { message: err.message, fix: `The new pair goes where the old one was (see \`seatkeeper config\`).`, exitCode: EXIT.failed };
+  if (err instanceof ClientVersionError) {
+    return { message: err.message, fix: err.minClientVersion ? `Install version ${err.minClientVersion} or later, or pass --client-version.` : undefined, exitCode: EXIT.failed };
+  }
+  if (err instanceof RateLimitedError) {
+    return { message: err.message, fix: `Try again after ${err.retryAt.toISOString().slice(11, 19)} UTC (${err.retryAfterSeconds} s), with corrected credentials.`, exitCode: EXIT.failed };
+  }
+  if (err instanceof UnauthorizedError) {
+    return { message: err.message, fix: "Pass the vendor token or the pool's admin key with --token or SEATKEEPER_ADMIN_TOKEN.", exitCode: EXIT.failed };
+  }
+  if (err instanceof ForbiddenError) {
+    return { message: err.message, fix: "A pool admin key reaches its own pool only; creating pools, listing them and changing seats need the vendor token.", exitCode: EXIT.failed };
+  }
+  if (err instanceof NotFoundError) return { message: err.message, fix: "Check the pool or seat id (`seatkeeper pools list`, `seatkeeper seats list`).", exitCode: EXIT.failed };
+  if (err instanceof SessionEndedError) return { message: `${err.message} (reason: ${err.reason})`, exitCode: EXIT.failed };
+  if (err instanceof InvalidTokenError) return { message: err.message, fix: "Use the token printed by `seatkeeper checkout` for that session.", exitCode: EXIT.failed };
+  if (err instanceof InvalidRequestError) {
+    const issues = err.issues.map((i) => `  ${i.path || "body"}: ${i.message}`);
+    return { message: [err.message, ...issues.slice(issues.length === 1 ? 1 : 0)].join("\n"), exitCode: EXIT.usage };
+  }
+  if (err instanceof UnexpectedResponseError) return { message: err.message, fix: "`seatkeeper config` shows the address in use.", exitCode: EXIT.failed };
+  if (err instanceof SeatkeeperError) return { message: err.message, exitCode: EXIT.failed };
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === "EACCES" || e?.code === "EPERM") return { message: `Permission denied: ${e.path ?? e.message}.`, fix: "Choose a folder you can write to.", exitCode: EXIT.failed };
+  if (e?.code === "ENOSPC") return { message: "The disk is full.", exitCode: EXIT.failed };
+  return {
+    message: `Unexpected error: ${e?.message ?? String(err)}`,
+    fix: "This is a fault in seatkeeper itself; run again with SEATKEEPER_DEBUG=1 and report what it prints.",
+    exitCode: EXIT.failed,
+  };
+}
+
+/** The contract's error shape, for --json. */
+export function errorJson(err: unknown, d: Described): unknown {
+  const code = err instanceof SeatkeeperError ? err.code : err instanceof UsageError ? "usage" : "client_error";
+  const details = err instanceof SeatkeeperError ? err.details : {};
+  return { error: { code, message: d.message, ...(d.fix ? { fix: d.fix } : {}), details } };
+}
