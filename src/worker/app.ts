@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HealthResponse, Jwks } from "../contract/schemas.js";
 import type { AppEnv } from "./env.js";
 import { errorResponse, onError, validationError } from "./errors.js";
+import { createDashboard } from "./dashboard/index.js";
 import { renderDocs } from "./docs-page.js";
 import { jsonContent } from "./openapi.js";
 import { registerPoolRoutes } from "./routes/pools.js";
@@ -38,6 +39,7 @@ export function createApp() {
 
   registerSessionRoutes(app);
   registerPoolRoutes(app);
+  app.route("/admin", createDashboard());
 
   app.openapi(
     createRoute({ method: "get", path: "/healthz", tags: ["Public"], summary: "Liveness", responses: { 200: jsonContent(HealthResponse, "Up") } }),

@@ -1,0 +1,475 @@
+/**
+ * The self-service dashboard at /admin: server-rendered pages (hono/jsx) over the same
+ * pool-object RPC methods as the admin API. Every state change is a plain form post,
+ * guarded three ways against cross-site requests (Sec-Fetch-Site/Origin, SameSite=Strict
+ * cookie, per-session token), answered with a redirect (post/redirect/get) that carries
+ * its outcome in an encrypted one-shot cookie.
+ */
+import { Hono, type Context, type Next } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { Actor, Failure } from "../../../durable-objects/outcome.js";
+import { digestsEqual } from "../../../durable-objects/decisions.js";
+import { CreatePoolRequest, UpdatePoolRequest } from "../../contract/schemas.js";
+import { errorStatus } from "../../contract/errors.js";
+import { failedAuthentication } from "../auth.js";
+import { parseAdminKey, parsePoolId, sha256Hex } from "../credentials.js";
+import type { AppEnv, Env } from "../env.js";
+import { ApiError } from "../errors.js";
+import { poolStub } from "../pool-stub.js";
+import { DASHBOARD_CSS, DASHBOARD_ICON, DASHBOARD_JS } from "./assets.js";
+import * as ops from "./operations.js";
+import { crossSiteReason } from "./origin-guard.js";
+import {
+  FLASH_COOKIE, SESSION_COOKIE, needsRenewal, openFlash, renewSession, sameToken, sealFlash, signSession, startSession, verifySession,
+  type DashboardSession, type Flash, type NewSession,
+} from "./session.js";
+import { ConfirmPage, ErrorPage } from "./views/layout.js";
+import { PoolPage, identity, poolPath } from "./views/pool-page.js";
+import { SignInPage } from "./views/sign-in.js";
+import { VendorPage } from "./views/vendor-page.js";
+
+type SessionProblem = "missing" | "expired" | "invalid";
+export type DashboardEnv = AppEnv & { Variables: { session?: DashboardSession; sessionProblem?: SessionProblem } };
+type C = Context<DashboardEnv>;
+
+/** No inline script or style anywhere; the page talks only to its own origin and cannot be framed. */
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const signInMessages: Record<string, string> = {
+  "sign-in": "Sign in to continue.",
+  "signed-out": "You are signed out.",
+  expired: "Your session expired, so you were signed out. Sign in again.",
+  invalid: "Your session cookie was not valid, so it was discarded. Sign in again.",
+  "key-replaced": "The admin key this session was signed in with has been replaced, so the session ended. Sign in with the new admin key.",
+  "no-cookie":
+    "You signed in, but the browser did not keep the session cookie. Allow cookies for this site, and open the dashboard over HTTPS (or http://127.0.0.1 or http://localhost when running it locally).",
+};
+
+const fieldNames: Record<string, string> = {
+  customer: "Customer",
+  seats: "Seats",
+  minClientVersion: "Minimum client version",
+  staleAfterHours: "Hours without a heartbeat",
+};
+
+// ---- cookies ----------------------------------------------------------------
+
+const cookieBase = { httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
+
+async function writeSession(c: C, s: DashboardSession): Promise<void> {
+  setCookie(c, SESSION_COOKIE, await signSession(c.env, s), { ...cookieBase, maxAge: Math.max(0, s.exp - Math.floor(Date.now() / 1000)) });
+  c.set("session", s);
+}
+
+function clearCookie(c: C, name: string): void {
+  setCookie(c, name, "", { ...cookieBase, maxAge: 0 });
+}
+
+async function takeFlash(c: C, session: DashboardSession): Promise<Flash | undefined> {
+  const sealed = getCookie(c, FLASH_COOKIE);
+  if (!sealed) return undefined;
+  clearCookie(c, FLASH_COOKIE);
+  return openFlash(c.env, session, sealed);
+}
+
+async function redirectWithFlash(c: C, to: string, flash: Flash): Promise<Response> {
+  setCookie(c, FLASH_COOKIE, await sealFlash(c.env, c.var.session!, flash), { ...cookieBase, maxAge: 120 });
+  return c.redirect(to, 303);
+}
+
+// ---- who is signed in --------------------------------------------------------
+
+function actorOf(s: DashboardSession): Actor {
+  return s.role === "vendor" ? { role: "vendor", label: "vendor (dashboard)" } : { role: "admin", keyHash: s.keyHash, label: "pool admin (dashboard)" };
+}
+
+/** The credential typed at sign-in, checked as the admin API checks a bearer credential. */
+async function authenticate(env: Env, credential: string): Promise<NewSession | null> {
+  const adminKey = parseAdminKey(credential);
+  if (adminKey) {
+    const keyHash = await sha256Hex(adminKey.normalized);
+    const out = await poolStub(env, adminKey.poolId).getPool({ role: "admin", keyHash, label: "pool admin (dashboard)" });
+    return out.ok ? { role: "admin", poolId: adminKey.poolId, keyHash } : null;
+  }
+  if (env.ADMIN_TOKEN && digestsEqual(await sha256Hex(credential), await sha256Hex(env.ADMIN_TOKEN))) return { role: "vendor" };
+  return null;
+}
+
+/** The pool named in the path, if this session may open it; otherwise the page that says why not. */
+async function poolAccess(c: C): Promise<{ poolId: string; actor: Actor; session: DashboardSession } | Response> {
+  const session = c.var.session!;
+  const poolId = parsePoolId(c.req.param("poolId") ?? "");
+  if (!poolId) return c.html(<ErrorPage title="No such pool" message="There is no pool with this id." session={session} />, 404);
+  if (session.role === "admin" && poolId !== session.poolId) {
+    return c.html(
+      <ErrorPage
+        title="Not your pool"
+        session={session}
+        message="This admin key manages one pool only, and it is not this one. To manage another pool, sign out and sign in with that pool's admin key."
+        back={{ href: poolPath(session.poolId), label: "Back to your pool" }}
+      />,
+      403,
+    );
+  }
+  return { poolId, actor: actorOf(session), session };
+}
+
+/** A pool object's refusal of a page load. */
+async function pageFailure(c: C, f: Failure): Promise<Response> {
+  if (f.code === "unauthorized") {
+    clearCookie(c, SESSION_COOKIE);
+    return c.redirect("/admin?m=key-replaced", 303);
+  }
+  if (f.code === "not_found") return c.html(<ErrorPage title="No such pool" message={f.message} session={c.var.session} />, 404);
+  return c.html(<ErrorPage title="Could not load the pool" message={f.message} session={c.var.session} />, errorStatus[f.code] as 400);
+}
+
+/** A pool object's refusal of a form post: back to the page, saying why. */
+async function actionFailure(c: C, f: Failure, back: string): Promise<Response> {
+  if (f.code === "unauthorized") {
+    clearCookie(c, SESSION_COOKIE);
+    return c.redirect("/admin?m=key-replaced", 303);
+  }
+  if (f.code === "not_found" && f.message === "No such pool.") {
+    return c.html(<ErrorPage title="No such pool" message={f.message} session={c.var.session} />, 404);
+  }
+  return redirectWithFlash(c, back, { error: f.message });
+}
+
+async function formOf(c: C): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+/** A whole number from a form field, or a message naming the field. */
+function wholeNumber(raw: string, field: string, min: number, max: number): number | string {
+  const t = raw.trim();
+  const n = /^\d{1,9}$/.test(t) ? Number(t) : NaN;
+  return Number.isInteger(n) && n >= min && n <= max ? n : `${field}: enter a whole number from ${min.toLocaleString("en-GB")} to ${max.toLocaleString("en-GB")}.`;
+}
+
+function zodMessage(issues: { path: PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${fieldNames[String(i.path[0])] ?? String(i.path[0] ?? "Form")}: ${i.message}`).join(" ");
+}
+
+/** Pool settings from a form: only the fields the form carries; an emptied optional field clears the setting. */
+function settingsFrom(form: Record<string, string>): { patch: Record<string, unknown> } | { error: string } {
+  const patch: Record<string, unknown> = {};
+  if (form.customer !== undefined) patch.customer = form.customer.trim();
+  if (form.seats !== undefined) {
+    const n = wholeNumber(form.seats, "Seats", 0, 1_000_000);
+    if (typeof n === "string") return { error: n };
+    patch.seats = n;
+  }
+  if (form.minClientVersion !== undefined) patch.minClientVersion = form.minClientVersion.trim() === "" ? null : form.minClientVersion.trim();
+  if (form.staleAfterHours !== undefined) {
+    if (form.staleAfterHours.trim() === "") patch.staleAfterHours = null;
+    else {
+      const n = wholeNumber(form.staleAfterHours, "Hours without a heartbeat", 1, 24 * 365);
+      if (typeof n === "string") return { error: n };
+      patch.staleAfterHours = n;
+    }
+  }
+  return { patch };
+}
+
+// ---- the app ----------------------------------------------------------------
+
+export function createDashboard() {
+  const dashboard = new Hono<DashboardEnv>();
+
+  dashboard.onError((err, c) => {
+    console.error("dashboard error", c.req.method, new URL(c.req.url).pathname, err instanceof Error ? err.stack : String(err));
+    return c.html(
+      <ErrorPage title="Something went wrong" message="Something went wrong on our side. Nothing was changed unless the page says so; try again." />,
+      500,
+    );
+  });
+
+  dashboard.use("*", async (c, next) => {
+    await next();
+    c.res.headers.set("Content-Security-Policy", DASHBOARD_CSP);
+    c.res.headers.set("X-Frame-Options", "DENY");
+    c.res.headers.set("Cross-Origin-Opener-Policy", "same-origin");
+    if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
+  });
+
+  const asset = (body: string, type: string) => (c: C) =>
+    c.body(body, 200, { "Content-Type": type, "Cache-Control": "public, max-age=3600" });
+  dashboard.get("/assets/dashboard.css", asset(DASHBOARD_CSS, "text/css; charset=utf-8"));
+  dashboard.get("/assets/dashboard.js", asset(DASHBOARD_JS, "text/javascript; charset=utf-8"));
+  dashboard.get("/assets/icon.svg", asset(DASHBOARD_ICON, "image/svg+xml"));
+
+  // Cross-site posts are refused before anything else looks at them, sign-in included.
+  dashboard.use("*", async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const reason = crossSiteReason(c.req.raw);
+    if (reason) {
+      return c.html(
+        <ErrorPage
+          title="Request refused"
+          message={`This form was sent from another site (${reason}), so it was refused and nothing was changed. Use the dashboard's own pages.`}
+        />,
+        403,
+      );
+    }
+    return next();
+  });
+
+  dashboard.use("*", async (c, next) => {
+    const check = await verifySession(c.env, getCookie(c, SESSION_COOKIE));
+    if (check.ok) {
+      if (needsRenewal(check.session)) await writeSession(c, renewSession(check.session));
+      else c.set("session", check.session);
+    } else {
+      c.set("sessionProblem", check.reason);
+      if (check.reason !== "missing") clearCookie(c, SESSION_COOKIE);
+    }
+    return next();
+  });
+
+  dashboard.get("/", async (c) => {
+    const session = c.var.session;
+    if (!session) {
+      const problem = c.var.sessionProblem;
+      const m = c.req.query("signed-in") !== undefined ? "no-cookie" : problem && problem !== "missing" ? problem : c.req.query("m");
+      const message = m ? signInMessages[m] : undefined;
+      const isProblem = m === "expired" || m === "invalid" || m === "key-replaced" || m === "no-cookie";
+      return c.html(<SignInPage error={isProblem ? message : undefined} notice={isProblem ? undefined : message} />);
+    }
+    if (session.role === "admin") return c.redirect(poolPath(session.poolId), 303);
+    if (c.req.query("signed-in") !== undefined) return c.redirect("/admin", 303);
+    const afterRaw = c.req.query("after");
+    const after = afterRaw ? (parsePoolId(afterRaw) ?? undefined) : undefined;
+    const page = await ops.listPools(c.env, 50, after);
+    const flash = await takeFlash(c, session);
+    return c.html(<VendorPage session={session} pools={page.pools} next={page.next} after={after} flash={flash} />);
+  });
+
+  dashboard.post("/sign-in", async (c) => {
+    const credential = ((await formOf(c)).credential ?? "").trim();
+    if (!credential) return c.html(<SignInPage error="Enter your pool admin key or the vendor token." />, 400);
+    if (credential.length <= 200) {
+      const who = await authenticate(c.env, credential);
+      if (who) {
+        await writeSession(c, startSession(who));
+        clearCookie(c, FLASH_COOKIE);
+        return c.redirect("/admin?signed-in", 303);
+      }
+    }
+    try {
+      // The same per-address limit as the admin API; the dashboard's extra Variables do not matter to it.
+      return await failedAuthentication(c as unknown as Context<AppEnv>, "unauthorized", "That admin key or vendor token is not valid. Check it and try again; letter case and dashes do not matter in an admin key.");
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      return c.html(<SignInPage error={e.message} />, errorStatus[e.code] as 401, e.headers);
+    }
+  });
+
+  dashboard.post("/sign-out", (c) => {
+    clearCookie(c, SESSION_COOKIE);
+    clearCookie(c, FLASH_COOKIE);
+    return c.redirect("/admin?m=signed-out", 303);
+  });
+
+  // Everything below needs a session, and every post must carry the session's token.
+  dashboard.use("*", async (c, next) => {
+    if (c.var.session) return next();
+    const problem = c.var.sessionProblem ?? "missing";
+    if (c.req.method === "GET" || c.req.method === "HEAD") return c.redirect(`/admin?m=${problem === "missing" ? "sign-in" : problem}`, 303);
+    return c.html(
+      <ErrorPage title="Signed out" message={`${signInMessages[problem === "missing" ? "sign-in" : problem]} Nothing was changed.`} back={{ href: "/admin", label: "Sign in" }} />,
+      401,
+    );
+  });
+  dashboard.use("*", async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const token = (await formOf(c))._csrf;
+    if (token === undefined || !sameToken(token, c.var.session!.csrf)) {
+      return c.html(
+        <ErrorPage
+          title="Form expired"
+          session={c.var.session}
+          message="This form did not come from your current session (it may be from before you last signed in), so nothing was changed. Reload the page and try again."
+        />,
+        403,
+      );
+    }
+    return next();
+  });
+
+  dashboard.get("/pools/:poolId", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const range = c.req.query("range") === "30d" ? "30d" : "24h";
+    const beforeRaw = c.req.query("before");
+    const before = beforeRaw && /^\d{1,15}$/.test(beforeRaw) ? Number(beforeRaw) : undefined;
+    const out = await ops.loadPoolPage(c.env, access.actor, access.poolId, range, before);
+    if (!out.ok) return pageFailure(c, out);
+    const flash = await takeFlash(c, access.session);
+    return c.html(<PoolPage session={access.session} data={out} flash={flash} now={Date.now()} olderView={before !== undefined} />);
+  });
+
+  dashboard.post("/pools", async (c) => {
+    const session = c.var.session!;
+    if (session.role !== "vendor") {
+      return c.html(<ErrorPage title="Vendor only" session={session} message="Only the vendor's staff can create pools." />, 403);
+    }
+    const form = await formOf(c);
+    const input: Record<string, unknown> = { customer: (form.customer ?? "").trim() };
+    const seats = wholeNumber(form.seats ?? "", "Seats", 0, 1_000_000);
+    if (typeof seats === "string") return redirectWithFlash(c, "/admin", { error: seats });
+    input.seats = seats;
+    const settings = settingsFrom({ minClientVersion: form.minClientVersion ?? "", staleAfterHours: form.staleAfterHours ?? "" });
+    if ("error" in settings) return redirectWithFlash(c, "/admin", { error: settings.error });
+    const parsed = CreatePoolRequest.safeParse({ ...input, ...settings.patch });
+    if (!parsed.success) return redirectWithFlash(c, "/admin", { error: zodMessage(parsed.error.issues) });
+    const p = parsed.data;
+    const out = await ops.createPool(c.env, {
+      customer: p.customer,
+      seats: p.seats,
+      minClientVersion: p.minClientVersion ?? null,
+      staleAfterHours: p.staleAfterHours ?? null,
+    });
+    if (!out.ok) return redirectWithFlash(c, "/admin", { error: out.message });
+    return redirectWithFlash(c, poolPath(out.pool.poolId), {
+      notice: `Created the pool for ${out.pool.customer} with ${out.pool.seats} seats.`,
+      secretsTitle: "The new pool's serial number, product key and admin key",
+      secrets: [
+        { label: "Serial number", value: out.pool.serial },
+        { label: "Product key", value: out.productKey },
+        { label: "Admin key", value: out.adminKey },
+      ],
+      forClients: true,
+    });
+  });
+
+  dashboard.post("/pools/:poolId/seats/:seatId/free", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const back = poolPath(access.poolId);
+    const seatId = c.req.param("seatId");
+    const found = await ops.findSeat(c.env, access.actor, access.poolId, seatId);
+    if (!found.ok) return actionFailure(c, found, back);
+    if (!found.seat) return redirectWithFlash(c, back, { error: "That seat is no longer in use: the application released it or someone freed it already." });
+    const who = identity(found.seat);
+    if ((await formOf(c)).confirmed !== "yes") {
+      return c.html(
+        <ConfirmPage
+          session={access.session}
+          title="Free this seat?"
+          message={`Free the seat held by ${who}? The application there is told at its next heartbeat that an administrator freed its seat.`}
+          action={poolPath(access.poolId, `/seats/${encodeURIComponent(seatId)}/free`)}
+          fields={{}}
+          submitLabel="Free the seat"
+          cancelHref={back}
+        />,
+      );
+    }
+    const out = await ops.freeSeat(c.env, access.actor, access.poolId, seatId);
+    if (!out.ok) {
+      if (out.code === "not_found") return redirectWithFlash(c, back, { error: "That seat is no longer in use: the application released it or someone freed it already." });
+      return actionFailure(c, out, back);
+    }
+    return redirectWithFlash(c, back, {
+      notice: `Freed the seat of ${who}; ${out.sessionsEnded === 1 ? "its session has" : `its ${out.sessionsEnded} sessions have`} ended. ${out.pool.inUse} of ${out.pool.seats} seats are now in use.`,
+    });
+  });
+
+  dashboard.post("/pools/:poolId/credentials", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const back = poolPath(access.poolId);
+    const form = await formOf(c);
+    const choice = form.sessions;
+    if (choice !== "carry-on" && choice !== "end-all") {
+      return redirectWithFlash(c, back, { error: "Choose what happens to running sessions: they carry on, or they all end now. Nothing was changed." });
+    }
+    if (form.confirmed !== "yes") {
+      return c.html(
+        <ConfirmPage
+          session={access.session}
+          title="Revoke and reissue?"
+          message={
+            choice === "carry-on"
+              ? "Revoke this serial number and product key and issue new ones? Running applications keep their seats; new starts need the new pair."
+              : "Revoke this serial number and product key, issue new ones, and end every running session now?"
+          }
+          action={poolPath(access.poolId, "/credentials")}
+          fields={{ sessions: choice }}
+          submitLabel={choice === "carry-on" ? "Revoke and reissue" : "Revoke, reissue and end all sessions"}
+          cancelHref={back}
+        />,
+      );
+    }
+    const out = await ops.rotateCredentials(c.env, access.actor, access.poolId, choice === "end-all");
+    if (!out.ok) return actionFailure(c, out, back);
+    return redirectWithFlash(c, back, {
+      notice:
+        choice === "carry-on"
+          ? "The old serial number and product key are revoked. Running sessions carry on; new starts need the new pair."
+          : `The old serial number and product key are revoked, and ${out.sessionsEnded === 1 ? "1 running session was" : `${out.sessionsEnded} running sessions were`} ended.`,
+      secretsTitle: "New serial number and product key",
+      secrets: [
+        { label: "Serial number", value: out.serial },
+        { label: "Product key", value: out.productKey },
+      ],
+      forClients: true,
+    });
+  });
+
+  dashboard.post("/pools/:poolId/admin-key", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const back = poolPath(access.poolId);
+    if ((await formOf(c)).confirmed !== "yes") {
+      return c.html(
+        <ConfirmPage
+          session={access.session}
+          title="Issue a new admin key?"
+          message="Issue a new admin key? The current admin key stops working at once, and everyone signed in with it is signed out."
+          action={poolPath(access.poolId, "/admin-key")}
+          fields={{}}
+          submitLabel="Issue a new admin key"
+          cancelHref={back}
+        />,
+      );
+    }
+    const out = await ops.rotateAdminKey(c.env, access.actor, access.poolId);
+    if (!out.ok) return actionFailure(c, out, back);
+    // The pool admin who replaced the key stays signed in, now under the new key.
+    if (access.session.role === "admin") await writeSession(c, { ...access.session, keyHash: out.keyHash });
+    return redirectWithFlash(c, back, {
+      notice: "The previous admin key no longer works.",
+      secretsTitle: "New admin key",
+      secrets: [{ label: "Admin key", value: out.adminKey }],
+    });
+  });
+
+  dashboard.post("/pools/:poolId/settings", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const form = await formOf(c);
+    const back = form.back === "list" && access.session.role === "vendor" ? "/admin" : poolPath(access.poolId);
+    const settings = settingsFrom(form);
+    if ("error" in settings) return redirectWithFlash(c, back, { error: `${settings.error} Nothing was changed.` });
+    const parsed = UpdatePoolRequest.safeParse(settings.patch);
+    if (!parsed.success) return redirectWithFlash(c, back, { error: `${zodMessage(parsed.error.issues)} Nothing was changed.` });
+    const out = await ops.updatePool(c.env, access.actor, access.poolId, parsed.data);
+    if (!out.ok) return actionFailure(c, out, back);
+    const notice = Object.keys(parsed.data).length === 1 && parsed.data.seats !== undefined
+      ? `${out.pool.customer} now has ${out.pool.seats} seats.`
+      : "Settings saved.";
+    return redirectWithFlash(c, back, { notice });
+  });
+
+  dashboard.all("*", (c) => {
+    if (new URL(c.req.url).pathname === "/admin/") return c.redirect("/admin", 301);
+    return c.html(<ErrorPage title="Page not found" message="There is no dashboard page at this address." session={c.var.session} />, 404);
+  });
+
+  return dashboard;
+}

@@ -1,0 +1,149 @@
+/** The page shell every dashboard page shares, the messages a form post leaves behind, and a few small parts. */
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import type { DashboardSession, Flash } from "../session.js";
+
+export const ASSET_VERSION = "1";
+export const CSS_PATH = `/admin/assets/dashboard.css?v=${ASSET_VERSION}`;
+export const JS_PATH = `/admin/assets/dashboard.js?v=${ASSET_VERSION}`;
+export const ICON_PATH = `/admin/assets/icon.svg?v=${ASSET_VERSION}`;
+
+export function Layout(props: { title: string; session?: DashboardSession; children?: Child }) {
+  const { session } = props;
+  return (
+    <>
+    {raw("<!DOCTYPE html>")}
+    <html lang="en-GB">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* Same-origin referrers let browsers without Sec-Fetch-Site send a real Origin on posts. */}
+        <meta name="referrer" content="same-origin" />
+        <title>{`${props.title} · Seatkeeper`}</title>
+        <link rel="icon" href={ICON_PATH} type="image/svg+xml" />
+        <link rel="stylesheet" href={CSS_PATH} />
+        <script src={JS_PATH} defer></script>
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/admin">Seatkeeper</a>
+          {session ? (
+            <nav aria-label="Account">
+              <span class="who">{session.role === "vendor" ? "Vendor staff" : "Pool admin"}</span>
+              {session.role === "vendor" ? <a href="/admin">All pools</a> : null}
+              <form method="post" action="/admin/sign-out" class="inline">
+                <CsrfField session={session} />
+                <button type="submit" class="link-button">Sign out</button>
+              </form>
+            </nav>
+          ) : null}
+        </header>
+        <main id="main">{props.children}</main>
+        <footer class="foot">
+          <a href="/docs">API documentation</a>
+        </footer>
+      </body>
+    </html>
+    </>
+  );
+}
+
+export function CsrfField(props: { session: DashboardSession }) {
+  return <input type="hidden" name="_csrf" value={props.session.csrf} />;
+}
+
+export function Messages(props: { flash?: Flash; error?: string; notice?: string }) {
+  const notice = props.notice ?? props.flash?.notice;
+  const error = props.error ?? props.flash?.error;
+  return (
+    <>
+      {error ? <p class="message error" role="alert">{error}</p> : null}
+      {notice ? <p class="message notice" role="status">{notice}</p> : null}
+    </>
+  );
+}
+
+/** Secrets shown once, each with a copy button the page script reveals. */
+export function ShownOnce(props: { flash?: Flash }) {
+  const f = props.flash;
+  if (!f?.secrets?.length) return null;
+  return (
+    <section class="card shown-once" aria-labelledby="shown-once-title">
+      <h2 id="shown-once-title">{f.secretsTitle ?? "New credentials"}: shown once</h2>
+      <p>Copy them now and keep them somewhere safe. Seatkeeper keeps only a hash of each secret and cannot show them again.</p>
+      <dl class="secrets">
+        {f.secrets.map((s, i) => (
+          <div class="secret">
+            <dt id={`secret-label-${i}`}>{s.label}</dt>
+            <dd>
+              <code id={`secret-${i}`} aria-labelledby={`secret-label-${i}`}>{s.value}</code>
+              <button type="button" class="copy" data-copy={`secret-${i}`} aria-label={`Copy ${s.label.toLowerCase()}`} hidden>
+                Copy
+              </button>
+            </dd>
+          </div>
+        ))}
+      </dl>
+      <p class="copy-status" role="status" aria-live="polite"></p>
+      {f.forClients ? <GroupPolicyNote /> : null}
+    </section>
+  );
+}
+
+export function GroupPolicyNote() {
+  return (
+    <div class="note">
+      <h3>Distributing them by Group Policy</h3>
+      <p>
+        Push the new serial number and product key to every PC the way you pushed the old pair: a Group Policy Preferences
+        registry item (or the product's administrative template) scoped to the computers that run the application. Update the
+        GPO first, then let <code>gpupdate</code> or the next refresh cycle carry it out. PCs and terminal servers that still
+        hold the old pair are refused with "credentials revoked" when the application next starts, and their users are told
+        to ask IT for the new pair.
+      </p>
+    </div>
+  );
+}
+
+export function ErrorPage(props: { title: string; message: string; session?: DashboardSession; back?: { href: string; label: string } }) {
+  return (
+    <Layout title={props.title} session={props.session}>
+      <section class="card narrow">
+        <h1>{props.title}</h1>
+        <p class="message error" role="alert">{props.message}</p>
+        <p>
+          <a href={props.back?.href ?? "/admin"}>{props.back?.label ?? "Back to the dashboard"}</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+/** The confirmation a form asks for when the page script did not (it runs window.confirm instead). */
+export function ConfirmPage(props: {
+  session: DashboardSession;
+  title: string;
+  message: string;
+  action: string;
+  fields: Record<string, string>;
+  submitLabel: string;
+  cancelHref: string;
+}) {
+  return (
+    <Layout title={props.title} session={props.session}>
+      <section class="card narrow">
+        <h1>{props.title}</h1>
+        <p>{props.message}</p>
+        <form method="post" action={props.action} class="actions">
+          <CsrfField session={props.session} />
+          {Object.entries(props.fields).map(([name, value]) => (
+            <input type="hidden" name={name} value={value} />
+          ))}
+          <input type="hidden" name="confirmed" value="yes" />
+          <button type="submit" class="danger">{props.submitLabel}</button>
+          <a class="button secondary" href={props.cancelHref}>Cancel</a>
+        </form>
+      </section>
+    </Layout>
+  );
+}

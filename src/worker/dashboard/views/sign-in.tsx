@@ -1,0 +1,30 @@
+/** The sign-in page: one field for either credential, posted, never put in a URL. */
+import { Layout, Messages } from "./layout.js";
+
+export function SignInPage(props: { error?: string; notice?: string }) {
+  return (
+    <Layout title="Sign in">
+      <section class="card narrow sign-in">
+        <h1>Sign in to the licence dashboard</h1>
+        <Messages error={props.error} notice={props.notice} />
+        <form method="post" action="/admin/sign-in">
+          <label for="credential">Pool admin key or vendor token</label>
+          <input
+            id="credential"
+            name="credential"
+            type="password"
+            required
+            autocomplete="current-password"
+            spellcheck={false}
+            autocapitalize="off"
+            aria-describedby="credential-help"
+          />
+          <p id="credential-help" class="help">
+            IT departments: the admin key starts with <code>AK-</code> and came with your pool. Vendor staff: the vendor token.
+          </p>
+          <button type="submit">Sign in</button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
