@@ -2,8 +2,13 @@
  * Session tokens: EdDSA (Ed25519) JWTs signed in the Worker once the pool object has
  * granted the seat. They carry no secret and are verifiable offline with the JWKS;
  * the pool object stays the truth about whether the session is still active.
+ *
+ * Signed and verified with WebCrypto directly: a checkout signs one token and a release
+ * verifies one, so the keys are imported once per isolate and the constant header is
+ * encoded once; what is left per token is one JSON encoding and one Ed25519 operation.
+ * The output is a standard compact JWS (RFC 7515/7519) that jose or any JWT library verifies.
  */
-import { SignJWT, createLocalJWKSet, importJWK, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
+import type { JWK } from "jose";
 import type { Env } from "./env.js";
 
 export interface SessionClaims {
@@ -15,36 +20,90 @@ export interface SessionClaims {
   tsn?: string;
 }
 
+interface VerifyKey {
+  kid: string | undefined;
+  key: CryptoKey;
+}
+
 interface KeyMaterial {
-  config: string;
   kid: string;
   privateKey: CryptoKey;
+  /** base64url of the protected header, the same for every token this key signs. */
+  encodedHeader: string;
+  verifyKeys: VerifyKey[];
   publicJwks: { keys: JWK[] };
-  verifier: JWTVerifyGetKey;
 }
 
 const ALG = "EdDSA";
+const ED25519 = { name: "Ed25519" } as const;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
 let cached: Promise<KeyMaterial> | undefined;
 let cachedConfig = "";
+
+function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function encodeJson(value: unknown): string {
+  return base64url(encoder.encode(JSON.stringify(value)));
+}
+
+/** The bytes of a base64url segment, or null when it is not one. */
+function fromBase64url(segment: string): Uint8Array | null {
+  if (!BASE64URL.test(segment) || segment.length % 4 === 1) return null;
+  const binary = atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function decodeJson(segment: string): Record<string, unknown> | null {
+  const bytes = fromBase64url(segment);
+  if (!bytes) return null;
+  try {
+    const value: unknown = JSON.parse(decoder.decode(bytes));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
 
 function publicPart(jwk: JWK): JWK {
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, key_ops: _ops, ...pub } = jwk;
   return { ...pub, use: "sig", alg: ALG };
 }
 
+function isEd25519(jwk: JWK): boolean {
+  return jwk.kty === "OKP" && jwk.crv === "Ed25519" && typeof jwk.x === "string";
+}
+
 async function load(env: Env): Promise<KeyMaterial> {
   const privateJwk = JSON.parse(env.SIGNING_KEY) as JWK;
-  if (privateJwk.kty !== "OKP" || privateJwk.crv !== "Ed25519" || !privateJwk.d || !privateJwk.kid) {
+  if (!isEd25519(privateJwk) || !privateJwk.d || !privateJwk.kid) {
     throw new Error("SIGNING_KEY must be an Ed25519 private JWK with a kid");
   }
   const previous = env.PREVIOUS_PUBLIC_KEYS ? (JSON.parse(env.PREVIOUS_PUBLIC_KEYS) as JWK[]) : [];
-  const publicJwks = { keys: [publicPart(privateJwk), ...previous.map(publicPart)] };
+  const published = [publicPart(privateJwk), ...previous.map(publicPart)];
+  const { kid, kty, crv, x, d } = privateJwk;
+  const privateKey = await crypto.subtle.importKey("jwk", { kty, crv, x, d } as JsonWebKey, ED25519, false, ["sign"]);
+  // Only Ed25519 keys can verify an EdDSA token; any other published key is ignored here.
+  const verifyKeys = await Promise.all(
+    published.filter(isEd25519).map(async (jwk): Promise<VerifyKey> => ({
+      kid: jwk.kid,
+      key: await crypto.subtle.importKey("jwk", { kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JsonWebKey, ED25519, false, ["verify"]),
+    })),
+  );
   return {
-    config: env.SIGNING_KEY,
-    kid: privateJwk.kid,
-    privateKey: (await importJWK(privateJwk, ALG)) as CryptoKey,
-    publicJwks,
-    verifier: createLocalJWKSet(publicJwks),
+    kid,
+    privateKey,
+    encodedHeader: encodeJson({ alg: ALG, kid, typ: "JWT" }),
+    verifyKeys,
+    publicJwks: { keys: published },
   };
 }
 
@@ -66,24 +125,46 @@ export function issuer(env: Env): string {
 export async function signSessionToken(env: Env, claims: SessionClaims): Promise<string> {
   const km = await material(env);
   const { sub, ...rest } = claims;
-  return new SignJWT(rest)
-    .setProtectedHeader({ alg: ALG, kid: km.kid, typ: "JWT" })
-    .setIssuer(issuer(env))
-    .setSubject(sub)
-    .setIssuedAt()
-    .sign(km.privateKey);
+  const payload = { ...rest, iss: issuer(env), sub, iat: Math.floor(Date.now() / 1000) };
+  const signingInput = `${km.encodedHeader}.${encodeJson(payload)}`;
+  const signature = await crypto.subtle.sign(ED25519, km.privateKey, encoder.encode(signingInput));
+  return `${signingInput}.${base64url(new Uint8Array(signature))}`;
+}
+
+/** A NumericDate claim that is absent, or a number that `ok` accepts. */
+function timeClaim(value: unknown, ok: (seconds: number) => boolean): boolean {
+  return value === undefined || (typeof value === "number" && Number.isFinite(value) && ok(value));
 }
 
 /** The claims of a genuine token for this session, or null for anything else. */
 export async function verifySessionToken(env: Env, token: string, sessionId: string): Promise<SessionClaims | null> {
   const km = await material(env);
-  try {
-    const { payload } = await jwtVerify(token, km.verifier, { issuer: issuer(env), algorithms: [ALG] });
-    if (payload.sub !== sessionId || typeof payload.pool !== "string" || typeof payload.seat !== "string") return null;
-    return payload as unknown as SessionClaims;
-  } catch {
+  const parts = token.split(".");
+  if (parts.length !== 3) return null;
+  const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
+  const header = decodeJson(encodedHeader);
+  // `crit` names extensions we do not implement, so a token that carries it is refused (RFC 7515 §4.1.11).
+  if (!header || header.alg !== ALG || "crit" in header) return null;
+  const signature = fromBase64url(encodedSignature);
+  if (!signature || signature.length !== 64) return null;
+  const keys = header.kid === undefined ? km.verifyKeys : km.verifyKeys.filter((k) => k.kid === header.kid);
+  const data = encoder.encode(`${encodedHeader}.${encodedPayload}`);
+  let genuine = false;
+  for (const { key } of keys) {
+    if (await crypto.subtle.verify(ED25519, key, signature, data)) {
+      genuine = true;
+      break;
+    }
+  }
+  if (!genuine) return null;
+  const payload = decodeJson(encodedPayload);
+  if (!payload || payload.iss !== issuer(env) || payload.sub !== sessionId) return null;
+  if (typeof payload.pool !== "string" || typeof payload.seat !== "string") return null;
+  const now = Math.floor(Date.now() / 1000);
+  if (!timeClaim(payload.iat, () => true) || !timeClaim(payload.exp, (exp) => exp > now) || !timeClaim(payload.nbf, (nbf) => nbf <= now)) {
     return null;
   }
+  return payload as unknown as SessionClaims;
 }
 
 export async function publicJwks(env: Env): Promise<{ keys: JWK[] }> {
