@@ -1,0 +1,157 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InvalidTokenError, SeatkeeperClient as BrowserClient, StorageJournal } from "../../src/client/browser.js";
+import { OfflineError, SessionEndedError, type CreatePoolResponse } from "../../src/client/index.js";
+import { startLocalServer, ROOT, type LocalServer } from "./local-server";
+import { clientFor, createPool, inUse, tempDir, uniqueUser, vendor } from "./sdk-helpers";
+
+let server: LocalServer;
+let pool: CreatePoolResponse;
+beforeAll(async () => {
+  server = await startLocalServer();
+  pool = await createPool(server, 3);
+});
+afterAll(async () => {
+  await server?.dispose();
+});
+
+const waitFor = async (check: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe("SeatkeeperClient against the local service", () => {
+  it("checks a seat out and releases it, and the pool count follows", async () => {
+    const client = clientFor(server, pool, { clientVersion: "16.0.2" });
+    const seat = await client.checkout();
+    expect(seat).toMatchObject({ seatShared: false, pool: { poolId: pool.poolId, seats: 3, inUse: 1 } });
+    expect(client.session?.sessionId).toBe(seat.sessionId);
+    expect(await inUse(server, pool.poolId)).toBe(1);
+
+    const status = await client.status();
+    expect(status).toMatchObject({ sessionId: seat.sessionId, seatId: seat.seatId, machine: "PC-TEST", clientVersion: "16.0.2", active: true });
+    expect(await client.heartbeat()).toMatchObject({ active: true, pool: { inUse: 1 } });
+
+    expect(await client.release()).toMatchObject({ released: true, seatFreed: true, pool: { inUse: 0 } });
+    expect(client.session).toBeUndefined();
+    expect(await inUse(server, pool.poolId)).toBe(0);
+    expect(await client.release()).toEqual({ released: false });
+  });
+
+  it("sends one instance id per launch, so a repeated checkout never takes a second session", async () => {
+    const client = clientFor(server, pool);
+    const first = await client.checkout();
+    const again = await client.checkout();
+    expect(again.sessionId).toBe(first.sessionId);
+    expect(await inUse(server, pool.poolId)).toBe(1);
+    await client.release();
+
+    // after a release the same launch may check out anew
+    const later = await client.checkout();
+    expect(later.sessionId).not.toBe(first.sessionId);
+    await client.release();
+  });
+
+  it("shares the identity's seat between two launches on one PC", async () => {
+    const user = uniqueUser("two-windows");
+    const a = clientFor(server, pool, { user });
+    const b = clientFor(server, pool, { user: user.toUpperCase() });
+    const sa = await a.checkout();
+    const sb = await b.checkout();
+    expect(sb.seatShared).toBe(true);
+    expect(sb.seatId).toBe(sa.seatId);
+    expect(await a.release()).toMatchObject({ released: true, seatFreed: false });
+    expect(await b.release()).toMatchObject({ released: true, seatFreed: true });
+  });
+
+  it("verifies its token offline against the cached JWKS", async () => {
+    const configDir = tempDir();
+    const client = clientFor(server, pool, { configDir });
+    const seat = await client.checkout();
+    expect(readdirSync(path.join(configDir, "jwks"))).toHaveLength(1);
+
+    // The same user's next launch, with no network at all: verification uses the cached keys.
+    const offline = clientFor(server, pool, { configDir, fetch: async () => Promise.reject(new TypeError("fetch failed")) });
+    const claims = await offline.verifyToken(seat.token);
+    expect(claims).toMatchObject({ sub: seat.sessionId, pool: pool.poolId, seat: seat.seatId, machine: "PC-TEST" });
+
+    const [head, , sig] = seat.token.split(".");
+    const forged = `${head}.${Buffer.from(JSON.stringify({ ...claims, seat: "seat_other" })).toString("base64url")}.${sig}`;
+    await expect(offline.verifyToken(forged)).rejects.toBeInstanceOf(InvalidTokenError);
+
+    // With no cached keys and no network, it says so rather than guessing.
+    const noCache = clientFor(server, pool, { fetch: async () => Promise.reject(new TypeError("fetch failed")) });
+    await expect(noCache.verifyToken(seat.token)).rejects.toBeInstanceOf(OfflineError);
+    await client.release();
+  });
+
+  it("keeps the journal and key cache readable by the user alone", async () => {
+    const configDir = tempDir();
+    const client = clientFor(server, pool, { configDir });
+    await client.checkout();
+    const held = readdirSync(path.join(configDir, "held"));
+    expect(held).toHaveLength(1);
+    if (process.platform !== "win32") {
+      expect(statSync(path.join(configDir, "held", held[0]!)).mode & 0o777).toBe(0o600);
+      expect(statSync(path.join(configDir, "held")).mode & 0o777).toBe(0o700);
+    }
+    await client.release();
+    expect(readdirSync(path.join(configDir, "held"))).toHaveLength(0);
+  });
+});
+
+describe("the background heartbeat", () => {
+  it("tells the application when an admin frees its seat", async () => {
+    const ended: SessionEndedError[] = [];
+    const client = clientFor(server, pool, { heartbeat: { intervalMs: 100, onEnded: (e) => ended.push(e) } });
+    const seat = await client.checkout();
+    await vendor(server).freeSeat(pool.poolId, seat.seatId);
+    await waitFor(() => ended.length > 0);
+    expect(ended[0]).toBeInstanceOf(SessionEndedError);
+    expect(ended[0]!.reason).toBe("freed");
+    expect(client.session).toBeUndefined();
+  });
+
+  it("tells the application when its pool's credentials are revoked with its session", async () => {
+    const own = await createPool(server, 2);
+    const ended: string[] = [];
+    const client = clientFor(server, own, { heartbeat: { intervalMs: 100, onEnded: (e) => ended.push(e.reason) } });
+    await client.checkout();
+    await vendor(server).rotateCredentials(own.poolId, { endSessions: true });
+    await waitFor(() => ended.length > 0);
+    expect(ended).toEqual(["revoked"]);
+  });
+});
+
+describe("the browser entry", () => {
+  it("imports no Node module, directly or through its own imports", () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, "utf8");
+      for (const m of source.matchAll(/from\s+"([^"]+)"/g)) {
+        const spec = m[1]!;
+        expect(spec.startsWith("node:"), `${path.relative(ROOT, file)} imports ${spec}`).toBe(false);
+        if (spec.startsWith(".")) visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, ".ts")));
+      }
+    };
+    visit(path.join(ROOT, "src/client/browser.ts"));
+    expect([...seen].some((f) => f.includes(`${path.sep}node${path.sep}`))).toBe(false);
+    expect(seen.size).toBeGreaterThan(5);
+  });
+
+  it("checks out and releases with explicit options, journalling into Web Storage", async () => {
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v), removeItem: (k: string) => void store.delete(k) };
+    const client = new BrowserClient({ url: server.url, serial: pool.serial, productKey: pool.productKey, user: uniqueUser("web"), machine: "BROWSER", storage });
+    const seat = await client.checkout();
+    expect(seat.pool.poolId).toBe(pool.poolId);
+    expect(await client.release()).toMatchObject({ released: true });
+    expect(await new StorageJournal(storage).pendingReleases()).toEqual([]);
+  });
+});

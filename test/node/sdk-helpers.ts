@@ -1,0 +1,96 @@
+/**
+ * Helpers for the SDK and CLI tests: isolated clients (their own config folder, no
+ * machine policy, no inherited SEATKEEPER_* variables), pools made through the admin
+ * API, and a TCP relay whose closing stands in for the network dropping.
+ */
+import { mkdtempSync } from "node:fs";
+import { createServer, connect, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SeatkeeperAdmin, SeatkeeperClient, type CreatePoolResponse, type NodeClientOptions } from "../../src/client/index.js";
+import type { LocalServer } from "./local-server";
+
+export function tempDir(prefix = "seatkeeper-test-"): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function vendor(server: LocalServer): SeatkeeperAdmin {
+  return new SeatkeeperAdmin({ url: server.url, token: server.vendorToken });
+}
+
+export function createPool(server: LocalServer, seats: number, extra: { minClientVersion?: string; customer?: string } = {}): Promise<CreatePoolResponse> {
+  return vendor(server).createPool({ customer: extra.customer ?? "Test Ltd", seats, ...(extra.minClientVersion ? { minClientVersion: extra.minClientVersion } : {}) });
+}
+
+let identities = 0;
+/** A user name no other test uses, so seats are never shared by accident. */
+export function uniqueUser(prefix = "user"): string {
+  return `${prefix}-${process.pid}-${++identities}`;
+}
+
+/** A client that reads nothing from this machine: options only, its own config folder. */
+export function isolatedClient(options: NodeClientOptions & { url: string }): SeatkeeperClient {
+  return new SeatkeeperClient({
+    configDir: options.configDir ?? tempDir("seatkeeper-config-"),
+    policyFile: options.policyFile ?? path.join(tempDir(), "no-policy.json"),
+    registry: false,
+    env: options.env ?? {},
+    machine: options.machine ?? "PC-TEST",
+    user: options.user ?? uniqueUser(),
+    retries: options.retries ?? 0,
+    ...options,
+  });
+}
+
+export function clientFor(server: LocalServer, pool: CreatePoolResponse, options: NodeClientOptions = {}): SeatkeeperClient {
+  return isolatedClient({ url: server.url, serial: pool.serial, productKey: pool.productKey, ...options });
+}
+
+export async function inUse(server: LocalServer, poolId: string): Promise<number> {
+  return (await vendor(server).getPool(poolId)).inUse;
+}
+
+/**
+ * Forwards a local port to the server. `close()` drops every connection and stops
+ * listening, as a lost network would; `open()` listens on the same port again.
+ */
+export class TcpRelay {
+  private server?: Server;
+  private sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly targetPort: number) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async open(): Promise<void> {
+    const server = createServer((inbound) => {
+      const outbound = connect(this.targetPort, "127.0.0.1");
+      this.sockets.add(inbound).add(outbound);
+      for (const s of [inbound, outbound]) {
+        s.on("close", () => this.sockets.delete(s));
+        s.on("error", () => {
+          inbound.destroy();
+          outbound.destroy();
+        });
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, "127.0.0.1", () => resolve());
+    });
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
