@@ -29,6 +29,7 @@ main { max-width: 1180px; margin: 0 auto; padding: 1.25rem; }
 .page-head { margin-bottom: 1rem; }
 .muted, .ago { color: var(--muted); }
 .ago { font-size: 0.85em; }
+td .ago { display: block; }
 .help { color: var(--muted); font-size: 0.88rem; margin: 0.25rem 0 0.75rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1.1rem 1.25rem; margin-bottom: 1.25rem; min-width: 0; }
 .card.narrow { max-width: 34rem; margin: 2rem auto; }
@@ -127,7 +128,7 @@ export const DASHBOARD_JS = `"use strict";
   }
   function ready() {
     document.querySelectorAll("button[data-copy]").forEach(function (b) { b.hidden = false; });
-    var fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    var fmt = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
     document.querySelectorAll("time[data-local]").forEach(function (t) {
       var d = new Date(t.getAttribute("datetime"));
       if (!isNaN(d)) { t.title = t.textContent; t.textContent = fmt.format(d); }

@@ -17,6 +17,7 @@ import type { AppEnv, Env } from "../env.js";
 import { ApiError } from "../errors.js";
 import { poolStub } from "../pool-stub.js";
 import { DASHBOARD_CSS, DASHBOARD_ICON, DASHBOARD_JS } from "./assets.js";
+import { DASHBOARD_CSP } from "./csp.js";
 import * as ops from "./operations.js";
 import { crossSiteReason } from "./origin-guard.js";
 import {
@@ -32,9 +33,6 @@ type SessionProblem = "missing" | "expired" | "invalid";
 export type DashboardEnv = AppEnv & { Variables: { session?: DashboardSession; sessionProblem?: SessionProblem } };
 type C = Context<DashboardEnv>;
 
-/** No inline script or style anywhere; the page talks only to its own origin and cannot be framed. */
-export const DASHBOARD_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const signInMessages: Record<string, string> = {
   "sign-in": "Sign in to continue.",
@@ -152,7 +150,7 @@ function wholeNumber(raw: string, field: string, min: number, max: number): numb
 }
 
 function zodMessage(issues: { path: PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => `${fieldNames[String(i.path[0])] ?? String(i.path[0] ?? "Form")}: ${i.message}`).join(" ");
+  return issues.map((i) => `${fieldNames[String(i.path[0])] ?? String(i.path[0] ?? "Form")}: ${i.message.replace(/\.?$/, ".")}`).join(" ");
 }
 
 /** Pool settings from a form: only the fields the form carries; an emptied optional field clears the setting. */

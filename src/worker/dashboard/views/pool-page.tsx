@@ -19,7 +19,7 @@ function When(props: { iso: string; now: number }) {
   return (
     <>
       <time datetime={props.iso} data-local="">{formatTime(props.iso)}</time>
-      <span class="ago"> · {ago(props.iso, props.now)}</span>
+      <span class="ago"> ({ago(props.iso, props.now)})</span>
     </>
   );
 }

@@ -1,0 +1,130 @@
+/**
+ * What the dashboard's browser tests share: Debian's headless Chromium driven by
+ * playwright-core, and short-hands for the HTTP API the tests drive the pool with.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { parseVars } from "../../scripts/local-secrets.js";
+import type { LocalServer } from "./local-server.js";
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/**
+ * Headless Chromium with the flags that keep it quiet and offline. Playwright gives each
+ * launch a fresh temporary --user-data-dir, and each context its own cookie jar.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-quic",
+    ],
+  });
+}
+
+export interface Json {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export async function api(server: LocalServer, method: string, urlPath: string, body?: unknown, token?: string): Promise<Json> {
+  const res = await fetch(`${server.url}${urlPath}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+export interface CreatedPool {
+  poolId: string;
+  customer: string;
+  seats: number;
+  serial: string;
+  productKey: string;
+  adminKey: string;
+}
+
+export async function createPool(server: LocalServer, customer: string, seats: number): Promise<CreatedPool> {
+  const out = await api(server, "POST", "/v1/pools", { customer, seats }, server.vendorToken);
+  if (out.status !== 201) throw new Error(`pool not created: ${out.status} ${JSON.stringify(out.body)}`);
+  return out.body as CreatedPool;
+}
+
+export interface Checkout {
+  sessionId: string;
+  token: string;
+  seatId: string;
+}
+
+export async function checkout(
+  server: LocalServer,
+  creds: { serial: string; productKey: string },
+  who: { user: string; machine: string; terminalSession?: string; clientVersion?: string },
+): Promise<Json> {
+  return api(server, "POST", "/v1/sessions", { serial: creds.serial, productKey: creds.productKey, ...who });
+}
+
+export function heartbeat(server: LocalServer, session: Checkout): Promise<Json> {
+  return api(server, "POST", `/v1/sessions/${session.sessionId}/heartbeat`, undefined, session.token);
+}
+
+export async function signIn(page: Page, server: LocalServer, credential: string): Promise<void> {
+  await page.goto(`${server.url}/admin`);
+  await page.getByLabel("Pool admin key or vendor token").fill(credential);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForLoadState("domcontentloaded");
+}
+
+export async function newSignedInPage(browser: Browser, server: LocalServer, credential: string, options: Parameters<Browser["newContext"]>[0] = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await signIn(page, server, credential);
+  return { context, page };
+}
+
+export async function sessionCookie(context: BrowserContext) {
+  return (await context.cookies()).find((c) => c.name === "__Host-seatkeeper-session");
+}
+
+/** The secrets the server was started with (SIGNING_KEY, ADMIN_TOKEN), as the start script handed them to wrangler. */
+export function serverSecrets(server: LocalServer): { SIGNING_KEY: string; ADMIN_TOKEN: string } {
+  const vars = parseVars(readFileSync(path.join(server.stateDir, ".runtime.vars"), "utf8"));
+  return { SIGNING_KEY: vars.SIGNING_KEY!, ADMIN_TOKEN: vars.ADMIN_TOKEN! };
+}
+
+// Run in the page; written as source text because this project's TypeScript has no DOM types.
+const UNNAMED_CONTROLS = `(() => {
+  const out = [];
+  for (const el of document.querySelectorAll("input, select, textarea, button, a[href]")) {
+    if ((el.tagName === "INPUT" && el.type === "hidden") || el.hidden) continue;
+    const labelled =
+      (el.getAttribute("aria-label") || "").trim() ||
+      (el.getAttribute("aria-labelledby") || "").trim() ||
+      (el.labels && el.labels.length > 0) ||
+      ((el.tagName === "BUTTON" || el.tagName === "A") && (el.textContent || "").trim());
+    if (!labelled) out.push(el.outerHTML.slice(0, 120));
+  }
+  return out;
+})()`;
+
+/** Controls without an accessible name (label, aria-label or aria-labelledby, or text for buttons and links). */
+export function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(UNNAMED_CONTROLS);
+}
+
+/** True when the page fits the window's width (no sideways scrolling). */
+export function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth");
+}

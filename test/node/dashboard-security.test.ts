@@ -1,0 +1,285 @@
+/**
+ * The dashboard's defences, in headless Chromium against the real local server: a pool
+ * admin stays inside their pool, forged and expired session cookies are refused,
+ * cross-site form posts are refused at every layer, every page carries a strict CSP,
+ * and wrong credentials at sign-in count against the failed-authentication limit.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/worker/credentials.js";
+import { DASHBOARD_CSP } from "../../src/worker/dashboard/csp.js";
+import { signSession, startSession, type DashboardSession } from "../../src/worker/dashboard/session.js";
+import {
+  api, checkout, createPool, heartbeat, launchChromium, newSignedInPage, serverSecrets, sessionCookie, signIn, type Checkout, type CreatedPool,
+} from "./dashboard-browser.js";
+import { startLocalServer, type LocalServer } from "./local-server.js";
+
+let server: LocalServer;
+let browser: Browser;
+let attacker: Server;
+let attackerUrl: string;
+let attackerPage = "";
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startLocalServer(), launchChromium()]);
+  // Another site: http://localhost is cross-site to http://127.0.0.1.
+  attacker = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(attackerPage);
+  });
+  await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+  attackerUrl = `http://localhost:${(attacker.address() as AddressInfo).port}/`;
+});
+afterAll(async () => {
+  attacker?.close();
+  await browser?.close();
+  await server?.dispose();
+});
+
+const poolUrl = (poolId: string) => `${server.url}/admin/pools/${poolId}`;
+const COOKIE = "__Host-seatkeeper-session";
+
+async function adminSession(pool: CreatedPool, nowMs = Date.now()): Promise<DashboardSession> {
+  const keyHash = await sha256Hex(pool.adminKey.replace(/-/g, "").toUpperCase());
+  return startSession({ role: "admin", poolId: pool.poolId, keyHash }, nowMs);
+}
+
+async function contextWithCookie(value: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  await context.addCookies([{ name: COOKIE, value, domain: "127.0.0.1", path: "/", secure: true, httpOnly: true, sameSite: "Strict" }]);
+  return { context, page: await context.newPage() };
+}
+
+/** A form post as a script could make it, with the headers given. */
+function post(urlPath: string, form: Record<string, string>, headers: Record<string, string>): Promise<Response> {
+  return fetch(`${server.url}${urlPath}`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+const sameOrigin = () => ({ "sec-fetch-site": "same-origin", origin: server.url });
+
+describe("the dashboard's defences", () => {
+  it("keeps a pool admin out of another pool's page and actions", async () => {
+    const mine = await createPool(server, "Mine Ltd", 2);
+    const theirs = await createPool(server, "Theirs plc", 2);
+    const held = (await checkout(server, theirs, { user: "kim", machine: "PC-20" })).body as Checkout;
+    const { context, page } = await newSignedInPage(browser, server, mine.adminKey);
+
+    const response = await page.goto(poolUrl(theirs.poolId));
+    expect(response!.status()).toBe(403);
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Not your pool");
+    const html = await page.content();
+    expect(html).not.toContain("Theirs plc");
+    expect(html).not.toContain("kim");
+
+    // A same-origin post with this session's own token still cannot act on the other pool.
+    await page.goto(poolUrl(mine.poolId));
+    const csrf = (await page.locator("input[name=_csrf]").first().getAttribute("value"))!;
+    const cookie = `${COOKIE}=${(await sessionCookie(context))!.value}`;
+    for (const [action, form] of [
+      [`/seats/${held.seatId}/free`, { confirmed: "yes" }],
+      ["/credentials", { sessions: "end-all", confirmed: "yes" }],
+      ["/admin-key", { confirmed: "yes" }],
+      ["/settings", { customer: "Pwned" }],
+    ] as const) {
+      const res = await post(`/admin/pools/${theirs.poolId}${action}`, { _csrf: csrf, ...form }, { ...sameOrigin(), cookie });
+      expect(res.status, action).toBe(403);
+    }
+    const created = await post("/admin/pools", { _csrf: csrf, customer: "Mine too", seats: "100" }, { ...sameOrigin(), cookie });
+    expect(created.status).toBe(403);
+    expect((await heartbeat(server, held)).status).toBe(200);
+    const after = await api(server, "GET", `/v1/pools/${theirs.poolId}`, undefined, theirs.adminKey);
+    expect(after.body).toMatchObject({ customer: "Theirs plc", serial: theirs.serial });
+
+    // Even a genuinely signed session naming the other pool gets nothing: its pool object checks the key's hash.
+    const crossed = { ...(await adminSession(mine)), poolId: theirs.poolId } as DashboardSession;
+    const minted = await contextWithCookie(await signSession(serverSecrets(server), crossed));
+    await minted.page.goto(poolUrl(theirs.poolId));
+    expect(new URL(minted.page.url()).pathname).toBe("/admin");
+    expect(await minted.page.content()).not.toContain("Theirs plc");
+    await minted.context.close();
+    await context.close();
+  });
+
+  it("refuses forged session cookies: garbage, a tampered payload, another key, alg none", async () => {
+    const pool = await createPool(server, "Forgery Target", 2);
+    const secrets = serverSecrets(server);
+    const genuine = await signSession(secrets, await adminSession(pool));
+    const [header, payload, signature] = genuine.split(".") as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+
+    // The genuine one works, so the refusals below are about the forgery alone.
+    const ok = await contextWithCookie(genuine);
+    await ok.page.goto(poolUrl(pool.poolId));
+    expect(await ok.page.getByRole("heading", { level: 1 }).innerText()).toBe("Forgery Target");
+    await ok.context.close();
+
+    const forgeries = {
+      garbage: "definitely-not-a-session",
+      "vendor role with the old signature": `${header}.${b64({ ...claims, role: "vendor" })}.${signature}`,
+      "longer expiry with the old signature": `${header}.${b64({ ...claims, exp: claims.exp + 86_400 })}.${signature}`,
+      "signed with another key": await signSession({ SIGNING_KEY: "attacker's key", ADMIN_TOKEN: secrets.ADMIN_TOKEN }, await adminSession(pool)),
+      "alg none": `${b64({ alg: "none", typ: "JWT" })}.${payload}.`,
+    };
+    for (const [name, value] of Object.entries(forgeries)) {
+      const { context, page } = await contextWithCookie(value);
+      await page.goto(poolUrl(pool.poolId));
+      expect(new URL(page.url()).pathname, name).toBe("/admin");
+      expect(await page.getByRole("alert").innerText(), name).toContain("Your session cookie was not valid");
+      expect(await page.content(), name).not.toContain("Forgery Target");
+      expect(await sessionCookie(context), name).toBeUndefined();
+      await page.goto(`${server.url}/admin`);
+      expect(await page.getByRole("heading", { level: 1 }).innerText(), name).toBe("Sign in to the licence dashboard");
+      await context.close();
+
+      const res = await post(`/admin/pools/${pool.poolId}/settings`, { _csrf: claims.csrf, customer: "Forged" }, { ...sameOrigin(), cookie: `${COOKIE}=${value}` });
+      expect(res.status, name).toBe(401);
+    }
+    expect((await api(server, "GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey)).body.customer).toBe("Forgery Target");
+  });
+
+  it("refuses an expired session cookie, and one past the absolute limit however recently renewed", async () => {
+    const pool = await createPool(server, "Expiry Ltd", 2);
+    const secrets = serverSecrets(server);
+    const twoHoursAgo = Date.now() - 2 * 3_600_000;
+    const expired = await signSession(secrets, await adminSession(pool, twoHoursAgo));
+    const fresh = await adminSession(pool);
+    const tooOld = await signSession(secrets, { ...fresh, auth: fresh.auth - 9 * 3600 });
+
+    for (const [name, value] of [["expired", expired], ["past the 8-hour limit", tooOld]] as const) {
+      const { context, page } = await contextWithCookie(value);
+      await page.goto(poolUrl(pool.poolId));
+      expect(new URL(page.url()).pathname, name).toBe("/admin");
+      expect(await page.getByRole("alert").innerText(), name).toContain("Your session expired");
+      expect(await page.content(), name).not.toContain("Expiry Ltd");
+      await context.close();
+    }
+  });
+
+  it("refuses a cross-site form post, at each layer on its own", async () => {
+    const pool = await createPool(server, "Cross Site Ltd", 2);
+    const held = (await checkout(server, pool, { user: "lee", machine: "PC-30" })).body as Checkout;
+    const { context, page } = await newSignedInPage(browser, server, pool.adminKey);
+    const csrf = (await page.locator("input[name=_csrf]").first().getAttribute("value"))!;
+    const freeAction = `/admin/pools/${pool.poolId}/seats/${held.seatId}/free`;
+
+    // A page on another site posts a form to the dashboard in the signed-in browser, even with the right token.
+    attackerPage = `<!doctype html><title>Win a prize</title>
+      <form method="post" action="${server.url}${freeAction}">
+        <input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="confirmed" value="yes">
+        <button type="submit">Claim your prize</button>
+      </form>`;
+    await page.goto(attackerUrl);
+    const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(freeAction)), page.getByRole("button", { name: "Claim your prize" }).click()]);
+    expect(response.status()).toBe(403);
+    await page.getByRole("heading", { name: "Request refused" }).waitFor();
+    expect(await page.getByRole("alert").innerText()).toContain("sent from another site");
+    expect((await heartbeat(server, held)).status).toBe(200);
+
+    // Each layer holds without the others: replay the browser's real cookie and token from a script.
+    const cookie = `${COOKIE}=${(await sessionCookie(context))!.value}`;
+    const form = { _csrf: csrf, confirmed: "yes" };
+    const refusals: [string, Record<string, string>, Record<string, string>, number][] = [
+      ["Sec-Fetch-Site: cross-site", form, { cookie, "sec-fetch-site": "cross-site", origin: server.url }, 403],
+      ["Sec-Fetch-Site: same-site", form, { cookie, "sec-fetch-site": "same-site" }, 403],
+      ["a foreign Origin", form, { cookie, origin: "https://evil.example" }, 403],
+      ["an opaque Origin", form, { cookie, origin: "null" }, 403],
+      ["neither header", form, { cookie }, 403],
+      ["no cookie", form, sameOrigin(), 401],
+      ["no token", { confirmed: "yes" }, { ...sameOrigin(), cookie }, 403],
+      ["a wrong token", { _csrf: "x".repeat(csrf.length), confirmed: "yes" }, { ...sameOrigin(), cookie }, 403],
+    ];
+    for (const [name, body, headers, status] of refusals) {
+      const res = await post(freeAction, body, headers);
+      expect(res.status, name).toBe(status);
+      expect(res.headers.get("content-security-policy"), name).toBe(DASHBOARD_CSP);
+    }
+    expect((await heartbeat(server, held)).status).toBe(200);
+
+    // With every layer satisfied, the same post goes through.
+    const good = await post(freeAction, form, { ...sameOrigin(), cookie });
+    expect(good.status).toBe(303);
+    expect((await heartbeat(server, held)).status).toBe(410);
+    await context.close();
+  });
+
+  it("sends a strict Content-Security-Policy on every page, and no page needs inline script or style", async () => {
+    const pool = await createPool(server, "CSP Ltd", 2);
+    await checkout(server, pool, { user: "max", machine: "PC-40" });
+    const violations: string[] = [];
+    const watch = (page: Page) => page.on("console", (m) => m.text().includes("Content Security Policy") && violations.push(m.text()));
+
+    const admin = await browser.newContext();
+    const page = await admin.newPage();
+    watch(page);
+    await signIn(page, server, pool.adminKey);
+    const vendor = await newSignedInPage(browser, server, server.vendorToken);
+    watch(vendor.page);
+    const noScript = await newSignedInPage(browser, server, pool.adminKey, { javaScriptEnabled: false });
+
+    const visits: [Page, string][] = [
+      [page, "/admin/pools/" + pool.poolId],
+      [page, "/admin/pools/" + pool.poolId + "?range=30d"],
+      [page, "/admin/pools/GZZZZZZZZZZZZZZZ"],
+      [page, "/admin/no-such-page"],
+      [vendor.page, "/admin"],
+      [vendor.page, "/admin/pools/" + pool.poolId],
+    ];
+    for (const [p, urlPath] of visits) {
+      const res = await p.goto(server.url + urlPath);
+      expect(res!.headers()["content-security-policy"], urlPath).toBe(DASHBOARD_CSP);
+      expect(res!.headers()["x-frame-options"], urlPath).toBe("DENY");
+      const html = await res!.text();
+      expect(html, urlPath).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+      expect(html, urlPath).not.toMatch(/\sstyle=/i);
+      expect(html, urlPath).not.toMatch(/\son[a-z]+=/i);
+      expect(html, urlPath).toMatch(/^<!DOCTYPE html>/);
+    }
+    // The confirmation page a post answers without the page script.
+    await noScript.page.getByRole("button", { name: /^Free the seat of max/ }).click();
+    await noScript.page.getByRole("heading", { name: "Free this seat?" }).waitFor();
+    const signedOut = await fetch(`${server.url}/admin`);
+    expect(signedOut.headers.get("content-security-policy")).toBe(DASHBOARD_CSP);
+    expect(violations).toEqual([]);
+    await Promise.all([admin.close(), vendor.context.close(), noScript.context.close()]);
+  });
+
+  it("counts wrong credentials at sign-in against the failed-authentication limit; valid credentials still sign in", async () => {
+    const pool = await createPool(server, "Rate Limit Ltd", 2);
+    const wrongKey = pool.adminKey.slice(0, -5) + (pool.adminKey.endsWith("AAAAA") ? "BBBBB" : "AAAAA");
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const statuses: number[] = [];
+    let limited: { message: string; retryAfter: string | undefined } | undefined;
+    for (let attempt = 0; attempt < 25 && !limited; attempt++) {
+      await page.goto(`${server.url}/admin`);
+      await page.getByLabel("Pool admin key or vendor token").fill(attempt % 2 ? wrongKey : "not-the-vendor-token");
+      const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/admin/sign-in")), page.getByRole("button", { name: "Sign in" }).click()]);
+      statuses.push(res.status());
+      const message = await page.getByRole("alert").innerText();
+      if (res.status() === 429) limited = { message, retryAfter: res.headers()["retry-after"] };
+      else expect(message).toContain("That admin key or vendor token is not valid");
+    }
+    expect(limited, `statuses: ${statuses.join(",")}`).toBeDefined();
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(10);
+    expect(limited!.message).toContain("Too many failed attempts");
+    expect(limited!.retryAfter).toBe("60");
+    expect(await sessionCookie(context)).toBeUndefined();
+
+    // The wrong admin key shows in the pool's own audit log.
+    const events = await api(server, "GET", `/v1/pools/${pool.poolId}/events`, undefined, pool.adminKey);
+    expect(events.body.events.some((e: { type: string }) => e.type === "auth_failed")).toBe(true);
+
+    // A valid credential is never refused by the limit.
+    await signIn(page, server, pool.adminKey);
+    expect(page.url()).toBe(poolUrl(pool.poolId));
+    await context.close();
+  });
+});
