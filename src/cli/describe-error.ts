@@ -32,7 +32,8 @@ export function describeError(err: unknown, contact?: string): Described {
     return { message: err.message, fix: `Run \`seatkeeper help${err.command ? ` ${err.command}` : ""}\` for how to call it.`, exitCode: EXIT.usage };
   }
   if (err instanceof PoolFullError) {
-    const taken = err.seats === 1 ? "the pool's only seat is in use" : `all ${err.seats} seats of this pool are in use`;
+    const taken =
+      err.seats === 0 ? "this pool has no seats" : err.seats === 1 ? "the pool's only seat is in use" : `all ${err.seats} seats of this pool are in use`;
     const over = err.inUse > err.seats ? ` (${err.inUse} in use since the pool was made smaller)` : "";
     return {
       message: `No seat is free: ${taken}${over}.`,

@@ -129,7 +129,8 @@ export function requireSettings<K extends SettingName>(merged: MergedSettings, n
   const missing = needed.filter((k) => !merged.values[k]);
   if (missing.length > 0) {
     if (merged.errors[0]) throw merged.errors[0];
-    const what = missing.map((k) => settingLabels[k]).join(" and ");
+    const labels = missing.map((k) => settingLabels[k]);
+    const what = labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(", ")} or ${labels.at(-1)}`;
     const vars = missing.map((k) => envNames[k]).join(", ");
     throw new ConfigurationError(
       `No ${what} is configured for Seatkeeper. Set ${vars}, or ask your IT department to deploy the Seatkeeper policy (${policyHint}).`,
