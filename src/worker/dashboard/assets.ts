@@ -115,6 +115,8 @@ tbody th { font-weight: 600; }
   table.stack th, table.stack td { border: none; padding: 0.2rem 0; }
   table.stack td[data-label]:not([data-label=""])::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
   table.events th:nth-child(4), table.events td:nth-child(4) { display: none; }
+  /* The chart shrinks to the screen; its lettering must not. */
+  .usage-chart .axis-label, .usage-chart .limit-label, .usage-chart .panel-label { font-size: 24px; }
 }
 `;
 
@@ -169,3 +171,10 @@ export const DASHBOARD_JS = `"use strict";
 
 /** A seat, in the brand's colours. */
 export const DASHBOARD_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#14213d"/><path d="M10 7h12v11H10z" fill="#7aa2f7"/><path d="M7 19h18v4H7zM9 23h3v4H9zM20 23h3v4h-3z" fill="#fff"/></svg>`;
+
+/** A digest of the files above (FNV-1a), so their URLs change whenever they do and may be cached for long. */
+export const ASSET_VERSION = (() => {
+  let h = 0x811c9dc5;
+  for (const ch of DASHBOARD_CSS + DASHBOARD_JS + DASHBOARD_ICON) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h.toString(36);
+})();

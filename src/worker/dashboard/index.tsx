@@ -156,7 +156,10 @@ function zodMessage(issues: { path: PropertyKey[]; message: string }[]): string 
 /** Pool settings from a form: only the fields the form carries; an emptied optional field clears the setting. */
 function settingsFrom(form: Record<string, string>): { patch: Record<string, unknown> } | { error: string } {
   const patch: Record<string, unknown> = {};
-  if (form.customer !== undefined) patch.customer = form.customer.trim();
+  if (form.customer !== undefined) {
+    if (form.customer.trim() === "") return { error: "Customer: enter the customer's name." };
+    patch.customer = form.customer.trim();
+  }
   if (form.seats !== undefined) {
     const n = wholeNumber(form.seats, "Seats", 0, 1_000_000);
     if (typeof n === "string") return { error: n };
@@ -195,8 +198,9 @@ export function createDashboard() {
     if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
   });
 
+  // Pages link the assets with their digest (?v=), so a cached copy is never stale.
   const asset = (body: string, type: string) => (c: C) =>
-    c.body(body, 200, { "Content-Type": type, "Cache-Control": "public, max-age=3600" });
+    c.body(body, 200, { "Content-Type": type, "Cache-Control": "public, max-age=86400" });
   dashboard.get("/assets/dashboard.css", asset(DASHBOARD_CSS, "text/css; charset=utf-8"));
   dashboard.get("/assets/dashboard.js", asset(DASHBOARD_JS, "text/javascript; charset=utf-8"));
   dashboard.get("/assets/icon.svg", asset(DASHBOARD_ICON, "image/svg+xml"));
@@ -317,13 +321,14 @@ export function createDashboard() {
       return c.html(<ErrorPage title="Vendor only" session={session} message="Only the vendor's staff can create pools." />, 403);
     }
     const form = await formOf(c);
-    const input: Record<string, unknown> = { customer: (form.customer ?? "").trim() };
-    const seats = wholeNumber(form.seats ?? "", "Seats", 0, 1_000_000);
-    if (typeof seats === "string") return redirectWithFlash(c, "/admin", { error: seats });
-    input.seats = seats;
-    const settings = settingsFrom({ minClientVersion: form.minClientVersion ?? "", staleAfterHours: form.staleAfterHours ?? "" });
+    const settings = settingsFrom({
+      customer: form.customer ?? "",
+      seats: form.seats ?? "",
+      minClientVersion: form.minClientVersion ?? "",
+      staleAfterHours: form.staleAfterHours ?? "",
+    });
     if ("error" in settings) return redirectWithFlash(c, "/admin", { error: settings.error });
-    const parsed = CreatePoolRequest.safeParse({ ...input, ...settings.patch });
+    const parsed = CreatePoolRequest.safeParse(settings.patch);
     if (!parsed.success) return redirectWithFlash(c, "/admin", { error: zodMessage(parsed.error.issues) });
     const p = parsed.data;
     const out = await ops.createPool(c.env, {

@@ -1,9 +1,9 @@
 /** The page shell every dashboard page shares, the messages a form post leaves behind, and a few small parts. */
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import { ASSET_VERSION } from "../assets.js";
 import type { DashboardSession, Flash } from "../session.js";
 
-export const ASSET_VERSION = "1";
 export const CSS_PATH = `/admin/assets/dashboard.css?v=${ASSET_VERSION}`;
 export const JS_PATH = `/admin/assets/dashboard.js?v=${ASSET_VERSION}`;
 export const ICON_PATH = `/admin/assets/icon.svg?v=${ASSET_VERSION}`;
