@@ -90,16 +90,18 @@ export function ShownOnce(props: { flash?: Flash }) {
   );
 }
 
+/** Where the SDK and CLI read their settings on Windows (src/client/config.ts); spelled out here because the Worker does not import the client. */
 export function GroupPolicyNote() {
   return (
     <div class="note">
       <h3>Distributing them by Group Policy</h3>
       <p>
-        Push the new serial number and product key to every PC the way you pushed the old pair: a Group Policy Preferences
-        registry item (or the product's administrative template) scoped to the computers that run the application. Update the
-        GPO first, then let <code>gpupdate</code> or the next refresh cycle carry it out. PCs and terminal servers that still
-        hold the old pair are refused with "credentials revoked" when the application next starts, and their users are told
-        to ask IT for the new pair.
+        Seatkeeper clients read the pair from the registry values <code>Serial</code> and <code>ProductKey</code> (REG_SZ) under{" "}
+        <code>HKLM\SOFTWARE\Policies\Seatkeeper</code>. Update the Group Policy Object that sets them (a Group Policy
+        Preferences registry item, or the Seatkeeper administrative template that{" "}
+        <code>seatkeeper policy-template --serial … --product-key …</code> writes along with a .reg file), then let the next
+        policy refresh or <code>gpupdate</code> carry it out. A PC that still has the old pair is refused with "credentials
+        revoked" when the application next starts, and its user is told to ask IT for the new pair.
       </p>
     </div>
   );
