@@ -120,7 +120,7 @@ async function pageFailure(c: C, f: Failure): Promise<Response> {
     return c.redirect("/admin?m=key-replaced", 303);
   }
   if (f.code === "not_found") return c.html(<ErrorPage title="No such pool" message={f.message} session={c.var.session} />, 404);
-  return c.html(<ErrorPage title="Could not load the pool" message={f.message} session={c.var.session} />, errorStatus[f.code] as 400);
+  return c.html(<ErrorPage title="Could not load the pool" message={f.message} session={c.var.session} />, errorStatus[f.code]);
 }
 
 /** A pool object's refusal of a form post: back to the page, saying why. */
@@ -238,7 +238,7 @@ export function createDashboard() {
     if (!session) {
       const problem = c.var.sessionProblem;
       const m = c.req.query("signed-in") !== undefined ? "no-cookie" : problem && problem !== "missing" ? problem : c.req.query("m");
-      const message = m ? signInMessages[m] : undefined;
+      const message = m && Object.hasOwn(signInMessages, m) ? signInMessages[m] : undefined;
       const isProblem = m === "expired" || m === "invalid" || m === "key-replaced" || m === "no-cookie";
       return c.html(<SignInPage error={isProblem ? message : undefined} notice={isProblem ? undefined : message} />);
     }
@@ -267,7 +267,7 @@ export function createDashboard() {
       return await failedAuthentication(c as unknown as Context<AppEnv>, "unauthorized", "That admin key or vendor token is not valid. Check it and try again; letter case and dashes do not matter in an admin key.");
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
-      return c.html(<SignInPage error={e.message} />, errorStatus[e.code] as 401, e.headers);
+      return c.html(<SignInPage error={e.message} />, errorStatus[e.code], e.headers);
     }
   });
 
