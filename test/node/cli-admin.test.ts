@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialsRevokedError, SessionEndedError, type CreatePoolResponse } from "../../src/client/index.js";
 import { startLocalServer, type LocalServer } from "./local-server";
 import { cliEnv, expectNoStackTrace, runCli } from "./cli-helpers";
-import { clientFor, uniqueUser } from "./sdk-helpers";
+import { clientFor, removeTempDirs, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let vendorEnv: Record<string, string>;
@@ -12,6 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.dispose();
+  removeTempDirs();
 });
 
 async function cliPool(customer: string, seats: number): Promise<CreatePoolResponse> {

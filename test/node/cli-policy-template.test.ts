@@ -1,10 +1,10 @@
 import { DOMParser, type Document, type Element } from "@xmldom/xmldom";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadSettings, parseRegQueryOutput } from "../../src/client/index.js";
 import { cliEnv, runCli } from "./cli-helpers";
-import { tempDir } from "./sdk-helpers";
+import { removeTempDirs, tempDir } from "./sdk-helpers";
 
 const GP = "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions";
 const values = {
@@ -52,6 +52,8 @@ async function writeTemplates(args: string[] = []) {
   expect(r.code, r.stderr).toBe(0);
   return { out, r };
 }
+
+afterAll(() => removeTempDirs());
 
 describe("seatkeeper policy-template", () => {
   it("writes a .reg file regedit reads: UTF-16LE with BOM, the version 5 header, the policy key and its values", async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatePoolResponse } from "../../src/client/index.js";
 import { freePort, startLocalServer, type LocalServer } from "./local-server";
 import { cliEnv, expectNoStackTrace, runCli, startCli } from "./cli-helpers";
-import { clientFor, createPool, inUse, tempDir, uniqueUser } from "./sdk-helpers";
+import { clientFor, createPool, inUse, removeTempDirs, tempDir, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let program: string;
@@ -25,6 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.dispose();
+  removeTempDirs();
 });
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatePoolResponse } from "../../src/client/index.js";
 import { startLocalServer, type LocalServer } from "./local-server";
 import { cliEnv, expectNoStackTrace, runCli } from "./cli-helpers";
-import { createPool, inUse, TcpRelay, tempDir, uniqueUser } from "./sdk-helpers";
+import { createPool, inUse, removeTempDirs, TcpRelay, tempDir, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
@@ -14,6 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.dispose();
+  removeTempDirs();
 });
 
 const poolEnv = (extra: Record<string, string> = {}) =>

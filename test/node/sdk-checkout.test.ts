@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidTokenError, SeatkeeperClient as BrowserClient, StorageJournal } from "../../src/client/browser.js";
 import { OfflineError, SessionEndedError, type CreatePoolResponse } from "../../src/client/index.js";
 import { startLocalServer, ROOT, type LocalServer } from "./local-server";
-import { clientFor, createPool, inUse, tempDir, uniqueUser, vendor } from "./sdk-helpers";
+import { clientFor, createPool, inUse, removeTempDirs, tempDir, uniqueUser, vendor } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
@@ -14,6 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.dispose();
+  removeTempDirs();
 });
 
 const waitFor = async (check: () => boolean, ms = 10_000) => {

@@ -6,7 +6,7 @@ import {
   SeatkeeperClient, type CreatePoolResponse,
 } from "../../src/client/index.js";
 import { startLocalServer, type LocalServer } from "./local-server";
-import { createPool, tempDir, uniqueUser } from "./sdk-helpers";
+import { createPool, removeTempDirs, tempDir, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
@@ -16,6 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.dispose();
+  removeTempDirs();
 });
 
 function policyFile(content: unknown): string {

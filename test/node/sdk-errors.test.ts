@@ -5,7 +5,7 @@ import {
   type CreatePoolResponse,
 } from "../../src/client/index.js";
 import { freePort, startLocalServer, type LocalServer } from "./local-server";
-import { clientFor, createPool, uniqueUser, vendor } from "./sdk-helpers";
+import { clientFor, createPool, removeTempDirs, uniqueUser, vendor } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
@@ -15,6 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.dispose();
+  removeTempDirs();
 });
 
 /** The error a promise rejects with. */

@@ -3,15 +3,24 @@
  * machine policy, no inherited SEATKEEPER_* variables), pools made through the admin
  * API, and a TCP relay whose closing stands in for the network dropping.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SeatkeeperAdmin, SeatkeeperClient, type CreatePoolResponse, type NodeClientOptions } from "../../src/client/index.js";
 import type { LocalServer } from "./local-server";
 
+const tempDirs: string[] = [];
+
+/** A fresh folder under the system's temporary folder, removed by `removeTempDirs()`. */
 export function tempDir(prefix = "seatkeeper-test-"): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function vendor(server: LocalServer): SeatkeeperAdmin {

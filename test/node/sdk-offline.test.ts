@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileJournal, OfflineError, type CreatePoolResponse } from "../../src/client/index.js";
 import { freePort, ROOT, startLocalServer, type LocalServer } from "./local-server";
-import { clientFor, createPool, inUse, isolatedClient, tempDir, TcpRelay, uniqueUser } from "./sdk-helpers";
+import { clientFor, createPool, inUse, isolatedClient, removeTempDirs, TcpRelay, tempDir, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
@@ -14,6 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.dispose();
+  removeTempDirs();
 });
 
 describe("closing while offline", () => {
