@@ -1,36 +1,23 @@
-/** The admin API: pools, their seats, credentials, admin keys, audit log and usage. */
+/** The admin API: pools, their seats, credentials, admin keys, audit log and usage. Each route parses, authorises, calls one operation and shapes the answer. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { PoolState } from "../../../durable-objects/licence-pool.js";
 import {
   AdminKeyResponse, CreatePoolRequest, CreatePoolResponse, EventsQuery, EventsResponse, FreeSeatResponse, PoolDetails,
   PoolListQuery, PoolListResponse, PoolPath, RotateCredentialsRequest, RotateCredentialsResponse, SeatPath, SeatsResponse,
   UpdatePoolRequest, UsageQuery, UsageResponse,
 } from "../../contract/schemas.js";
 import { adminActor, failedAuthentication } from "../auth.js";
-import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, parsePoolId, sha256Hex } from "../credentials.js";
+import { normalizeKey, parsePoolId } from "../credentials.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, fail } from "../errors.js";
 import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../openapi.js";
-import { directoryStub, poolStub } from "../pool-stub.js";
+import { createPool, getPool, listPools, parseEvents, rotateAdminKey, rotateCredentials, updatePool } from "../pool-operations.js";
+import { poolStub } from "../pool-stub.js";
 import type { Failure } from "../../../durable-objects/outcome.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const adminErrors = ["unauthorized", "forbidden", "not_found", "rate_limited"] as const;
-
-function details(p: PoolState) {
-  return {
-    poolId: p.poolId,
-    customer: p.customer,
-    seats: p.seats,
-    inUse: p.inUse,
-    serial: formatSerial(p.poolId, p.generation),
-    minClientVersion: p.minClientVersion,
-    staleAfterHours: p.staleAfterHours,
-    createdAt: p.createdAt,
-  };
-}
 
 /** A pool object's failure; a wrong admin key also counts against the client address. */
 async function poolFailure(c: Context<AppEnv>, f: Failure): Promise<never> {
@@ -66,21 +53,14 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const body = c.req.valid("json");
       await adminActor(c, undefined);
-      const poolId = newPoolId();
-      const productKey = newProductKey();
-      const adminKey = newAdminKey(poolId);
-      const out = await poolStub(c.env, poolId).create({
-        poolId,
+      const out = await createPool(c.env, {
         customer: body.customer,
         seats: body.seats,
         minClientVersion: body.minClientVersion ?? null,
         staleAfterHours: body.staleAfterHours ?? null,
-        keyHash: await sha256Hex(normalizeKey(productKey)),
-        adminKeyHash: await sha256Hex(parseAdminKey(adminKey)!.normalized),
       });
       if (!out.ok) return fail(out);
-      await directoryStub(c.env).add({ poolId, customer: body.customer, seats: body.seats });
-      return c.json({ ...details(out.pool), productKey, adminKey }, 201);
+      return c.json({ ...out.pool, productKey: out.productKey, adminKey: out.adminKey }, 201);
     },
   );
 
@@ -93,14 +73,8 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const query = c.req.valid("query");
       await adminActor(c, undefined);
-      const page = await directoryStub(c.env).list(query.limit ?? 100, query.after ? normalizeKey(query.after) : undefined);
-      const pools = await Promise.all(
-        page.pools.map(async (entry) => {
-          const live = await poolStub(c.env, entry.poolId).summaryForVendor();
-          return { poolId: entry.poolId, customer: live?.customer ?? entry.customer, seats: live?.seats ?? entry.seats, inUse: live?.inUse ?? 0 };
-        }),
-      );
-      return c.json({ pools, next: page.next }, 200);
+      const page = await listPools(c.env, query.limit ?? 100, query.after ? normalizeKey(query.after) : undefined);
+      return c.json(page, 200);
     },
   );
 
@@ -111,10 +85,10 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: jsonContent(PoolDetails, "The pool"), ...errorResponses(...adminErrors) },
     }),
     async (c) => {
-      const { actor, stub } = await poolFor(c, c.req.valid("param").poolId);
-      const out = await stub.getPool(actor);
+      const { actor, poolId } = await poolFor(c, c.req.valid("param").poolId);
+      const out = await getPool(c.env, actor, poolId);
       if (!out.ok) return poolFailure(c, out);
-      return c.json(details(out.pool), 200);
+      return c.json(out.pool, 200);
     },
   );
 
@@ -127,13 +101,10 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const patch = c.req.valid("json");
-      const { actor, poolId, stub } = await poolFor(c, c.req.valid("param").poolId);
-      const out = await stub.updatePool(actor, patch);
+      const { actor, poolId } = await poolFor(c, c.req.valid("param").poolId);
+      const out = await updatePool(c.env, actor, poolId, patch);
       if (!out.ok) return poolFailure(c, out);
-      if (patch.customer !== undefined || patch.seats !== undefined) {
-        await directoryStub(c.env).update(poolId, out.pool.customer, out.pool.seats);
-      }
-      return c.json(details(out.pool), 200);
+      return c.json(out.pool, 200);
     },
   );
 
@@ -176,11 +147,10 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const { actor, poolId, stub } = await poolFor(c, c.req.valid("param").poolId);
-      const productKey = newProductKey();
-      const out = await stub.rotateCredentials(actor, await sha256Hex(normalizeKey(productKey)), body.endSessions ?? false);
+      const { actor, poolId } = await poolFor(c, c.req.valid("param").poolId);
+      const out = await rotateCredentials(c.env, actor, poolId, body.endSessions ?? false);
       if (!out.ok) return poolFailure(c, out);
-      return c.json({ serial: formatSerial(poolId, out.generation), productKey, sessionsEnded: out.sessionsEnded }, 201);
+      return c.json({ serial: out.serial, productKey: out.productKey, sessionsEnded: out.sessionsEnded }, 201);
     },
   );
 
@@ -191,11 +161,10 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 201: jsonContent(AdminKeyResponse, "The new admin key, shown once"), ...errorResponses(...adminErrors) },
     }),
     async (c) => {
-      const { actor, poolId, stub } = await poolFor(c, c.req.valid("param").poolId);
-      const adminKey = newAdminKey(poolId);
-      const out = await stub.rotateAdminKey(actor, await sha256Hex(parseAdminKey(adminKey)!.normalized));
+      const { actor, poolId } = await poolFor(c, c.req.valid("param").poolId);
+      const out = await rotateAdminKey(c.env, actor, poolId);
       if (!out.ok) return poolFailure(c, out);
-      return c.json({ adminKey }, 201);
+      return c.json({ adminKey: out.adminKey }, 201);
     },
   );
 
@@ -210,8 +179,7 @@ export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       const { actor, stub } = await poolFor(c, c.req.valid("param").poolId);
       const out = await stub.events(actor, query.limit ?? 50, query.before === undefined ? undefined : Number(query.before));
       if (!out.ok) return poolFailure(c, out);
-      const events = out.events.map((e) => ({ ...e, details: e.details === null ? null : (JSON.parse(e.details) as Record<string, unknown>) }));
-      return c.json({ events, next: out.next }, 200);
+      return c.json({ events: parseEvents(out.events), next: out.next }, 200);
     },
   );
 

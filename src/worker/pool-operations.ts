@@ -1,0 +1,103 @@
+/**
+ * One function per admin operation on pools, shared by the admin API (routes/pools.ts)
+ * and the dashboard: secrets are made and hashed here in the Worker, the pool object
+ * checks the actor and decides.
+ */
+import type { PoolPatch, PoolState } from "../../durable-objects/licence-pool.js";
+import type { Actor, Outcome } from "../../durable-objects/outcome.js";
+import type { StoredEvent } from "../../durable-objects/pool-store.js";
+import type { PoolDetails, PoolEvent } from "../contract/schemas.js";
+import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
+import type { Env } from "./env.js";
+import { directoryStub, poolStub } from "./pool-stub.js";
+
+/** A pool as the contract shows it: the serial is formatted from the current generation. */
+export function poolDetails(p: PoolState): PoolDetails {
+  return {
+    poolId: p.poolId,
+    customer: p.customer,
+    seats: p.seats,
+    inUse: p.inUse,
+    serial: formatSerial(p.poolId, p.generation),
+    minClientVersion: p.minClientVersion,
+    staleAfterHours: p.staleAfterHours,
+    createdAt: p.createdAt,
+  };
+}
+
+/** Events as the contract shows them: the object keeps `details` as JSON text. */
+export function parseEvents(events: StoredEvent[]): PoolEvent[] {
+  return events.map((e) => ({ ...e, details: e.details === null ? null : (JSON.parse(e.details) as Record<string, unknown>) }));
+}
+
+export interface NewPool {
+  customer: string;
+  seats: number;
+  minClientVersion: string | null;
+  staleAfterHours: number | null;
+}
+
+export async function createPool(env: Env, input: NewPool): Promise<Outcome<{ pool: PoolDetails; productKey: string; adminKey: string }>> {
+  const poolId = newPoolId();
+  const productKey = newProductKey();
+  const adminKey = newAdminKey(poolId);
+  const out = await poolStub(env, poolId).create({
+    poolId,
+    ...input,
+    keyHash: await sha256Hex(normalizeKey(productKey)),
+    adminKeyHash: await sha256Hex(parseAdminKey(adminKey)!.normalized),
+  });
+  if (!out.ok) return out;
+  await directoryStub(env).add({ poolId, customer: input.customer, seats: input.seats });
+  return { ok: true, pool: poolDetails(out.pool), productKey, adminKey };
+}
+
+export interface PoolListEntry {
+  poolId: string;
+  customer: string;
+  seats: number;
+  inUse: number;
+}
+
+/** The vendor's list: the directory's page, with each pool's live figures. */
+export async function listPools(env: Env, limit: number, after: string | undefined): Promise<{ pools: PoolListEntry[]; next: string | null }> {
+  const page = await directoryStub(env).list(limit, after);
+  const pools = await Promise.all(
+    page.pools.map(async (entry) => {
+      const live = await poolStub(env, entry.poolId).summaryForVendor();
+      return { poolId: entry.poolId, customer: live?.customer ?? entry.customer, seats: live?.seats ?? entry.seats, inUse: live?.inUse ?? 0 };
+    }),
+  );
+  return { pools, next: page.next };
+}
+
+export async function getPool(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ pool: PoolDetails }>> {
+  const out = await poolStub(env, poolId).getPool(actor);
+  return out.ok ? { ok: true, pool: poolDetails(out.pool) } : out;
+}
+
+/** Changes a pool, and keeps the vendor's directory in step with its customer and seats. */
+export async function updatePool(env: Env, actor: Actor, poolId: string, patch: PoolPatch): Promise<Outcome<{ pool: PoolDetails }>> {
+  const out = await poolStub(env, poolId).updatePool(actor, patch);
+  if (!out.ok) return out;
+  if (patch.customer !== undefined || patch.seats !== undefined) {
+    await directoryStub(env).update(poolId, out.pool.customer, out.pool.seats);
+  }
+  return { ok: true, pool: poolDetails(out.pool) };
+}
+
+export async function rotateCredentials(
+  env: Env, actor: Actor, poolId: string, endSessions: boolean,
+): Promise<Outcome<{ serial: string; productKey: string; sessionsEnded: number }>> {
+  const productKey = newProductKey();
+  const out = await poolStub(env, poolId).rotateCredentials(actor, await sha256Hex(normalizeKey(productKey)), endSessions);
+  if (!out.ok) return out;
+  return { ok: true, serial: formatSerial(poolId, out.generation), productKey, sessionsEnded: out.sessionsEnded };
+}
+
+export async function rotateAdminKey(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ adminKey: string; keyHash: string }>> {
+  const adminKey = newAdminKey(poolId);
+  const keyHash = await sha256Hex(parseAdminKey(adminKey)!.normalized);
+  const out = await poolStub(env, poolId).rotateAdminKey(actor, keyHash);
+  return out.ok ? { ok: true, adminKey, keyHash } : out;
+}
