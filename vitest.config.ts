@@ -22,7 +22,8 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
+        // storms put hundreds of requests in flight; a shared CI machine needs headroom
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"], testTimeout: 60_000 },
       },
       {
         test: {
