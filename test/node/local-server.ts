@@ -12,16 +12,24 @@ import { fileURLToPath } from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const TEST_VENDOR_TOKEN = "node-test-vendor-token";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
+    srv.on("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free port below Linux's ephemeral range (32768 and up), so the outgoing connections
+ * of everything else on the machine cannot take it between this check and the bind.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await portIsFree(port)) return port;
+  }
 }
 
 export interface LocalServer {
@@ -39,10 +47,10 @@ export interface LocalServer {
 }
 
 export async function startLocalServer(opts: { port?: number; stateDir?: string; vendorToken?: string } = {}): Promise<LocalServer> {
-  const port = opts.port ?? (await freePort());
+  let port = opts.port ?? (await freePort());
   const stateDir = opts.stateDir ?? mkdtempSync(path.join(tmpdir(), "seatkeeper-state-"));
   const vendorToken = opts.vendorToken ?? TEST_VENDOR_TOKEN;
-  const url = `http://127.0.0.1:${port}`;
+  let url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   let log = "";
 
@@ -97,7 +105,18 @@ export async function startLocalServer(opts: { port?: number; stateDir?: string;
     }
   }
 
-  await start();
+  // A port taken in the moment between the check and the bind: try another (only when we chose it).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (e) {
+      if (opts.port !== undefined || attempt >= 5 || !/Address already in use/.test(log)) throw e;
+      port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      log = "";
+    }
+  }
   return {
     url,
     port,
