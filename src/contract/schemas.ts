@@ -27,7 +27,16 @@ export const PoolSummary = z.object({
   inUse: z.number().int(),
 });
 
-export const EndReasonSchema = z.enum(endReasons);
+/**
+ * A value of an answer that later versions may extend: the known values are listed for
+ * the documentation, and any other string is accepted, so a client built today does not
+ * reject an answer from a newer service.
+ */
+function openEnum<T extends readonly [string, ...string[]]>(values: T, what: string) {
+  return z.union([z.enum(values), z.string().describe(`a ${what} added after this version`)]);
+}
+
+export const EndReasonSchema = openEnum(endReasons, "reason");
 
 // ---- client API -------------------------------------------------------------
 
@@ -168,7 +177,7 @@ export const eventTypes = [
 export const PoolEvent = z.object({
   id: z.string(),
   at: Timestamp,
-  type: z.enum(eventTypes),
+  type: openEnum(eventTypes, "type"),
   actor: z.string().nullable(),
   seatId: z.string().nullable(),
   sessionId: z.string().nullable(),
