@@ -1,0 +1,19 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { crashDrill } from "../../scripts/drill/crash";
+import { startLocalServer, type LocalServer } from "./local-server";
+
+let server: LocalServer;
+beforeAll(async () => {
+  server = await startLocalServer();
+});
+afterAll(async () => {
+  await server?.dispose();
+});
+
+describe("the crash drill, short", () => {
+  it("keeps every answered checkout and release through a kill -9 with requests in flight", async () => {
+    const outcome = await crashDrill(server, { cycles: 1, clients: 12, pools: 2, seatsPerPool: 15, loadMs: 700, seed: 20260427 });
+    expect(outcome.problems).toEqual([]);
+    expect(outcome.lines.join("\n")).toMatch(/killed after \d+ ms/);
+  });
+});
