@@ -21,12 +21,12 @@ import { parseArgs } from "node:util";
 import { measureBreakdown } from "./bench/breakdown.js";
 import { Inspector } from "./bench/inspector.js";
 import { categorize, type CpuProfile } from "./bench/profile.js";
-import { runLoad, type LoadResult } from "./bench/load.js";
+import { runLoad, type LoadResult, type Step } from "./bench/load.js";
 import {
   formatTable, median, medianFigure, renderSvg, SCENARIOS, type BenchReport, type Figure, type ScenarioName, type Target,
 } from "./bench/report.js";
 import { freePort, residentBytes, ROOT, startBenchRuntime, type BenchRuntime } from "./bench/runtime.js";
-import { createPools, cycleSteps, fillSteps, noopSteps, type BenchPool } from "./bench/workload.js";
+import { createPools, cycleSteps, fillSteps, noopSteps, writeSteps, type BenchPool } from "./bench/workload.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -69,6 +69,7 @@ const failures: string[] = [];
 
 function figure(r: LoadResult): Figure {
   const f: Figure = { rps: r.rps, median: r.median, p99: r.p99 };
+  if (r.cpuMicrosPerRequest !== undefined) f.cpuMicrosPerRequest = r.cpuMicrosPerRequest;
   if (r.kinds.checkout && r.kinds.release) {
     f.checkoutMedian = r.kinds.checkout.median;
     f.checkoutP99 = r.kinds.checkout.p99;
@@ -123,20 +124,21 @@ async function main(): Promise<void> {
     const after = { db: filled.databaseSize, heap: await heap(rt.inspectorPort), rss: residentBytes(rt.workerdPid) ?? null };
     log(`  ${fill.requests} checkouts at ${Math.round(fill.rps)}/s; database ${before.db} → ${after.db} bytes`);
 
-    const loads: Record<ScenarioName, () => Promise<LoadResult>> = {
-      ceiling: () => runLoad(url, noopSteps(), { connections, duration }),
-      onePool: () => runLoad(url, cycleSteps([onePool!]), { connections, duration }),
-      manyPools: () => runLoad(url, cycleSteps(many), { connections, duration }),
-      emptyPool: () => runLoad(url, cycleSteps([emptyPool!]), { connections, duration }),
-      fullPool: () => runLoad(url, cycleSteps([fullPool!]), { connections, duration }),
+    const cpuPid = rt.workerdPid;
+    const steps: Record<ScenarioName, () => Step[]> = {
+      ceiling: noopSteps,
+      writeCeiling: writeSteps,
+      onePool: () => cycleSteps([onePool!]),
+      manyPools: () => cycleSteps(many),
+      emptyPool: () => cycleSteps([emptyPool!]),
+      fullPool: () => cycleSteps([fullPool!]),
     };
+    const load = (key: ScenarioName, seconds: number) => runLoad(url, steps[key](), { connections, duration: seconds, cpuPid });
 
     log("Warming up (2 s each, not counted) …");
     // Every one of the many pools is touched once first, so no round pays for waking them.
     await runLoad(url, cycleSteps(many), { connections, amount: manyPools * 2 });
-    for (const key of Object.keys(loads) as ScenarioName[]) {
-      await (key === "ceiling" ? runLoad(url, noopSteps(), { connections, duration: 2 }) : runLoad(url, cycleSteps(key === "manyPools" ? many : [key === "onePool" ? onePool! : key === "emptyPool" ? emptyPool! : fullPool!]), { connections, duration: 2 }));
-    }
+    for (const { key } of SCENARIOS) await load(key, 2);
 
     const perRound: Record<ScenarioName, Figure>[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -145,11 +147,11 @@ async function main(): Promise<void> {
       const rotated = [...order.slice(r % order.length), ...order.slice(0, r % order.length)];
       const round = {} as Record<ScenarioName, Figure>;
       for (const key of rotated) {
-        round[key] = figure(check(`round ${r + 1} ${key}`, await loads[key]()));
+        round[key] = figure(check(`round ${r + 1} ${key}`, await load(key, duration)));
       }
       perRound.push(round);
       log(
-        `  round ${r + 1}/${rounds}: ceiling ${Math.round(round.ceiling.rps)}, one ${Math.round(round.onePool.rps)}, many ${Math.round(round.manyPools.rps)}, ` +
+        `  round ${r + 1}/${rounds}: ceiling ${Math.round(round.ceiling.rps)}, write ${Math.round(round.writeCeiling.rps)}, one ${Math.round(round.onePool.rps)}, many ${Math.round(round.manyPools.rps)}, ` +
           `empty ${Math.round(round.emptyPool.rps)}, full ${Math.round(round.fullPool.rps)} req/s`,
       );
     }
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
         log(`  CPU profile written to ${args.profile} (open it in Chrome DevTools → Performance)`);
       }
       log("Timing each step of a checkout and a release inside the runtime …");
-      breakdown = await measureBreakdown(url, { n: quick ? 100 : 300, batches: quick ? 2 : 5 });
+      breakdown = await measureBreakdown(url, { n: quick ? 100 : 400, batches: quick ? 2 : 5, pid: rt.workerdPid });
     }
 
     if (!args["no-disk"]) {
@@ -175,13 +177,19 @@ async function main(): Promise<void> {
     }
 
     const figures = Object.fromEntries(SCENARIOS.map(({ key }) => [key, medianFigure(perRound.map((r) => r[key]))])) as Record<ScenarioName, Figure>;
+    const cpuRatio = (r: Record<ScenarioName, Figure>) =>
+      r.ceiling.cpuMicrosPerRequest && r.onePool.cpuMicrosPerRequest ? r.ceiling.cpuMicrosPerRequest / r.onePool.cpuMicrosPerRequest : NaN;
     const roundRatios = perRound.map((r) => ({
       onePoolToCeiling: r.onePool.rps / r.ceiling.rps,
+      onePoolToCeilingCpu: cpuRatio(r),
+      writeToCeiling: r.writeCeiling.rps / r.ceiling.rps,
       manyToOnePool: r.manyPools.rps / r.onePool.rps,
       fullToEmptyCheckoutMedian: r.fullPool.checkoutMedian! / r.emptyPool.checkoutMedian!,
     }));
     const ratios = {
       onePoolToCeiling: median(roundRatios.map((x) => x.onePoolToCeiling)),
+      onePoolToCeilingCpu: median(roundRatios.map((x) => x.onePoolToCeilingCpu)),
+      writeToCeiling: median(roundRatios.map((x) => x.writeToCeiling)),
       manyToOnePool: median(roundRatios.map((x) => x.manyToOnePool)),
       fullToEmptyCheckoutMedian: median(roundRatios.map((x) => x.fullToEmptyCheckoutMedian)),
     };

@@ -3,6 +3,7 @@
  * a batch of `n` repetitions per request, timed from here, the request's own
  * overhead subtracted, the fastest of a few batches kept.
  */
+import { processCpuMicros } from "./load.js";
 import { SQL_STEPS, WORKER_STEPS, type LabStep } from "./steps.js";
 
 export interface Breakdown {
@@ -12,16 +13,22 @@ export interface Breakdown {
   plans: Record<string, string[]>;
 }
 
-async function timed(url: string): Promise<number> {
+/**
+ * The cost of one batch in µs: the CPU time the runtime's process spent on it when its
+ * pid is known (immune to time stolen by other work on a shared machine), else wall time.
+ */
+async function timed(url: string, pid: number | undefined): Promise<number> {
+  const cpu = pid === undefined ? undefined : processCpuMicros(pid);
   const t = process.hrtime.bigint();
   const res = await fetch(url);
   const text = await res.text();
   if (!res.ok) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 300)}`);
-  return Number(process.hrtime.bigint() - t) / 1e3;
+  const cpuAfter = pid === undefined ? undefined : processCpuMicros(pid);
+  return cpu !== undefined && cpuAfter !== undefined ? cpuAfter - cpu : Number(process.hrtime.bigint() - t) / 1e3;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-export async function measureBreakdown(url: string, opts: { n: number; batches: number }): Promise<Breakdown> {
+export async function measureBreakdown(url: string, opts: { n: number; batches: number; pid?: number }): Promise<Breakdown> {
   const lab = `${url}/__bench/lab`;
   const n = opts.n;
   const micros = {} as Record<LabStep, number>;
@@ -33,14 +40,14 @@ export async function measureBreakdown(url: string, opts: { n: number; batches: 
   };
   // warm every path once, so the JIT has seen it
   for (const step of [...WORKER_STEPS, ...SQL_STEPS]) {
-    if (step === "sql-end-session" || step === "sql-release") await timed(`${lab}/prepare/20`);
-    await timed(`${lab}/${step}/20`);
+    if (step === "sql-end-session" || step === "sql-release") await timed(`${lab}/prepare/20`, opts.pid);
+    await timed(`${lab}/${step}/20`, opts.pid);
   }
   for (let b = 0; b < opts.batches; b++) {
-    const overhead = median([await timed(`${lab}/validate/0`), await timed(`${lab}/validate/0`), await timed(`${lab}/sql-transaction/0`)]);
+    const overhead = median([await timed(`${lab}/validate/0`, opts.pid), await timed(`${lab}/validate/0`, opts.pid), await timed(`${lab}/sql-transaction/0`, opts.pid)]);
     for (const step of [...WORKER_STEPS, ...SQL_STEPS]) {
-      if (step === "sql-end-session" || step === "sql-release") await timed(`${lab}/prepare/${n}`);
-      record(step, await timed(`${lab}/${step}/${n}`), overhead);
+      if (step === "sql-end-session" || step === "sql-release") await timed(`${lab}/prepare/${n}`, opts.pid);
+      record(step, await timed(`${lab}/${step}/${n}`, opts.pid), overhead);
     }
   }
   // The least disturbed batch is the best estimate of a step's own cost on a shared machine.

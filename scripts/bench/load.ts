@@ -3,6 +3,7 @@
  * record per kind of request (checkout, release, …), since autocannon's histogram
  * mixes every request of a chain together.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import autocannon, { type AutocannonRequest } from "autocannon";
 
 /** One request of a chain, what it is called in the report, and the status that counts as success. */
@@ -32,6 +33,39 @@ export interface LoadResult {
   kinds: Record<string, KindStats>;
   /** A few bodies of unexpected answers, to say what went wrong. */
   samples: string[];
+  /**
+   * CPU time the runtime's process spent per answered request (µs, user + system), when
+   * its pid was given. Steadier than requests per second on a shared machine: time
+   * stolen by other work stretches the run but is not charged to the process.
+   */
+  cpuMicrosPerRequest?: number;
+  /** The same for the load generator, this process. */
+  generatorCpuMicrosPerRequest?: number;
+}
+
+/**
+ * CPU time a process has run so far, in µs: the sum of its threads' scheduler run time
+ * (/proc/<pid>/task/<tid>/schedstat, nanoseconds), or user + system ticks where that is
+ * missing; undefined off Linux.
+ */
+export function processCpuMicros(pid: number): number | undefined {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      } catch {
+        /* the thread ended */
+      }
+    }
+    if (ns > 0) return ns / 1000;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks of 1/100 s on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 export function percentile(sorted: Float64Array, p: number): number {
@@ -61,6 +95,8 @@ export interface LoadOptions {
   /** Seconds to run for; or `amount` requests in all. */
   duration?: number;
   amount?: number;
+  /** The runtime's process, to charge CPU time per request to it. */
+  cpuPid?: number;
 }
 
 export async function runLoad(url: string, steps: Step[], opts: LoadOptions): Promise<LoadResult> {
@@ -84,6 +120,8 @@ export async function runLoad(url: string, steps: Step[], opts: LoadOptions): Pr
     },
   }));
 
+  const cpuBefore = opts.cpuPid === undefined ? undefined : processCpuMicros(opts.cpuPid);
+  const ownBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const result = await new Promise<import("autocannon").AutocannonResult>((resolve, reject) => {
     const instance = autocannon(
@@ -103,6 +141,8 @@ export async function runLoad(url: string, steps: Step[], opts: LoadOptions): Pr
     });
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = opts.cpuPid === undefined ? undefined : processCpuMicros(opts.cpuPid);
+  const own = process.cpuUsage(ownBefore);
 
   const sortedAll = all.sorted();
   const kinds: Record<string, KindStats> = {};
@@ -121,5 +161,7 @@ export async function runLoad(url: string, steps: Step[], opts: LoadOptions): Pr
     unexpected,
     kinds,
     samples,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && all.length > 0 ? { cpuMicrosPerRequest: (cpuAfter - cpuBefore) / all.length } : {}),
+    ...(all.length > 0 ? { generatorCpuMicrosPerRequest: (own.user + own.system) / all.length } : {}),
   };
 }

@@ -12,9 +12,11 @@ export interface Figure {
   checkoutP99?: number;
   releaseMedian?: number;
   releaseP99?: number;
+  /** CPU time workerd spent per request, µs (all its threads). */
+  cpuMicrosPerRequest?: number;
 }
 
-export type ScenarioName = "ceiling" | "onePool" | "manyPools" | "emptyPool" | "fullPool";
+export type ScenarioName = "ceiling" | "writeCeiling" | "onePool" | "manyPools" | "emptyPool" | "fullPool";
 
 export interface Target {
   name: string;
@@ -43,8 +45,9 @@ export interface BenchReport {
   /** Each round's figures, in the order run. */
   rounds: Record<ScenarioName, Figure>[];
   /** Median over the rounds of each round's own ratio. */
-  ratios: { onePoolToCeiling: number; manyToOnePool: number; fullToEmptyCheckoutMedian: number };
-  roundRatios: { onePoolToCeiling: number; manyToOnePool: number; fullToEmptyCheckoutMedian: number }[];
+  /** onePoolToCeilingCpu: the ceiling's CPU per request over one pool's, the same ratio measured in CPU time. */
+  ratios: { onePoolToCeiling: number; onePoolToCeilingCpu: number; writeToCeiling: number; manyToOnePool: number; fullToEmptyCheckoutMedian: number };
+  roundRatios: { onePoolToCeiling: number; onePoolToCeilingCpu: number; writeToCeiling: number; manyToOnePool: number; fullToEmptyCheckoutMedian: number }[];
   targets: Target[];
   perHeldSeat: {
     seats: number;
@@ -69,6 +72,7 @@ export interface BenchReport {
 
 export const SCENARIOS: { key: ScenarioName; label: string }[] = [
   { key: "ceiling", label: "ceiling: no-op RPC to a Durable Object" },
+  { key: "writeCeiling", label: "reference: the same RPC committing one row" },
   { key: "onePool", label: "one pool: checkout+release" },
   { key: "manyPools", label: "many pools: checkout+release" },
   { key: "emptyPool", label: "empty pool: checkout+release" },
@@ -88,7 +92,7 @@ export function medianFigure(figures: Figure[]): Figure {
     return xs.length ? median(xs) : undefined;
   };
   const out: Figure = { rps: pick("rps")!, median: pick("median")!, p99: pick("p99")! };
-  for (const k of ["checkoutMedian", "checkoutP99", "releaseMedian", "releaseP99"] as const) {
+  for (const k of ["checkoutMedian", "checkoutP99", "releaseMedian", "releaseP99", "cpuMicrosPerRequest"] as const) {
     const v = pick(k);
     if (v !== undefined) out[k] = v;
   }
@@ -104,16 +108,19 @@ export function formatTable(report: BenchReport): string {
   const lines: string[] = [];
   const label = (l: string) => l.replace("N seats", `${report.settings.heldSeats.toLocaleString("en-GB")} seats`);
   const width = Math.max(...SCENARIOS.map((s) => label(s.label).length));
-  lines.push(`${"".padEnd(width)}   req/s   median ms   p99 ms   checkout median/p99 ms`);
+  lines.push(`${"".padEnd(width)}   req/s   median ms   p99 ms   CPU µs/req   checkout median/p99 ms`);
   for (const { key, label: name } of SCENARIOS) {
     const f = report.figures[key];
     const checkout = f.checkoutMedian === undefined ? "" : `${f2(f.checkoutMedian)} / ${f1(f.checkoutP99!)}`;
-    lines.push(`${label(name).padEnd(width)}  ${f0(f.rps).padStart(6)}  ${f2(f.median).padStart(10)}  ${f1(f.p99).padStart(7)}   ${checkout}`);
+    const cpu = f.cpuMicrosPerRequest === undefined ? "" : f0(f.cpuMicrosPerRequest);
+    lines.push(`${label(name).padEnd(width)}  ${f0(f.rps).padStart(6)}  ${f2(f.median).padStart(10)}  ${f1(f.p99).padStart(7)}  ${cpu.padStart(11)}   ${checkout}`);
   }
   lines.push("");
   const r = report.ratios;
   lines.push(`ratios (median of ${report.settings.rounds} rounds, each measured within its round):`);
   lines.push(`  one pool / ceiling            ${f2(r.onePoolToCeiling)}   rounds: ${report.roundRatios.map((x) => f2(x.onePoolToCeiling)).join(" ")}`);
+  lines.push(`    the same in CPU time        ${f2(r.onePoolToCeilingCpu)}   rounds: ${report.roundRatios.map((x) => f2(x.onePoolToCeilingCpu)).join(" ")}   (ceiling's CPU µs per request / one pool's)`);
+  lines.push(`  one committed write / ceiling ${f2(r.writeToCeiling)}   rounds: ${report.roundRatios.map((x) => f2(x.writeToCeiling)).join(" ")}   (what durability alone costs)`);
   lines.push(`  many pools / one pool         ${f2(r.manyToOnePool)}   rounds: ${report.roundRatios.map((x) => f2(x.manyToOnePool)).join(" ")}`);
   lines.push(`  full / empty checkout median  ${f2(r.fullToEmptyCheckoutMedian)}   rounds: ${report.roundRatios.map((x) => f2(x.fullToEmptyCheckoutMedian)).join(" ")}`);
   lines.push("");
@@ -150,33 +157,27 @@ export function formatTable(report: BenchReport): string {
 
 /** Where a checkout's and a release's microseconds go, from the steps lab.ts timed one at a time. */
 export function breakdownRows(m: Record<LabStep, number>): { path: "checkout" | "release"; step: string; micros: number }[] {
-  const checkoutSql = m["sql-checkout"];
-  const releaseSql = m["sql-release"];
-  const commit = Math.max(0, m["rpc-write"] - m["rpc-noop"] - m["sql-in-use"]);
-  const doCheckoutRest = Math.max(0, m["do-checkout"] - m["rpc-noop"] - checkoutSql - commit);
-  const doReleaseRest = Math.max(0, m["do-release"] - m["rpc-noop"] - releaseSql - commit);
-  const workerCheckout = Math.max(0, m["app-checkout"] - m["do-checkout"] - m["sign"] - m["hash"] - m["validate"]);
-  const workerRelease = Math.max(0, m["app-release"] - m["do-release"] - m["verify"]);
+  const pos = (x: number) => Math.max(0, x);
+  const workerCheckout = pos(m["app-checkout"] - m["do-checkout"] - m["sign"] - m["hash"] - m["validate"]);
+  const workerRelease = pos(m["app-release"] - m["do-release"] - m["verify"]);
   return [
-    { path: "checkout", step: "Hono: routing, middleware, reading the body, building the answer", micros: workerCheckout },
+    { path: "checkout", step: "Worker: Hono routing and middleware, reading the body, Request/Response, JSON", micros: workerCheckout },
     { path: "checkout", step: "zod: validating the body", micros: m["validate"] },
     { path: "checkout", step: "parse the serial, hash the product key (SHA-256)", micros: m["hash"] },
-    { path: "checkout", step: "RPC round trip to the pool object (the ceiling's own cost)", micros: m["rpc-noop"] },
-    { path: "checkout", step: "pool object: SQL of a checkout (6 statements)", micros: checkoutSql },
-    { path: "checkout", step: "pool object: committing the transaction", micros: commit },
-    { path: "checkout", step: "pool object: decisions, ids, RPC arguments and answer", micros: doCheckoutRest },
+    { path: "checkout", step: "RPC round trip to the pool object (what the ceiling does)", micros: m["rpc-noop"] },
+    { path: "checkout", step: "pool object: its 6 SQL statements (inside one transaction)", micros: m["sql-checkout"] },
+    { path: "checkout", step: "pool object: commit, decisions, ids, RPC arguments and answer", micros: pos(m["do-checkout"] - m["rpc-noop"] - m["sql-checkout"]) },
     { path: "checkout", step: "sign the session token (Ed25519)", micros: m["sign"] },
-    { path: "release", step: "Hono: routing, middleware, path validation, building the answer", micros: workerRelease },
+    { path: "release", step: "Worker: Hono routing and middleware, Request/Response, JSON", micros: workerRelease },
     { path: "release", step: "verify the session token (Ed25519)", micros: m["verify"] },
-    { path: "release", step: "RPC round trip to the pool object (the ceiling's own cost)", micros: m["rpc-noop"] },
-    { path: "release", step: "pool object: SQL of a release (6 statements)", micros: releaseSql },
-    { path: "release", step: "pool object: committing the transaction", micros: commit },
-    { path: "release", step: "pool object: decisions, RPC arguments and answer", micros: doReleaseRest },
+    { path: "release", step: "RPC round trip to the pool object (what the ceiling does)", micros: m["rpc-noop"] },
+    { path: "release", step: "pool object: its 6 SQL statements (inside one transaction)", micros: m["sql-release"] },
+    { path: "release", step: "pool object: commit, decisions, RPC arguments and answer", micros: pos(m["do-release"] - m["rpc-noop"] - m["sql-release"]) },
   ];
 }
 
 export function formatBreakdown(m: Record<LabStep, number>, figures?: Record<ScenarioName, Figure>): string {
-  const lines = ["where the time goes, each step timed alone inside the runtime (µs, fastest of a few batches):"];
+  const lines = ["where the time goes, each step repeated alone inside the runtime (µs of the runtime's CPU, fastest of a few batches):"];
   for (const path of ["checkout", "release"] as const) {
     const rows = breakdownRows(m).filter((r) => r.path === path);
     const total = rows.reduce((a, r) => a + r.micros, 0);
@@ -186,9 +187,9 @@ export function formatBreakdown(m: Record<LabStep, number>, figures?: Record<Sce
   const sql = (["sql-transaction", "sql-active-seat", "sql-insert-seat", "sql-insert-session", "sql-in-use", "sql-usage", "sql-event", "sql-session", "sql-end-session"] as const)
     .map((k) => `${k.slice(4)} ${f0(m[k])}`).join(", ");
   lines.push(`  SQL statements, each in its own transaction (µs): ${sql}`);
-  if (figures) {
-    const perRequestCeiling = 1e6 / figures.ceiling.rps;
-    lines.push(`  at the ceiling's rate one request has ${f0(perRequestCeiling)} µs of wall time; one pool / ceiling ≥ 0.6 allows ${f0(perRequestCeiling / 0.6)} µs per request`);
+  if (figures?.ceiling.cpuMicrosPerRequest !== undefined) {
+    const c = figures.ceiling.cpuMicrosPerRequest;
+    lines.push(`  the ceiling costs the runtime ${f0(c)} µs of CPU per request; one pool / ceiling ≥ 0.6 allows ${f0(c / 0.6)} µs per request, one pool takes ${f0(figures.onePool.cpuMicrosPerRequest ?? NaN)}`);
   }
   return lines.join("\n");
 }
@@ -200,7 +201,7 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 /** Two panels: throughput against the ceiling, and checkout latency empty against full. Plain SVG, no script. */
 export function renderSvg(report: BenchReport): string {
   const W = 760;
-  const H = 400;
+  const H = 420;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="13">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
@@ -208,9 +209,10 @@ export function renderSvg(report: BenchReport): string {
   out.push(`<text x="20" y="48" fill="#555">${report.settings.connections} keep-alive connections, ${report.settings.rounds} rounds of ${report.settings.durationSeconds} s, medians; ${report.machine.cpus} cores (shared)</text>`);
 
   // Panel 1: requests per second.
-  const p1 = { x: 20, y: 70, w: 440, barH: 34, gap: 14 };
+  const p1 = { x: 20, y: 70, w: 440, barH: 30, gap: 12 };
   const bars: { label: string; value: number; note: string; colour: string }[] = [
     { label: "ceiling (no-op DO RPC)", value: report.figures.ceiling.rps, note: "1.00", colour: "#9aa5b1" },
+    { label: "RPC + one committed row", value: report.figures.writeCeiling.rps, note: `${report.ratios.writeToCeiling.toFixed(2)} of ceiling`, colour: "#c3cbd3" },
     { label: "one pool", value: report.figures.onePool.rps, note: `${report.ratios.onePoolToCeiling.toFixed(2)} of ceiling`, colour: "#f38020" },
     { label: `${report.settings.manyPools.toLocaleString("en-GB")} pools`, value: report.figures.manyPools.rps, note: `${report.ratios.manyToOnePool.toFixed(2)} × one pool`, colour: "#fbad41" },
   ];
@@ -255,7 +257,7 @@ export function renderSvg(report: BenchReport): string {
   out.push(`<text x="${p2.x}" y="${base + 36}" fill="#555" font-size="11">median (bar), p99 above; full / empty ${report.ratios.fullToEmptyCheckoutMedian.toFixed(2)}</text>`);
 
   // Footer: targets.
-  const fy = 320;
+  const fy = 340;
   out.push(`<text x="20" y="${fy}" font-weight="600">Targets</text>`);
   report.targets.forEach((t, i) => {
     const colour = t.met ? "#1a7f37" : "#c00";

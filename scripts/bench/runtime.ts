@@ -28,8 +28,8 @@ export interface BenchRuntime {
 }
 
 /** wrangler.toml's compatibility settings, so the bench runs what deploys. */
-function compatibility(): { date: string; flags: string[]; issuer: string } {
-  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+function compatibility(root: string): { date: string; flags: string[]; issuer: string } {
+  const toml = readFileSync(path.join(root, "wrangler.toml"), "utf8");
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
   const issuer = /^TOKEN_ISSUER\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
@@ -37,9 +37,10 @@ function compatibility(): { date: string; flags: string[]; issuer: string } {
   return { date, flags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) : [], issuer: issuer ?? "seatkeeper" };
 }
 
-export async function bundleBenchWorker(): Promise<string> {
+/** Bundles the bench's Worker (and through it the service) from a checkout of the project, this one by default. */
+export async function bundleBenchWorker(root = ROOT): Promise<string> {
   const out = await build({
-    entryPoints: [path.join(ROOT, "scripts", "bench", "worker.ts")],
+    entryPoints: [path.join(root, "scripts", "bench", "worker.ts")],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -66,13 +67,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The child processes of this one named workerd (Miniflare starts exactly one). */
+const claimed = new Set<number>();
+
+/** The workerd child of this process that no earlier runtime claimed (Miniflare starts one each). */
 function findWorkerd(): number | undefined {
   for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || claimed.has(Number(entry))) continue;
     try {
       const status = readFileSync(`/proc/${entry}/status`, "utf8");
-      if (/^Name:\s*workerd/m.test(status) && new RegExp(`^PPid:\\s*${process.pid}$`, "m").test(status)) return Number(entry);
+      if (/^Name:\s*workerd/m.test(status) && new RegExp(`^PPid:\\s*${process.pid}$`, "m").test(status)) {
+        claimed.add(Number(entry));
+        return Number(entry);
+      }
     } catch {
       /* gone */
     }
@@ -91,9 +97,9 @@ export function residentBytes(pid: number | undefined): number | undefined {
   }
 }
 
-export async function startBenchRuntime(opts: { inspectorPort?: number; stateRoot?: string } = {}): Promise<BenchRuntime> {
-  const { date, flags, issuer } = compatibility();
-  const script = await bundleBenchWorker();
+export async function startBenchRuntime(opts: { inspectorPort?: number; stateRoot?: string; root?: string } = {}): Promise<BenchRuntime> {
+  const { date, flags, issuer } = compatibility(opts.root ?? ROOT);
+  const script = await bundleBenchWorker(opts.root);
   const stateDir = mkdtempSync(path.join(opts.stateRoot ?? tmpdir(), "seatkeeper-bench-"));
   const signing = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "bench" };
   const vendorToken = `vt_${randomBytes(24).toString("base64url")}`;

@@ -1,8 +1,9 @@
 /**
  * The bench's own Worker: the production service unchanged, plus what only the bench
  * needs. `/__bench/noop` is the ceiling (the cheapest Worker → Durable Object RPC
- * round trip this runtime can do); `/__bench/probe/{poolId}` reads a pool object's
- * database size. Nothing here is deployed: wrangler.toml never sees this file.
+ * round trip this runtime can do), `/__bench/write` the same with one committed row;
+ * `/__bench/probe/{poolId}` reads a pool object's database size; `/__bench/lab/…`
+ * times single steps (lab.ts). Nothing here is deployed: wrangler.toml never sees this file.
  */
 import service, { LicencePool as ProductionLicencePool, PoolDirectory } from "../../src/worker/index.js";
 import { Ceiling } from "./ceiling.js";
@@ -18,6 +19,7 @@ export class LicencePool extends ProductionLicencePool {
 }
 
 const NOOP = "/__bench/noop";
+const WRITE = "/__bench/write";
 const PROBE = "/__bench/probe/";
 const LAB = "/__bench/lab/";
 
@@ -29,6 +31,10 @@ export default {
     const path = url.slice(at);
     if (path === NOOP) {
       const n = await env.CEILING.get(env.CEILING.idFromName("ceiling")).noop();
+      return Response.json({ ok: n === 1 });
+    }
+    if (path === WRITE) {
+      const n = await env.CEILING.get(env.CEILING.idFromName("ceiling-write")).write();
       return Response.json({ ok: n === 1 });
     }
     if (path.startsWith(PROBE)) {

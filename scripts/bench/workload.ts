@@ -44,6 +44,11 @@ export function noopSteps(): Step[] {
   return [{ kind: "noop", expect: 200, request: { method: "GET", path: "/__bench/noop" } }];
 }
 
+/** The second reference: a no-op RPC that also commits one row. */
+export function writeSteps(): Step[] {
+  return [{ kind: "write", expect: 200, request: { method: "GET", path: "/__bench/write" } }];
+}
+
 let identities = 0;
 
 /** A new identity per checkout, so every checkout takes a seat of its own. */
