@@ -10,8 +10,8 @@
  * Everything is judged as a ratio taken within one round, and the rounds are
  * interleaved, because this machine is shared and its absolute speed drifts.
  *
- *   npm run bench -- [--json FILE] [--svg FILE] [--connections 8] [--duration 6]
- *                    [--rounds 3] [--pools 1000] [--seats 10000] [--state-dir DIR]
+ *   npm run bench -- [--json FILE] [--svg FILE] [--connections 8] [--duration 5]
+ *                    [--rounds 5] [--pools 1000] [--seats 10000] [--state-dir DIR]
  *                    [--no-disk] [--no-breakdown] [--profile FILE] [--quick] [--strict]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -33,8 +33,8 @@ const { values: args } = parseArgs({
     json: { type: "string" },
     svg: { type: "string" },
     connections: { type: "string", default: "8" },
-    duration: { type: "string", default: "6" },
-    rounds: { type: "string", default: "3" },
+    duration: { type: "string", default: "5" },
+    rounds: { type: "string", default: "5" },
     pools: { type: "string", default: "1000" },
     seats: { type: "string", default: "10000" },
     "state-dir": { type: "string" },
@@ -111,11 +111,9 @@ async function main(): Promise<void> {
   let breakdown: BenchReport["breakdown"] = null;
   let cpuShares: BenchReport["cpuShares"] = null;
   try {
-    log(`Creating pools: one, ${manyPools} more, an empty one and one to hold ${heldSeats.toLocaleString("en-GB")} seats …`);
-    const [onePool] = await createPools(url, rt.vendorToken, 1, 1_000_000, "Bench one pool");
-    const many = await createPools(url, rt.vendorToken, manyPools, 100_000, "Bench many");
+    // Memory and storage per held seat first, while nothing else runs in the runtime.
     const [emptyPool, fullPool] = await createPools(url, rt.vendorToken, 2, heldSeats * 2, "Bench size");
-
+    await runLoad(url, cycleSteps([emptyPool!]), { connections, duration: 2 }); // the code paths warm, so the JIT's output is in "before"
     const before = { db: (await probe(url, fullPool!.poolId)).databaseSize, heap: await heap(rt.inspectorPort), rss: residentBytes(rt.workerdPid) ?? null };
     log(`Filling one pool with ${heldSeats.toLocaleString("en-GB")} held seats …`);
     const fill = check("fill", await runLoad(url, fillSteps(fullPool!), { connections, amount: heldSeats }));
@@ -123,6 +121,10 @@ async function main(): Promise<void> {
     if (filled.inUse !== heldSeats) failures.push(`fill: the pool holds ${filled.inUse} seats, not ${heldSeats}`);
     const after = { db: filled.databaseSize, heap: await heap(rt.inspectorPort), rss: residentBytes(rt.workerdPid) ?? null };
     log(`  ${fill.requests} checkouts at ${Math.round(fill.rps)}/s; database ${before.db} → ${after.db} bytes`);
+
+    log(`Creating pools: one, and ${manyPools} more …`);
+    const [onePool] = await createPools(url, rt.vendorToken, 1, 1_000_000, "Bench one pool");
+    const many = await createPools(url, rt.vendorToken, manyPools, 100_000, "Bench many");
 
     const cpuPid = rt.workerdPid;
     const steps: Record<ScenarioName, () => Step[]> = {
