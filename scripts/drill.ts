@@ -11,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { startLocalServer, type LocalServer } from "../test/node/local-server.js";
-import type { DrillOutcome } from "./drill/common.js";
+import { devReloads, type DrillOutcome } from "./drill/common.js";
 import { crashDrill } from "./drill/crash.js";
 import { fuzzDrill } from "./drill/fuzz.js";
 import { stormDrill } from "./drill/storm.js";
@@ -63,6 +63,10 @@ async function main(): Promise<void> {
       }
     });
     log(`[${drill}] ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (devReloads.retried) {
+      log(`[${drill}] wrangler dev reloaded the Worker mid-request (a source file changed); ${devReloads.retried} requests were sent again with the same instance`);
+      devReloads.retried = 0;
+    }
     outcomes.push(outcome);
   }
   log("");

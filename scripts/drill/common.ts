@@ -31,7 +31,29 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * `npm start` runs `wrangler dev`, which reloads the Worker when a source file changes
+ * and answers the requests it cut off with this 503. Every request the drills send is
+ * safe to repeat (checkouts carry an `instance`, releases and reads are idempotent), so
+ * they are sent again, as a client would, and counted.
+ */
+export const devReloads = { retried: 0 };
+const DEV_RELOAD = /restarted mid-request/;
+
+export function isDevReload(status: number, text: string): boolean {
+  return status === 503 && DEV_RELOAD.test(text);
+}
+
 export async function call(target: Target, method: string, path: string, opts: CallOptions = {}): Promise<Answer> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await callOnce(target, method, path, opts);
+    if (!isDevReload(answer.status, answer.text) || attempt === 5) return answer;
+    devReloads.retried++;
+    await new Promise((r) => setTimeout(r, 250 * attempt));
+  }
+}
+
+async function callOnce(target: Target, method: string, path: string, opts: CallOptions): Promise<Answer> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.address) headers["cf-connecting-ip"] = opts.address;
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;

@@ -124,6 +124,8 @@ export async function crashDrill(server: CrashableServer, opts: CrashOptions): P
     await server.stop("SIGKILL");
     stop = true;
     await running;
+    // Two clients may have been releasing the same session; count sessions, not requests.
+    tally.inFlightReleases = [...sessions.values()].filter((s) => s.state === "release-unknown").length;
     say(
       `  cycle ${cycle}: killed after ${loadMs} ms with ${tally.inFlightCheckouts} checkouts and ${tally.inFlightReleases} releases in flight ` +
         `(${tally.checkouts} checkouts sent: ${tally.created} created, ${tally.repeated} repeated, ${tally.full} full; ${tally.releases} releases sent)`,

@@ -22,7 +22,7 @@ import { SignJWT, generateKeyPair } from "jose";
 import { errorStatus } from "../../src/contract/errors.js";
 import { CheckoutRequest, CreatePoolRequest, RotateCredentialsRequest, UpdatePoolRequest } from "../../src/contract/schemas.js";
 import { normalizeKey, parsePoolId } from "../../src/worker/credentials.js";
-import { call, createPool, type CreatedPool, type DrillOutcome, type Target } from "./common.js";
+import { call, createPool, devReloads, isDevReload, type CreatedPool, type DrillOutcome, type Target } from "./common.js";
 
 export interface FuzzOptions {
   runs: number;
@@ -394,8 +394,15 @@ export async function fuzzDrill(target: Target, opts: FuzzOptions): Promise<Dril
     if (window.length > checkEvery) window.shift();
     runs++;
     let res: Response;
+    let text: string;
     try {
-      res = await fetch(urlOf(req.path, target.url), { method: req.method, headers, body });
+      for (let attempt = 1; ; attempt++) {
+        res = await fetch(urlOf(req.path, target.url), { method: req.method, headers, body });
+        text = await res.text();
+        if (!isDevReload(res.status, text) || attempt === 5) break;
+        devReloads.retried++; // wrangler dev reloaded the Worker under us (see common.ts)
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
     } catch (e) {
       // A header or method Node's fetch will not put on the wire; nothing reached the server.
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
@@ -406,7 +413,6 @@ export async function fuzzDrill(target: Target, opts: FuzzOptions): Promise<Dril
       problems.push(`no answer to ${describeRequest(req)}: ${(e as Error).message} (${cause?.code ?? ""} ${cause?.message ?? ""})\n  after\n    ${window.slice(-4, -1).join("\n    ")}`);
       return false;
     }
-    const text = await res.text();
     stats.sent++;
     stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
     if (res.status >= 500) {
