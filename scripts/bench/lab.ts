@@ -56,7 +56,7 @@ export class SqlLab extends DurableObject<object> {
       this.store.activeSeatOf(identityKey(w.user, w.machine, null));
       this.store.insertSeat({ seat_id: seatId, identity: identityKey(w.user, w.machine, null), user: w.user, machine: w.machine, terminal_session: null, since: now, last_seen_at: now, sessions: 1 });
       this.store.insertSession({ session_id: sessionId, seat_id: seatId, instance: null, client_version: "16.0.2", started_at: now, last_seen_at: now });
-      this.store.writeInUse(counter);
+      this.writeInUse(counter);
       this.store.recordUsage(now, counter - 1, counter, 1, 0);
       this.store.logEvent(now, { type: "checkout", seatId, sessionId, ...w, terminalSession: null, details: { seatShared: false, clientVersion: "16.0.2" } });
     });
@@ -79,7 +79,7 @@ export class SqlLab extends DurableObject<object> {
         case "sql-insert-session":
           tx(() => this.store.insertSession({ session_id: `ses_${++counter}`, seat_id: "seat_x", instance: null, client_version: "16.0.2", started_at: now, last_seen_at: now }));
           break;
-        case "sql-in-use": tx(() => this.store.writeInUse(i)); break;
+        case "sql-in-use": tx(() => this.writeInUse(i)); break;
         case "sql-usage": tx(() => this.store.recordUsage(now, i, i + 1, 1, 0)); break;
         case "sql-event": {
           const w = who();
@@ -97,7 +97,7 @@ export class SqlLab extends DurableObject<object> {
             tx(() => {
               this.store.session(s.sessionId);
               this.store.endSession(s.sessionId, s.seatId, "released", now);
-              this.store.writeInUse(this.open.length);
+              this.writeInUse(this.open.length);
               this.store.recordUsage(now, this.open.length + 1, this.open.length, 0, 0);
               this.store.logEvent(now, { type: "release", seatId: s.seatId, sessionId: s.sessionId, user: "u", machine: "m", terminalSession: null, details: { seatFreed: true } });
             });
@@ -110,9 +110,14 @@ export class SqlLab extends DurableObject<object> {
     return n;
   }
 
+  /** The pool row's in-use counter, as the pool object writes it today (raw SQL, so the lab outlives a change there). */
+  private writeInUse(n: number): void {
+    this.ctx.storage.sql.exec("UPDATE pool SET in_use = ? WHERE id = 1", n);
+  }
+
   /** One write and its commit: a round trip to this object minus the ceiling's is what committing costs. */
   write(): number {
-    this.store.writeInUse(++counter);
+    this.writeInUse(++counter);
     return 1;
   }
 

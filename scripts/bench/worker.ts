@@ -33,8 +33,9 @@ export default {
       const n = await env.CEILING.get(env.CEILING.idFromName("ceiling")).noop();
       return Response.json({ ok: n === 1 });
     }
-    if (path === WRITE) {
-      const n = await env.CEILING.get(env.CEILING.idFromName("ceiling-write")).write();
+    if (path === WRITE || path.startsWith(`${WRITE}/`)) {
+      // `/__bench/write/{k}` writes to object k, to compare one object with many.
+      const n = await env.CEILING.get(env.CEILING.idFromName(`ceiling-write${path.slice(WRITE.length)}`)).write();
       return Response.json({ ok: n === 1 });
     }
     if (path.startsWith(PROBE)) {
