@@ -212,7 +212,7 @@ export function renderSvg(report: BenchReport): string {
   const p1 = { x: 20, y: 70, w: 440, barH: 30, gap: 12 };
   const bars: { label: string; value: number; note: string; colour: string }[] = [
     { label: "ceiling (no-op DO RPC)", value: report.figures.ceiling.rps, note: "1.00", colour: "#9aa5b1" },
-    { label: "RPC + one committed row", value: report.figures.writeCeiling.rps, note: `${report.ratios.writeToCeiling.toFixed(2)} of ceiling`, colour: "#c3cbd3" },
+    { label: "+ one committed row", value: report.figures.writeCeiling.rps, note: `${report.ratios.writeToCeiling.toFixed(2)} of ceiling`, colour: "#c3cbd3" },
     { label: "one pool", value: report.figures.onePool.rps, note: `${report.ratios.onePoolToCeiling.toFixed(2)} of ceiling`, colour: "#f38020" },
     { label: `${report.settings.manyPools.toLocaleString("en-GB")} pools`, value: report.figures.manyPools.rps, note: `${report.ratios.manyToOnePool.toFixed(2)} × one pool`, colour: "#fbad41" },
   ];
@@ -264,10 +264,10 @@ export function renderSvg(report: BenchReport): string {
     out.push(`<text x="20" y="${fy + 20 + i * 18}" fill="${colour}">${t.met ? "✔" : "✘"} ${esc(t.name)}: ${t.value.toFixed(2)} (${t.direction === "atLeast" ? "≥" : "≤"} ${t.bound})</text>`);
   });
   const s = report.perHeldSeat;
-  out.push(`<text x="420" y="${fy + 20}" fill="#333">Per held seat: ${Math.round(s.databaseBytesPerSeat)} bytes of storage</text>`);
-  if (s.heapBytesPerSeat !== null) out.push(`<text x="420" y="${fy + 38}" fill="#333">${s.heapBytesPerSeat.toFixed(1)} bytes of JS heap</text>`);
-  out.push(`<text x="420" y="${fy + 56}" fill="#555" font-size="11">Anchors: Thales 333 calls/s per customer;</text>`);
-  out.push(`<text x="420" y="${fy + 70}" fill="#555" font-size="11">Cloudflare ~1,000 req/s per Durable Object</text>`);
+  out.push(`<text x="450" y="${fy + 20}" fill="#333">Per held seat: ${Math.round(s.databaseBytesPerSeat)} bytes of storage</text>`);
+  if (s.heapBytesPerSeat !== null) out.push(`<text x="450" y="${fy + 38}" fill="#333">${s.heapBytesPerSeat.toFixed(1)} bytes of JS heap</text>`);
+  out.push(`<text x="450" y="${fy + 56}" fill="#555" font-size="11">Anchors: Thales 333 calls/s per customer;</text>`);
+  out.push(`<text x="450" y="${fy + 70}" fill="#555" font-size="11">Cloudflare ~1,000 req/s per Durable Object</text>`);
   out.push(`</svg>`);
   return out.join("\n") + "\n";
 }
