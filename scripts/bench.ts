@@ -106,6 +106,10 @@ async function main(): Promise<void> {
   const inspectorPort = await freePort();
   log(`Starting the Worker in workerd (miniflare ${miniflareVersion}), state in ${stateRoot} …`);
   const rt = await startBenchRuntime({ inspectorPort, stateRoot });
+  // Ctrl-C still stops workerd and removes the state directory.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => void rt.dispose().finally(() => process.exit(130)));
+  }
   const url = rt.url;
   let disk: BenchReport["disk"] = null;
   let breakdown: BenchReport["breakdown"] = null;
