@@ -24,10 +24,11 @@ export function createApp() {
 
   app.onError(onError);
   app.notFound((c) => errorResponse(c, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+  // Set before the handler, so they go into the Response it builds (set after, Hono copies the Response).
   app.use("*", async (c, next) => {
-    await next();
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
+    await next();
   });
   app.use(
     "*",

@@ -43,7 +43,13 @@ describe("the OpenAPI document and docs", () => {
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
   });
 
-  it("answers /healthz", async () => {
-    expect(await call("GET", "/healthz")).toMatchObject({ status: 200, body: { ok: true } });
+  it("answers /healthz, with the security headers on answers and errors alike", async () => {
+    const health = await call("GET", "/healthz");
+    expect(health).toMatchObject({ status: 200, body: { ok: true } });
+    const missing = await call("GET", "/no-such-route");
+    for (const res of [health, missing]) {
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    }
   });
 });
