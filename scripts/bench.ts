@@ -25,7 +25,8 @@ import { runLoad, type LoadResult, type Step } from "./bench/load.js";
 import {
   formatTable, median, medianFigure, renderSvg, SCENARIOS, type BenchReport, type Figure, type ScenarioName, type Target,
 } from "./bench/report.js";
-import { freePort, residentBytes, ROOT, startBenchRuntime, type BenchRuntime } from "./bench/runtime.js";
+import { residentBytes, ROOT, startBenchRuntime, type BenchRuntime } from "./bench/runtime.js";
+import { freePort } from "./free-port.js";
 import { createPools, cycleSteps, fillSteps, noopSteps, writeSteps, type BenchPool } from "./bench/workload.js";
 
 const { values: args } = parseArgs({

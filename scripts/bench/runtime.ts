@@ -6,7 +6,6 @@
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,19 +53,6 @@ export async function bundleBenchWorker(root = ROOT): Promise<string> {
   });
   return out.outputFiles[0]!.text;
 }
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const claimed = new Set<number>();
 
 /** The workerd child of this process that no earlier runtime claimed (Miniflare starts one each). */

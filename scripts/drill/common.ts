@@ -14,6 +14,17 @@ export interface DrillOutcome {
   problems: string[];
 }
 
+/** What a drill says (kept for its outcome, and passed on to `log` as it goes) and the problems it finds. */
+export function drillLog(log: ((line: string) => void) | undefined) {
+  const lines: string[] = [];
+  const problems: string[] = [];
+  const say = (line: string) => {
+    lines.push(line);
+    log?.(line);
+  };
+  return { lines, problems, say };
+}
+
 export interface Answer {
   status: number;
   /** The parsed JSON body, or undefined when the body is not JSON. */

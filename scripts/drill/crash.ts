@@ -10,8 +10,7 @@
  * server should hold, and the records must list exactly those.
  */
 import {
-  call, createPool, listedSessions, random, readRecords, recordProblems, type CreatedPool, type DrillOutcome, type Target,
-} from "./common.js";
+  call, createPool, drillLog, listedSessions, random, readRecords, recordProblems, type CreatedPool, type DrillOutcome, type Target } from "./common.js";
 
 export interface CrashableServer extends Target {
   /** Ends the server; SIGKILL is the crash. */
@@ -48,12 +47,7 @@ interface Session {
 }
 
 export async function crashDrill(server: CrashableServer, opts: CrashOptions): Promise<DrillOutcome> {
-  const lines: string[] = [];
-  const problems: string[] = [];
-  const say = (s: string) => {
-    lines.push(s);
-    opts.log?.(s);
-  };
+  const { lines, problems, say } = drillLog(opts.log);
   const rand = random(opts.seed);
   say(`crash: ${opts.cycles} kill -9 cycles, ${opts.clients} clients on ${opts.pools} pools of ${opts.seatsPerPool} seats, seed ${opts.seed}`);
   const pools: CreatedPool[] = [];

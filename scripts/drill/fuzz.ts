@@ -22,7 +22,7 @@ import { SignJWT, generateKeyPair } from "jose";
 import { errorStatus } from "../../src/contract/errors.js";
 import { CheckoutRequest, CreatePoolRequest, RotateCredentialsRequest, UpdatePoolRequest } from "../../src/contract/schemas.js";
 import { normalizeKey, parsePoolId } from "../../src/worker/credentials.js";
-import { call, createPool, devReloads, isDevReload, type CreatedPool, type DrillOutcome, type Target } from "./common.js";
+import { call, createPool, devReloads, drillLog, isDevReload, type CreatedPool, type DrillOutcome, type Target } from "./common.js";
 
 export interface FuzzOptions {
   runs: number;
@@ -352,12 +352,7 @@ export function describeRequest(req: FuzzRequest): string {
 }
 
 export async function fuzzDrill(target: Target, opts: FuzzOptions): Promise<DrillOutcome> {
-  const lines: string[] = [];
-  const problems: string[] = [];
-  const say = (s: string) => {
-    lines.push(s);
-    opts.log?.(s);
-  };
+  const { lines, problems, say } = drillLog(opts.log);
   const checkEvery = opts.checkEvery ?? 50;
   say(`bad input: ${opts.runs} generated requests, seed ${opts.seed} (replay with --seed ${opts.seed})`);
   const fx = await setUp(target);

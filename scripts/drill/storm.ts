@@ -8,8 +8,7 @@
  * answer (10%), and the same user and machine from another terminal session (10%).
  */
 import {
-  call, count, createPool, listedSessions, random, readRecords, recordProblems, shuffle, type Answer, type DrillOutcome, type Target,
-} from "./common.js";
+  call, count, createPool, drillLog, listedSessions, random, readRecords, recordProblems, shuffle, type Answer, type DrillOutcome, type Target } from "./common.js";
 
 export interface StormOptions {
   rounds: number;
@@ -56,12 +55,7 @@ function seatsForRound(round: number, rand: () => number): number {
 }
 
 export async function stormDrill(target: Target, opts: StormOptions): Promise<DrillOutcome> {
-  const lines: string[] = [];
-  const problems: string[] = [];
-  const say = (s: string) => {
-    lines.push(s);
-    opts.log?.(s);
-  };
+  const { lines, problems, say } = drillLog(opts.log);
   const rand = random(opts.seed);
   say(`storms: ${opts.rounds} rounds of ${opts.concurrency} concurrent checkouts, seed ${opts.seed}`);
   let granted = 0;
