@@ -1,5 +1,6 @@
 /** Who is calling the admin API, and the brute-force limit on failed authentication. */
 import type { Context } from "hono";
+import { digestsEqual } from "../../durable-objects/decisions.js";
 import type { Actor } from "../../durable-objects/outcome.js";
 import type { ErrorCode } from "../contract/errors.js";
 import { parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
@@ -44,13 +45,6 @@ function vendorTokenDigest(env: Env): Promise<string> {
   return vendorDigest.digest;
 }
 
-/** Constant-time comparison of two hex digests (SHA-256 equalises their length). */
-function sameDigest(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
 /**
  * The vendor token reaches every pool; a pool admin key reaches only the pool it names
  * (`poolId`, already normalised). `poolId` undefined means a vendor-only endpoint.
@@ -67,7 +61,7 @@ export async function adminActor(c: Context<AppEnv>, poolId: string | undefined)
     if (adminKey.poolId !== poolId) throw new ApiError("forbidden", "This admin key belongs to another pool.");
     return { role: "admin", keyHash: await sha256Hex(adminKey.normalized) };
   }
-  if (c.env.ADMIN_TOKEN && sameDigest(await sha256Hex(credential), await vendorTokenDigest(c.env))) return { role: "vendor" };
+  if (c.env.ADMIN_TOKEN && digestsEqual(await sha256Hex(credential), await vendorTokenDigest(c.env))) return { role: "vendor" };
   const targetPool = poolId === undefined ? null : parsePoolId(poolId);
   if (targetPool) await poolStub(c.env, targetPool).recordAuthFailure("bad_vendor_token");
   return failedAuthentication(c, "unauthorized", "The vendor token or admin key is not valid.");
