@@ -3,6 +3,9 @@
  * so each rule is tested on its own and read in one place.
  */
 import { compareVersions } from "../src/contract/text.js";
+import { digestsEqual } from "./constant-time.js";
+
+export { digestsEqual };
 
 /** One place turns an identity into its key: trimmed, case-folded, as Windows compares. */
 export function identityKey(user: string, machine: string, terminalSession: string | null | undefined): string {
@@ -13,13 +16,6 @@ function fold(s: string): string {
   return s.trim().toLowerCase();
 }
 
-/** Equal-length hex digests compared without an early exit. */
-export function digestsEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
 
 export type CredentialVerdict = "ok" | "revoked" | "invalid";
 

@@ -9,6 +9,8 @@ export interface Failure {
   code: ErrorCode;
   message: string;
   details?: Record<string, Detail>;
+  /** What was not found, for callers that answer differently (the dashboard); never sent to clients. */
+  resource?: "pool" | "seat";
 }
 export type Outcome<T> = ({ ok: true } & T) | Failure;
 
