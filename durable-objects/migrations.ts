@@ -10,7 +10,18 @@ export interface Migration {
   sql: string;
 }
 
+/** Ids are positive and strictly increasing: a duplicate or a reordering is a mistake to stop at, not to skip. */
+export function checkMigrations(migrations: readonly Migration[]): void {
+  let last = 0;
+  for (const m of migrations) {
+    if (!Number.isInteger(m.id) || m.id <= 0) throw new Error(`Migration id ${m.id} must be a positive whole number.`);
+    if (m.id <= last) throw new Error(`Migration ${m.id} comes after ${last}: ids must be unique and increasing.`);
+    last = m.id;
+  }
+}
+
 export function runMigrations(storage: DurableObjectStorage, migrations: readonly Migration[]): void {
+  checkMigrations(migrations);
   const sql = storage.sql;
   sql.exec("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
   const done = sql.exec<{ id: number }>("SELECT COALESCE(MAX(id), 0) AS id FROM _migrations").one().id;
@@ -101,6 +112,24 @@ export const poolMigrations: readonly Migration[] = [
         checkouts INTEGER NOT NULL DEFAULT 0,
         denials INTEGER NOT NULL DEFAULT 0
       );
+    `,
+  },
+  {
+    id: 2,
+    why: "One alarm, many timers: every timed job is a row here and the alarm is set to the earliest. A pool that expires stale seats gets its expiry timer from the alarm it had.",
+    sql: `
+      CREATE TABLE timers (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        PRIMARY KEY (kind, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX timers_due ON timers (due_at);
+      INSERT INTO timers (kind, key, due_at)
+        SELECT 'stale', '', MIN(seats.last_seen_at) + pool.stale_after_hours * 3600000
+        FROM seats, pool
+        WHERE seats.ended_at IS NULL AND pool.stale_after_hours IS NOT NULL
+        GROUP BY pool.id;
     `,
   },
 ];

@@ -1,9 +1,11 @@
 /**
  * All SQL of a pool object, in one module. Every method is synchronous, so a caller
- * can read, decide and write with no `await` in between.
+ * can read, decide and write with no `await` in between. It speaks rows; turning rows
+ * into the contract's shapes is `contract-shapes.ts`'s job.
  */
 import type { EndReason } from "../src/contract/errors.js";
-import type { EventType, PoolEvent, Seat, UsageBucket } from "../src/contract/schemas.js";
+import type { EventType } from "../src/contract/schemas.js";
+import { DAY, HOUR } from "../src/contract/time.js";
 
 export interface PoolRow {
   pool_id: string;
@@ -52,11 +54,34 @@ export interface EventInput {
   details?: Record<string, unknown> | null;
 }
 
-/** An audit event as stored: the contract's PoolEvent with `details` as JSON text. */
-export type StoredEvent = Omit<PoolEvent, "details"> & { details: string | null };
+export interface EventRow {
+  id: number;
+  at: number;
+  type: EventType;
+  actor: string | null;
+  seat_id: string | null;
+  session_id: string | null;
+  user: string | null;
+  machine: string | null;
+  terminal_session: string | null;
+  /** JSON text */
+  details: string | null;
+}
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+export interface UsageRow {
+  hour: number;
+  peak_in_use: number;
+  last_in_use: number;
+  checkouts: number;
+  denials: number;
+}
+
+export interface TimerRow {
+  kind: string;
+  key: string;
+  due_at: number;
+}
+
 /** The audit log keeps this many newest events per pool. */
 export const EVENTS_CAP = 20_000;
 /** Ended sessions and seats are kept this long, so late releases still learn why. */
@@ -66,7 +91,6 @@ export const USAGE_RETENTION_MS = 400 * DAY;
 const PRUNE_EVERY = 256;
 
 type Row = Record<string, SqlStorageValue>;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export class PoolStore {
   private writesSincePrune = 0;
@@ -214,32 +238,13 @@ export class PoolStore {
     return this.first<{ t: number | null }>("SELECT MIN(last_seen_at) AS t FROM seats WHERE ended_at IS NULL")?.t ?? null;
   }
 
-  /** Who is using the pool: active seats with their active sessions, two indexed queries. */
-  listSeats(): Seat[] {
-    const seats = this.sql.exec<SeatRow & Row>("SELECT * FROM seats WHERE ended_at IS NULL ORDER BY since, seat_id").toArray();
-    const bySeat = new Map<string, Seat>();
-    const out = seats.map((s) => {
-      const seat: Seat = {
-        seatId: s.seat_id,
-        user: s.user,
-        machine: s.machine,
-        terminalSession: s.terminal_session,
-        since: iso(s.since),
-        lastSeenAt: iso(s.last_seen_at),
-        sessions: [],
-      };
-      bySeat.set(s.seat_id, seat);
-      return seat;
-    });
-    for (const r of this.sql.exec<SessionRow & Row>("SELECT * FROM sessions WHERE ended_at IS NULL ORDER BY started_at")) {
-      bySeat.get(r.seat_id)?.sessions.push({
-        sessionId: r.session_id,
-        clientVersion: r.client_version,
-        startedAt: iso(r.started_at),
-        lastSeenAt: iso(r.last_seen_at),
-      });
-    }
-    return out;
+  /** Who is using the pool: active seats, oldest first, and their active sessions; two indexed queries. */
+  activeSeats(): SeatRow[] {
+    return this.sql.exec<SeatRow & Row>("SELECT * FROM seats WHERE ended_at IS NULL ORDER BY since, seat_id").toArray();
+  }
+
+  activeSessions(): SessionRow[] {
+    return this.sql.exec<SessionRow & Row>("SELECT * FROM sessions WHERE ended_at IS NULL ORDER BY started_at").toArray();
   }
 
   countActive(): { seats: number; sessions: number } {
@@ -260,24 +265,11 @@ export class PoolStore {
     if (++this.writesSincePrune >= PRUNE_EVERY) this.prune(now);
   }
 
-  /** A page of events, newest first; `details` stays JSON text for the Worker to parse. */
-  events(limit: number, before: number | undefined): { events: StoredEvent[]; next: string | null } {
-    const rows = this.sql
-      .exec<Row>("SELECT * FROM events WHERE id < ? ORDER BY id DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit)
+  /** A page of events, newest first, before the event id `before`. */
+  events(limit: number, before: number | undefined): EventRow[] {
+    return this.sql
+      .exec<EventRow & Row>("SELECT * FROM events WHERE id < ? ORDER BY id DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit)
       .toArray();
-    const events = rows.map((r) => ({
-      id: String(r.id),
-      at: iso(r.at as number),
-      type: r.type as EventType,
-      actor: r.actor as string | null,
-      seatId: r.seat_id as string | null,
-      sessionId: r.session_id as string | null,
-      user: r.user as string | null,
-      machine: r.machine as string | null,
-      terminalSession: r.terminal_session as string | null,
-      details: r.details as string | null,
-    }));
-    return { events, next: rows.length === limit ? String(rows[rows.length - 1]!.id) : null };
   }
 
   // ---- usage ---------------------------------------------------------------
@@ -293,32 +285,39 @@ export class PoolStore {
     );
   }
 
-  /** Buckets from `from` to `to` (ms, inclusive); quiet hours carry the level of the hour before. */
-  usage(from: number, to: number, bucket: "hour" | "day"): UsageBucket[] {
-    const size = bucket === "hour" ? HOUR : DAY;
-    const start = Math.floor(from / size) * size;
-    const end = Math.floor(to / size) * size;
-    const rows = this.sql
-      .exec<{ hour: number; peak_in_use: number; last_in_use: number; checkouts: number; denials: number }>(
-        "SELECT * FROM usage_hours WHERE hour >= ? AND hour < ? ORDER BY hour",
-        start, end + size,
-      )
-      .toArray();
-    let level = this.first<{ last_in_use: number }>("SELECT last_in_use FROM usage_hours WHERE hour < ? ORDER BY hour DESC LIMIT 1", start)?.last_in_use ?? 0;
-    const out: UsageBucket[] = [];
-    let i = 0;
-    for (let b = start; b <= end; b += size) {
-      const bucketOut: UsageBucket = { start: iso(b), peakInUse: level, checkouts: 0, denials: 0 };
-      while (i < rows.length && rows[i]!.hour < b + size) {
-        const r = rows[i++]!;
-        bucketOut.peakInUse = Math.max(bucketOut.peakInUse, r.peak_in_use);
-        bucketOut.checkouts += r.checkouts;
-        bucketOut.denials += r.denials;
-        level = r.last_in_use;
-      }
-      out.push(bucketOut);
-    }
-    return out;
+  /** The hours that saw a change, from `start` (inclusive) to `end` (exclusive), oldest first. */
+  usageHours(start: number, end: number): UsageRow[] {
+    return this.sql.exec<UsageRow & Row>("SELECT * FROM usage_hours WHERE hour >= ? AND hour < ? ORDER BY hour", start, end).toArray();
+  }
+
+  /** Seats in use at the end of the last hour that saw a change before `start`: the level quiet hours carry. */
+  levelBefore(start: number): number {
+    return this.first<{ last_in_use: number }>("SELECT last_in_use FROM usage_hours WHERE hour < ? ORDER BY hour DESC LIMIT 1", start)?.last_in_use ?? 0;
+  }
+
+  // ---- timers --------------------------------------------------------------
+
+  timer(kind: string, key: string): TimerRow | undefined {
+    return this.first<TimerRow & Row>("SELECT * FROM timers WHERE kind = ? AND key = ?", kind, key);
+  }
+
+  setTimer(t: TimerRow): void {
+    this.sql.exec(
+      "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at",
+      t.kind, t.key, t.due_at,
+    );
+  }
+
+  deleteTimer(kind: string, key: string): void {
+    this.sql.exec("DELETE FROM timers WHERE kind = ? AND key = ?", kind, key);
+  }
+
+  dueTimers(now: number, limit: number): TimerRow[] {
+    return this.sql.exec<TimerRow & Row>("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?", now, limit).toArray();
+  }
+
+  earliestTimer(): number | null {
+    return this.first<{ t: number | null }>("SELECT MIN(due_at) AS t FROM timers")?.t ?? null;
   }
 
   // ---- bounds --------------------------------------------------------------

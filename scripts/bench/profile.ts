@@ -17,8 +17,8 @@ export interface CpuProfile {
 
 /** In priority order: the first that matches any frame of a sample's stack takes it. */
 const CATEGORIES: [string, RegExp][] = [
-  ["pool object: SQL and commit", /^(transactionSync|exec|one|toArray|raw|first|insertSeat|insertSession|joinSeat|writeInUse|recordUsage|logEvent|prune|session|sessionByInstance|activeSeatOf|seatById|endSession|keyHashOfGeneration)$/],
-  ["pool object: decisions, ids, answers", /^(checkout|release|setInUse|summary|randomId|identityKey|fold|judgeCredentials|digestsEqual|versionAllowed|decideSeat|whoRow|seatWho)$/],
+  ["pool object: SQL and commit", /^(transactionSync|exec|one|toArray|raw|first|insertSeat|insertSession|joinSeat|writeInUse|recordUsage|logEvent|prune|session|sessionByInstance|activeSeatOf|seatById|endSession|keyHashOfGeneration|timer|setTimer|earliestTimer|forgetInstance)$/],
+  ["pool object: decisions, ids, answers", /^(checkout|release|grant|refuse|setInUse|poolSummary|randomId|identityKey|fold|judgeCredentials|digestsEqual|versionAllowed|decideSeat|planCheckout|seatIdentity|seatTaken|syncAlarm|has)$/],
   ["token: sign / verify (Ed25519, JSON, base64url)", /^(signSessionToken|verifySessionToken|decodeJson|fromBase64url|encodeJson|base64url\d*|material|timeClaim|sign|verify)$/],
   ["serial and product key: parse, SHA-256", /^(sha256Hex|parseSerial|normalizeKey|checkChar|decodeNumber|digest)$/],
   ["zod: validation", /(_zod|safeParse|^parse$|runChecks)/],

@@ -3,9 +3,8 @@
  * and the dashboard: secrets are made and hashed here in the Worker, the pool object
  * checks the actor and decides.
  */
-import type { PoolPatch, PoolState } from "../../durable-objects/licence-pool.js";
 import type { Actor, Outcome } from "../../durable-objects/outcome.js";
-import type { StoredEvent } from "../../durable-objects/pool-store.js";
+import type { PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { PoolDetails, PoolEvent } from "../contract/schemas.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
 import type { Env } from "./env.js";

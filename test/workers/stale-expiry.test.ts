@@ -8,12 +8,13 @@ function stubOf(poolId: string) {
   return env.POOL.get(env.POOL.idFromName(poolId));
 }
 
-/** Moves a seat's and its sessions' last heartbeat into the past. */
+/** Moves a seat's and its sessions' last heartbeat into the past, and the pool's timers with them, as if that time had passed. */
 async function age(poolId: string, seatId: string, hours: number) {
   await runInDurableObject(stubOf(poolId), async (_instance, state) => {
     const t = Date.now() - hours * HOUR;
     state.storage.sql.exec("UPDATE seats SET last_seen_at = ? WHERE seat_id = ?", t, seatId);
     state.storage.sql.exec("UPDATE sessions SET last_seen_at = ? WHERE seat_id = ?", t, seatId);
+    state.storage.sql.exec("UPDATE timers SET due_at = due_at - ?", hours * HOUR);
   });
 }
 

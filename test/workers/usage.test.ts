@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { usageReport } from "../../durable-objects/contract-shapes";
 import { PoolStore } from "../../durable-objects/pool-store";
 import { VENDOR, call, checkout, createPool, release } from "./helpers";
 
@@ -37,7 +38,7 @@ describe("usage buckets", () => {
       store.recordUsage(base + 61 * 60_000, 1, 1, 0, 1); // 10:01 denial at 1
       store.recordUsage(base + 65 * 60_000, 1, 0, 0, 0); // 10:05 release → 0
       store.recordUsage(base + 3 * HOUR + 5 * 60_000, 0, 1, 1, 0); // 12:05 checkout → 1
-      return { hours: store.usage(base - HOUR, base + 4 * HOUR, "hour"), days: store.usage(base, base + HOUR, "day") };
+      return { hours: usageReport(store, base - HOUR, base + 4 * HOUR, "hour"), days: usageReport(store, base, base + HOUR, "day") };
     });
     expect(buckets.hours).toEqual([
       { start: "2026-11-20T08:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0 },

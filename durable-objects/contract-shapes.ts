@@ -1,0 +1,121 @@
+/**
+ * Rows into the contract's shapes: the one place that knows both the store's columns and
+ * the answers' fields, so neither the SQL nor the RPC face maps them by hand.
+ */
+import type { EndReason } from "../src/contract/errors.js";
+import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
+import { DAY, HOUR } from "../src/contract/time.js";
+import type { EventRow, PoolRow, PoolStore, SeatRow, SessionRow, UsageRow } from "./pool-store.js";
+import type { PoolState, SessionView, StoredEvent } from "./rpc-types.js";
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+export function poolSummary(p: PoolRow): PoolSummary {
+  return { poolId: p.pool_id, seats: p.seats, inUse: p.in_use };
+}
+
+export function poolState(p: PoolRow): PoolState {
+  return {
+    poolId: p.pool_id,
+    customer: p.customer,
+    seats: p.seats,
+    inUse: p.in_use,
+    generation: p.generation,
+    minClientVersion: p.min_client_version,
+    staleAfterHours: p.stale_after_hours,
+    createdAt: iso(p.created_at),
+  };
+}
+
+/** The identity a seat row holds, as events and answers name it. */
+export function seatIdentity(seat: Pick<SeatRow, "user" | "machine" | "terminal_session">) {
+  return { user: seat.user, machine: seat.machine, terminalSession: seat.terminal_session };
+}
+
+export function sessionView(s: SessionRow, seat: SeatRow): SessionView {
+  return {
+    sessionId: s.session_id,
+    seatId: s.seat_id,
+    ...seatIdentity(seat),
+    clientVersion: s.client_version,
+    startedAt: iso(s.started_at),
+    lastSeenAt: iso(s.last_seen_at),
+    active: s.ended_at === null,
+    endedAt: s.ended_at === null ? null : iso(s.ended_at),
+    reason: s.end_reason satisfies EndReason | null,
+  };
+}
+
+/** Active seats with their active sessions, in the seats' order. */
+export function seatList(seats: SeatRow[], sessions: SessionRow[]): Seat[] {
+  const bySeat = new Map<string, Seat>();
+  const out = seats.map((s) => {
+    const seat: Seat = { seatId: s.seat_id, ...seatIdentity(s), since: iso(s.since), lastSeenAt: iso(s.last_seen_at), sessions: [] };
+    bySeat.set(s.seat_id, seat);
+    return seat;
+  });
+  for (const r of sessions) {
+    bySeat.get(r.seat_id)?.sessions.push({
+      sessionId: r.session_id,
+      clientVersion: r.client_version,
+      startedAt: iso(r.started_at),
+      lastSeenAt: iso(r.last_seen_at),
+    });
+  }
+  return out;
+}
+
+/** An event as it crosses RPC: `details` stays JSON text (an `unknown` would not survive the stub's types); the Worker parses it. */
+export function storedEvent(r: EventRow): StoredEvent {
+  return {
+    id: String(r.id),
+    at: iso(r.at),
+    type: r.type,
+    actor: r.actor,
+    seatId: r.seat_id,
+    sessionId: r.session_id,
+    user: r.user,
+    machine: r.machine,
+    terminalSession: r.terminal_session,
+    details: r.details,
+  };
+}
+
+/** A page of events and the cursor of the next, when this page was full. */
+export function eventPage(rows: EventRow[], limit: number): { events: StoredEvent[]; next: string | null } {
+  return { events: rows.map(storedEvent), next: rows.length === limit ? String(rows[rows.length - 1]!.id) : null };
+}
+
+function bucketSize(bucket: "hour" | "day"): number {
+  return bucket === "hour" ? HOUR : DAY;
+}
+
+/**
+ * Buckets from `start` to `end` (both already floored to the bucket size, inclusive) from
+ * the hours that saw a change; quiet buckets carry `level`, the level of the hour before.
+ */
+function usageBuckets(rows: UsageRow[], level: number, start: number, end: number, bucket: "hour" | "day"): UsageBucket[] {
+  const size = bucketSize(bucket);
+  const out: UsageBucket[] = [];
+  let i = 0;
+  for (let b = start; b <= end; b += size) {
+    const bucketOut: UsageBucket = { start: iso(b), peakInUse: level, checkouts: 0, denials: 0 };
+    while (i < rows.length && rows[i]!.hour < b + size) {
+      const r = rows[i++]!;
+      bucketOut.peakInUse = Math.max(bucketOut.peakInUse, r.peak_in_use);
+      bucketOut.checkouts += r.checkouts;
+      bucketOut.denials += r.denials;
+      level = r.last_in_use;
+    }
+    out.push(bucketOut);
+  }
+  return out;
+}
+
+/** Usage buckets from `from` to `to` (ms, inclusive), oldest first, read from the store's hours. */
+export function usageReport(store: PoolStore, from: number, to: number, bucket: "hour" | "day"): UsageBucket[] {
+  const size = bucketSize(bucket);
+  const start = Math.floor(from / size) * size;
+  const end = Math.floor(to / size) * size;
+  return usageBuckets(store.usageHours(start, end + size), store.levelBefore(start), start, end, bucket);
+}

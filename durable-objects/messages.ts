@@ -1,0 +1,37 @@
+/**
+ * Every message the pool object gives a person, in one place. A message is part of the
+ * answer a stranger sees, so two cases an attacker must not tell apart (a pool that does
+ * not exist, a wrong product key) share one text, byte for byte.
+ */
+import type { EndReason } from "../src/contract/errors.js";
+
+export const messages = {
+  /** Unknown serial, wrong product key, missing pool: one answer for all three. */
+  badCredentials: "The serial number or product key is not valid. Check both with your IT department.",
+  credentialsRevoked:
+    "This serial number and product key were replaced. Ask your IT department for the new serial number and product key.",
+  clientVersionMissing: (min: string) =>
+    `This pool needs client version ${min} or later, and the client did not say its version.`,
+  clientVersionTooOld: (min: string, version: string) =>
+    `This pool needs client version ${min} or later; this is ${version}. Update the application.`,
+  instanceOfAnother: "This instance id belongs to another user's session; send a fresh one.",
+  poolFull: (seats: number) => `All ${seats} seats of this pool are in use.`,
+  poolExists: "A pool with this id exists already.",
+
+  tokenForeign: "The token does not belong to a session of this service.",
+  tokenOtherSession: "The token does not belong to this session.",
+  sessionGone: "This session has ended and its record has expired.",
+  sessionEnded(reason: EndReason): string {
+    switch (reason) {
+      case "released": return "This session was released.";
+      case "freed": return "An administrator freed this seat. Start the application again to take a seat.";
+      case "revoked": return "The pool's serial number and product key were revoked; this session ended. Ask your IT department for the new pair.";
+      case "expired": return "This session expired after going too long without a heartbeat.";
+    }
+  },
+
+  noSuchPool: "No such pool.",
+  noSuchSeat: "No seat with this id is in use in this pool.",
+  badAdminKey: "The admin key is not valid for this pool.",
+  seatsAreTheVendors: "Only the vendor can change the number of seats; ask your vendor's sales team for more seats.",
+} as const;

@@ -1,0 +1,41 @@
+/**
+ * What crosses the RPC boundary between the Worker and a pool object, derived from the
+ * contract's zod schemas so that a shape is declared once: a field added to the contract
+ * reaches the object's answers, or the type check says where it is missing.
+ */
+import type {
+  CheckoutRequest, CheckoutResponse, CreatePoolRequest, PoolDetails, PoolEvent, SessionStatus, UpdatePoolRequest,
+} from "../src/contract/schemas.js";
+
+/** Optional fields of a request as the object stores them: present, or null. */
+type Settled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> | (undefined extends T[K] ? null : never) };
+
+/** A pool as the object knows it: the contract's details without the serial, which the Worker formats from `generation`. */
+export type PoolState = Omit<PoolDetails, "serial"> & { generation: number };
+
+/** A new pool: the request's settings, settled, with the id and the hashes the Worker made. */
+export type CreatePoolInput = Settled<CreatePoolRequest> & { poolId: string; keyHash: string; adminKeyHash: string };
+
+/** The changes a PATCH asks for; the object checks who may make which. */
+export type PoolPatch = UpdatePoolRequest;
+
+/** A checkout as the object decides it: the identity from the request, the serial already parsed and the key hashed. */
+export type CheckoutInput = Pick<CheckoutRequest, "user" | "machine" | "terminalSession" | "clientVersion" | "instance"> & {
+  generation: number;
+  keyHash: string;
+};
+
+/** A granted checkout: the contract's answer less the token the Worker signs, with what the token carries. */
+export type CheckoutGrant = Omit<CheckoutResponse, "token"> & {
+  /** False when this answers a repeated `instance` (HTTP 200, not 201). */
+  created: boolean;
+  user: string;
+  machine: string;
+  terminalSession: string | null;
+};
+
+/** A session as `GET /v1/sessions/{id}` shows it. */
+export type SessionView = SessionStatus;
+
+/** An audit event as it crosses RPC: the contract's PoolEvent with `details` as JSON text, for the Worker to parse. */
+export type StoredEvent = Omit<PoolEvent, "details"> & { details: string | null };

@@ -1,0 +1,109 @@
+/**
+ * The seat ledger: every write that takes, joins or ends a seat, with the in-use counter,
+ * the hour's usage and the audit event kept in step in the same transaction. Callers run
+ * it inside the pool object's one synchronous transaction; it never awaits.
+ */
+import type { EndReason } from "../src/contract/errors.js";
+import type { CheckoutPlan } from "./checkout-plan.js";
+import { poolSummary, seatIdentity } from "./contract-shapes.js";
+import type { EventInput, PoolRow, PoolStore, SeatRow } from "./pool-store.js";
+import type { CheckoutGrant, CheckoutInput } from "./rpc-types.js";
+
+const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+function randomId(prefix: string, length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let out = prefix;
+  for (const b of bytes) out += ID_ALPHABET[b & 31];
+  return out;
+}
+
+type Identity = Pick<CheckoutInput, "user" | "machine" | "terminalSession">;
+
+export class SeatLedger {
+  constructor(private readonly store: PoolStore) {}
+
+  /** Carries out a checkout plan that grants (replay, join, take). */
+  grant(p: PoolRow, plan: Exclude<CheckoutPlan, { kind: "refuse" }>, input: CheckoutInput, now: number): CheckoutGrant {
+    if (plan.kind === "replay") {
+      return {
+        created: false,
+        sessionId: plan.session.session_id,
+        seatId: plan.seat.seat_id,
+        seatShared: plan.seat.sessions > 1,
+        ...seatIdentity(plan.seat),
+        pool: poolSummary(p),
+      };
+    }
+    if (plan.forgetInstanceOf !== null) this.store.forgetInstance(plan.forgetInstanceOf);
+    const who = { user: input.user, machine: input.machine, terminalSession: input.terminalSession ?? null };
+    const sessionId = randomId("ses_", 22);
+    const seatShared = plan.kind === "join";
+    let seatId: string;
+    if (plan.kind === "join") {
+      seatId = plan.seatId;
+      this.store.joinSeat(seatId, now);
+    } else {
+      seatId = randomId("seat_", 14);
+      this.store.insertSeat({
+        seat_id: seatId, identity: plan.identity, user: who.user, machine: who.machine, terminal_session: who.terminalSession,
+        since: now, last_seen_at: now, sessions: 1,
+      });
+    }
+    this.store.insertSession({
+      session_id: sessionId,
+      seat_id: seatId,
+      instance: input.instance ?? null,
+      client_version: input.clientVersion ?? null,
+      started_at: now,
+      last_seen_at: now,
+    });
+    this.setInUse(p, now, seatShared ? p.in_use : p.in_use + 1, 1, 0);
+    this.store.logEvent(now, {
+      type: "checkout", seatId, sessionId, ...who,
+      details: { seatShared, clientVersion: input.clientVersion ?? null },
+    });
+    return { created: true, sessionId, seatId, seatShared, ...who, pool: poolSummary(p) };
+  }
+
+  /** Carries out a refusal: its event under the caller's identity, and a denial in the hour's usage. */
+  refuse(p: PoolRow, plan: Extract<CheckoutPlan, { kind: "refuse" }>, who: Identity, now: number): void {
+    if (plan.event) this.store.logEvent(now, { ...plan.event, ...who, terminalSession: who.terminalSession ?? null });
+    if (plan.denial) this.store.recordUsage(now, p.in_use, p.in_use, 0, 1);
+  }
+
+  /** Ends one session; the seat returns to the pool with its last session. */
+  release(p: PoolRow, sessionId: string, seatId: string, now: number): { seatFreed: boolean } {
+    const seat = this.store.endSession(sessionId, seatId, "released", now);
+    const seatFreed = seat.ended_at !== null;
+    this.setInUse(p, now, seatFreed ? p.in_use - 1 : p.in_use, 0, 0);
+    this.store.logEvent(now, { type: "release", seatId: seat.seat_id, sessionId, ...seatIdentity(seat), details: { seatFreed } });
+    return { seatFreed };
+  }
+
+  /**
+   * Ends a whole seat (an admin's free, an expiry) and logs `event` for it, with the
+   * number of sessions ended added to its details.
+   */
+  endSeat(p: PoolRow, seat: SeatRow, reason: EndReason, event: Omit<EventInput, "seatId">, now: number): number {
+    const sessionsEnded = this.store.endSeat(seat.seat_id, reason, now);
+    this.setInUse(p, now, p.in_use - 1, 0, 0);
+    this.store.logEvent(now, { ...event, seatId: seat.seat_id, ...seatIdentity(seat), details: { sessionsEnded, ...event.details } });
+    return sessionsEnded;
+  }
+
+  /** Ends every active seat and session of the pool. */
+  endAll(p: PoolRow, reason: EndReason, now: number): number {
+    const sessionsEnded = this.store.endAll(reason, now);
+    this.setInUse(p, now, 0, 0, 0);
+    return sessionsEnded;
+  }
+
+  /** The in-use counter, written only when it changes, and the hour's usage bucket. */
+  private setInUse(p: PoolRow, now: number, inUse: number, checkouts: number, denials: number): void {
+    const before = p.in_use;
+    p.in_use = inUse;
+    if (inUse !== before) this.store.writeInUse(inUse);
+    this.store.recordUsage(now, before, inUse, checkouts, denials);
+  }
+}

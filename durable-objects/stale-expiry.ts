@@ -1,0 +1,53 @@
+/**
+ * Stale-seat expiry, for pools that ask for it (`staleAfterHours`): a seat not seen for
+ * that long ends with reason `expired`. One timer, due when the seat seen longest ago
+ * turns stale; when it fires it ends what is stale and sets itself for the next.
+ * By default a seat never expires: a client that went offline keeps its seat.
+ */
+import { HOUR } from "../src/contract/time.js";
+import { iso } from "./contract-shapes.js";
+import type { PoolRow, PoolStore } from "./pool-store.js";
+import type { SeatLedger } from "./seat-ledger.js";
+import type { Timers } from "./timers.js";
+
+/** Seats ended by one run; the rest are left to the next run, which the timer makes immediate. */
+const BATCH = 1000;
+
+export class StaleExpiry {
+  constructor(
+    private readonly store: PoolStore,
+    private readonly ledger: SeatLedger,
+    private readonly timers: Timers,
+  ) {}
+
+  /** After a seat was taken: make sure a timer is set (one already set is due no later than this seat). */
+  seatTaken(p: PoolRow): void {
+    if (p.stale_after_hours !== null && !this.timers.has("stale")) this.reschedule(p);
+  }
+
+  /** The timer at the next expiry, or none when nothing can expire. */
+  reschedule(p: PoolRow): void {
+    const oldest = p.stale_after_hours === null ? null : this.store.oldestActiveLastSeen();
+    if (oldest === null || p.stale_after_hours === null) this.timers.clear("stale");
+    else this.timers.set("stale", oldest + p.stale_after_hours * HOUR);
+  }
+
+  /** The timer's handler: ends every seat unseen for longer than the pool allows, then sets the next. */
+  expire(p: PoolRow, now: number): void {
+    const hours = p.stale_after_hours;
+    if (hours !== null) {
+      const stale = this.store.staleSeats(now - hours * HOUR, BATCH);
+      for (const seat of stale) {
+        this.ledger.endSeat(p, seat, "expired", {
+          type: "expired",
+          details: { lastSeenAt: iso(seat.last_seen_at), staleAfterHours: hours },
+        }, now);
+      }
+      if (stale.length === BATCH) {
+        this.timers.set("stale", now);
+        return;
+      }
+    }
+    this.reschedule(p);
+  }
+}
