@@ -15,14 +15,31 @@ import { hasSchema, poolMigrations, runMigrations } from "./migrations.js";
 import { failure, type Actor, type Failure, type Outcome } from "./outcome.js";
 import { applyPatch } from "./pool-settings.js";
 import { PoolStore, type PoolRow, type SessionRow } from "./pool-store.js";
-import type { CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
+import type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 import { SeatLedger } from "./seat-ledger.js";
 import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import type { EndReason } from "../src/contract/errors.js";
+import { foldText } from "../src/contract/text.js";
+import { MINUTE } from "../src/contract/time.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
 
-export type { CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView } from "./rpc-types.js";
+export type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView } from "./rpc-types.js";
+
+const DEFAULT_SEATS_PAGE = 100;
+
+export interface SeatsPage {
+  limit?: number;
+  /** The `next` of the page before. */
+  cursor?: string;
+  q?: string;
+}
+
+/** A LIKE pattern over the folded identity key for a search term, folded the same way. */
+function identityPattern(q: string): string {
+  const folded = JSON.stringify(foldText(q)).slice(1, -1);
+  return `%${folded.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 const actorName = (a: Actor) => a.label ?? (a.role === "vendor" ? "vendor" : "pool admin");
 
@@ -76,6 +93,9 @@ export class LicencePool extends DurableObject<object> {
       key_hash: input.keyHash,
       admin_key_hash: input.adminKeyHash,
       created_at: now,
+      max_sessions_per_seat: input.maxSessionsPerSeat,
+      max_addresses_per_seat: input.maxAddressesPerSeat,
+      refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
     };
     this.transaction(() => {
       this.store.insertPool(row);
@@ -149,17 +169,22 @@ export class LicencePool extends DurableObject<object> {
   private authorise(actor: Actor, action: AdminAction): { pool: PoolRow } | Failure {
     const p = this.pool;
     if (!p) return { ...failure("not_found", messages.noSuchPool), resource: "pool" };
-    if (actor.role === "admin" && !digestsEqual(actor.keyHash, p.admin_key_hash)) {
-      this.store.logEvent(Date.now(), { type: "auth_failed", details: { reason: "bad_admin_key" } });
-      return failure("unauthorized", messages.badAdminKey);
-    }
+    // a wrong key writes nothing here: the Worker asks the failure limiter, then `recordAuthFailure`
+    if (actor.role === "admin" && !digestsEqual(actor.keyHash, p.admin_key_hash)) return failure("unauthorized", messages.badAdminKey);
     if (!roleMay(actor.role, action)) return failure("forbidden", messages.seatsAreTheVendors);
     return { pool: p };
   }
 
-  /** A bad vendor token or garbage credential presented on this pool's admin endpoints. */
-  recordAuthFailure(reason: "bad_vendor_token"): void {
-    if (this.pool) this.store.logEvent(Date.now(), { type: "auth_failed", details: { reason } });
+  /**
+   * A failed authentication on this pool that the failure limiter let through: one
+   * `auth_failed` event per client address and minute, counting them. An address over the
+   * limit never gets here, so a flood writes nothing.
+   */
+  recordAuthFailure(f: AuthFailure): void {
+    if (!this.pool) return;
+    const now = Date.now();
+    const details = f.generation === undefined ? { reason: f.reason } : { reason: f.reason, generation: f.generation };
+    this.store.countEvent(now, { type: "auth_failed", details, key: `auth_failed:${Math.floor(now / MINUTE)}:${f.address}` });
   }
 
   getPool(actor: Actor): Outcome<{ pool: PoolState }> {
@@ -172,9 +197,21 @@ export class LicencePool extends DurableObject<object> {
     return this.pool ? poolState(this.pool) : null;
   }
 
-  listSeats(actor: Actor): Outcome<{ seats: Seat[] }> {
+  /** A page of the seats in use, oldest first, optionally those whose user or machine contains `q` (compared as names are). */
+  listSeats(actor: Actor, page: SeatsPage = {}): Outcome<{ seats: Seat[]; next: string | null; total: number }> {
     const a = this.authorise(actor, "read");
-    return "ok" in a ? a : { ok: true, seats: seatList(this.store.activeSeats(), this.store.activeSessions()) };
+    if ("ok" in a) return a;
+    const limit = page.limit ?? DEFAULT_SEATS_PAGE;
+    const match = page.q === undefined || page.q.trim() === "" ? undefined : identityPattern(page.q);
+    const rows = this.store.activeSeatsPage(limit + 1, page.cursor, match);
+    const more = rows.length > limit;
+    const seats = more ? rows.slice(0, limit) : rows;
+    return {
+      ok: true,
+      seats: seatList(seats, this.store.activeSessionsOf(seats.map((r) => r.seat_id))),
+      next: more ? seats[seats.length - 1]!.seat_id : null,
+      total: match === undefined ? a.pool.in_use : this.store.countActiveSeatsMatching(match),
+    };
   }
 
   async updatePool(actor: Actor, patch: PoolPatch): Promise<Outcome<{ pool: PoolState }>> {

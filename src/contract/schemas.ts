@@ -11,6 +11,8 @@ import { dottedVersion, text } from "./text.js";
 
 export const Seats = z.number().int().min(0).max(1_000_000);
 export const StaleAfterHours = z.number().int().min(1).max(24 * 365);
+export const MaxSessionsPerSeat = z.number().int().min(1).max(100);
+export const MaxAddressesPerSeat = z.number().int().min(1).max(100);
 export const Timestamp = z.string().describe("ISO 8601, UTC");
 
 export const ErrorResponse = z.object({
@@ -48,6 +50,7 @@ export const CheckoutRequest = z.object({
   terminalSession: text(128).optional(),
   clientVersion: dottedVersion.optional(),
   instance: text(128).optional(),
+  machineId: text(128).optional(),
 });
 
 export const CheckoutResponse = z.object({
@@ -93,6 +96,9 @@ export const CreatePoolRequest = z.object({
   seats: Seats,
   minClientVersion: dottedVersion.nullable().optional(),
   staleAfterHours: StaleAfterHours.nullable().optional(),
+  maxSessionsPerSeat: MaxSessionsPerSeat.default(10),
+  maxAddressesPerSeat: MaxAddressesPerSeat.default(3),
+  refuseWidelySharedSeats: z.boolean().default(false),
 });
 
 export const PoolDetails = z.object({
@@ -103,6 +109,9 @@ export const PoolDetails = z.object({
   serial: z.string(),
   minClientVersion: z.string().nullable(),
   staleAfterHours: z.number().int().nullable(),
+  maxSessionsPerSeat: z.number().int(),
+  maxAddressesPerSeat: z.number().int(),
+  refuseWidelySharedSeats: z.boolean(),
   createdAt: Timestamp,
 });
 
@@ -127,8 +136,11 @@ export const UpdatePoolRequest = z
     customer: text(200).optional(),
     minClientVersion: dottedVersion.nullable().optional(),
     staleAfterHours: StaleAfterHours.nullable().optional(),
+    maxSessionsPerSeat: MaxSessionsPerSeat.optional(),
+    maxAddressesPerSeat: MaxAddressesPerSeat.optional(),
+    refuseWidelySharedSeats: z.boolean().optional(),
   })
-  .refine((o) => Object.keys(o).length > 0, { error: "name at least one of seats, customer, minClientVersion, staleAfterHours" });
+  .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" });
 
 export const SeatSession = z.object({
   sessionId: z.string(),
@@ -145,9 +157,20 @@ export const Seat = z.object({
   since: Timestamp,
   lastSeenAt: Timestamp,
   sessions: z.array(SeatSession),
+  sharedFromAddresses: z.boolean(),
 });
 
-export const SeatsResponse = z.object({ seats: z.array(Seat) });
+export const SeatsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().max(100).optional(),
+  q: z.string().max(256).optional(),
+});
+
+export const SeatsResponse = z.object({
+  seats: z.array(Seat),
+  next: z.string().nullable(),
+  total: z.number().int(),
+});
 
 export const FreeSeatResponse = z.object({ freed: z.literal(true), pool: PoolSummary });
 
@@ -172,6 +195,7 @@ export const eventTypes = [
   "admin_key_rotated",
   "pool_updated",
   "auth_failed",
+  "seat_shared_widely",
 ] as const;
 
 export const PoolEvent = z.object({
@@ -229,6 +253,7 @@ export type PoolListResponse = z.infer<typeof PoolListResponse>;
 export type UpdatePoolRequest = z.infer<typeof UpdatePoolRequest>;
 export type Seat = z.infer<typeof Seat>;
 export type SeatsResponse = z.infer<typeof SeatsResponse>;
+export type SeatsQuery = z.infer<typeof SeatsQuery>;
 export type FreeSeatResponse = z.infer<typeof FreeSeatResponse>;
 export type RotateCredentialsResponse = z.infer<typeof RotateCredentialsResponse>;
 export type AdminKeyResponse = z.infer<typeof AdminKeyResponse>;
