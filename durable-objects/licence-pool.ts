@@ -184,7 +184,7 @@ export class LicencePool extends DurableObject<object> {
     if (!this.pool) return;
     const now = Date.now();
     const details = f.generation === undefined ? { reason: f.reason } : { reason: f.reason, generation: f.generation };
-    this.store.countEvent(now, { type: "auth_failed", details, key: `auth_failed:${Math.floor(now / MINUTE)}:${f.address}` });
+    this.store.countEvent(now, { type: "auth_failed", ...f.who, details, key: `auth_failed:${Math.floor(now / MINUTE)}:${f.address}` });
   }
 
   getPool(actor: Actor): Outcome<{ pool: PoolState }> {

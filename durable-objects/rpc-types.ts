@@ -31,8 +31,9 @@ export type CheckoutInput = Pick<CheckoutRequest, "user" | "machine" | "terminal
 export interface AuthFailure {
   reason: "bad_product_key" | "bad_admin_key" | "bad_vendor_token";
   address: string;
-  /** The serial's generation, for a wrong product key. */
+  /** The serial's generation and the identity that tried, for a wrong product key (the first of the minute is kept). */
   generation?: number;
+  who?: { user: string; machine: string; terminalSession: string | null };
 }
 
 /** A granted checkout: the contract's answer less the token the Worker signs, with what the token carries. */
