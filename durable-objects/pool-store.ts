@@ -112,7 +112,8 @@ export const ENDED_RETENTION_MS = 90 * DAY;
 export const ENDED_CAP = 50_000;
 /** Hourly usage is kept this long. */
 export const USAGE_RETENTION_MS = 400 * DAY;
-const PRUNE_EVERY = 256;
+/** Pruning runs every this many writes, so a class may run this far past its cap between runs. */
+export const PRUNE_EVERY = 256;
 
 type Row = Record<string, SqlStorageValue>;
 
