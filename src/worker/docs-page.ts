@@ -5,6 +5,7 @@
  * pull scripts from a CDN, a second firewall entry) and reads without JavaScript.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { errorStatus, type ErrorCode } from "../contract/errors.js";
 
 type Document = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 type PathItem = NonNullable<Document["paths"]>[string];
@@ -53,7 +54,8 @@ function typeOf(doc: Document, s: SchemaObject): string {
 
 function limits(s: SchemaObject): string {
   const out: string[] = [];
-  if (s.minLength !== undefined || s.maxLength !== undefined) out.push(`${s.minLength ?? 0}–${s.maxLength ?? "∞"} characters`);
+  if (s.maxLength !== undefined) out.push(s.minLength ? `${s.minLength}–${s.maxLength} characters` : `up to ${s.maxLength} characters`);
+  else if (s.minLength) out.push(`at least ${s.minLength} characters`);
   if (s.minimum !== undefined || s.maximum !== undefined) out.push(`${s.minimum ?? "−∞"} to ${s.maximum ?? "∞"}`);
   if (s.pattern) out.push(`matches <code>${esc(s.pattern)}</code>`);
   return out.join("; ");
@@ -145,6 +147,14 @@ ${errors ? `<p>Errors (each in the error shape above):</p><ul>${errors}</ul>` : 
 </section>`;
 }
 
+/** The error codes, each with its status: the one table a client switches on. */
+function errorTable(): string {
+  const rows = (Object.entries(errorStatus) as Array<[ErrorCode, number]>)
+    .map(([code, status]) => `<tr><td>${status}</td><td><code>${esc(code)}</code></td></tr>`)
+    .join("");
+  return `<table><thead><tr><th>status</th><th>code</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 export function renderDocs(doc: Document): string {
   const operations: Array<{ method: string; path: string; op: Operation }> = [];
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
@@ -186,7 +196,10 @@ a.anchor{color:#889;text-decoration:none;font-size:13px}
 <h1>${esc(doc.info.title)} API <small>version ${esc(doc.info.version)}</small></h1>
 <p>${inline(doc.info.description)}</p>
 <p>The machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${esc(doc.openapi)}). Every error answers <code>{ "error": { "code", "message", "details"? } }</code> with a stable <code>code</code>.</p>
-<nav aria-label="Index"><h2>Index</h2>${index}</nav>
+<nav aria-label="Index"><h2>Index</h2>${index}<p><a href="#errors">Error codes</a></p></nav>
 ${sections}
+<h2 id="errors">Error codes</h2>
+<p>Each operation lists the codes it answers; a body over 16 KiB is <code>payload_too_large</code>, and a known path called with another method is <code>method_not_allowed</code> with an <code>Allow</code> header.</p>
+${errorTable()}
 </body></html>`;
 }
