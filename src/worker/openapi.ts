@@ -40,5 +40,7 @@ export const bearerSecurity = [{ bearer: [] as string[] }];
 /** Public operations: no credential (an empty list overrides any document-wide default). */
 export const publicSecurity: Array<Record<string, string[]>> = [];
 
-/** The codes every admin operation can answer. */
+/** The codes every admin operation on one pool can answer. */
 export const adminErrors = ["unauthorized", "forbidden", "not_found", "rate_limited"] as const;
+/** The codes a vendor-only operation can answer (a pool admin key is `forbidden` there). */
+export const vendorErrors = ["unauthorized", "forbidden", "rate_limited"] as const;

@@ -6,7 +6,7 @@ import {
 import { poolAdminAuth, refuse, vendorAuth } from "../auth.js";
 import { normalizeKey } from "../credentials.js";
 import type { AppEnv } from "../env.js";
-import { adminErrors, bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent } from "../openapi.js";
+import { adminErrors, bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, vendorErrors } from "../openapi.js";
 import { createPool, getPool, listPools, updatePool } from "../pool-operations.js";
 
 const createPoolRoute = createRoute({
@@ -19,7 +19,7 @@ const createPoolRoute = createRoute({
   security: bearerSecurity,
   middleware: [vendorAuth] as const,
   request: { body: jsonBody(CreatePoolRequest, "The customer, the number of seats and the optional settings") },
-  responses: { 201: jsonContent(CreatePoolResponse, "The new pool and its secrets"), ...bodyErrorResponses(...adminErrors) },
+  responses: { 201: jsonContent(CreatePoolResponse, "The new pool and its secrets"), ...bodyErrorResponses(...vendorErrors) },
 });
 
 const listPoolsRoute = createRoute({
@@ -32,7 +32,7 @@ const listPoolsRoute = createRoute({
   security: bearerSecurity,
   middleware: [vendorAuth] as const,
   request: { query: PoolListQuery },
-  responses: { 200: jsonContent(PoolListResponse, "A page of pools, in id order"), ...errorResponses(...adminErrors) },
+  responses: { 200: jsonContent(PoolListResponse, "A page of pools, in id order"), ...errorResponses(...vendorErrors) },
 });
 
 const getPoolRoute = createRoute({

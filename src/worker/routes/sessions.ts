@@ -65,7 +65,7 @@ const statusRoute = createRoute({
   security: bearerSecurity,
   middleware: [sessionAuth] as const,
   request: { params: SessionPath },
-  responses: { 200: jsonContent(SessionStatus, "The session"), ...errorResponses("invalid_token") },
+  responses: { 200: jsonContent(SessionStatus, "The session, active or ended"), ...errorResponses("invalid_token", "session_ended") },
 });
 
 export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
