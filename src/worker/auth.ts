@@ -11,7 +11,7 @@ import { normalizeKey, parseAdminKey, parsePoolId, sha256Hex } from "./credentia
 import type { AppEnv, Env, PoolAdminEnv, SessionEnv, VendorEnv } from "./env.js";
 import { ApiError, fail } from "./errors.js";
 import { countFailure, failedAuthentication, rateLimited } from "./failure-limiter.js";
-import { poolStub } from "./pool-stub.js";
+import { getPool, recordBadVendorToken } from "./pool-operations.js";
 import { verifySessionToken } from "./tokens.js";
 
 const NO_CREDENTIAL = "Send the vendor token or the pool's admin key as Authorization: Bearer <credential>.";
@@ -46,7 +46,7 @@ export async function verifyCredential(env: Env, credential: string, label?: str
   const adminKey = parseAdminKey(credential);
   if (adminKey) {
     const keyHash = await sha256Hex(adminKey.normalized);
-    const out = await poolStub(env, adminKey.poolId).getPool({ role: "admin", keyHash, ...(label ? { label } : {}) });
+    const out = await getPool(env, { role: "admin", keyHash, ...(label ? { label } : {}) }, adminKey.poolId);
     return out.ok ? { role: "admin", poolId: adminKey.poolId, keyHash } : null;
   }
   return (await isVendorToken(env, credential)) ? { role: "vendor" } : null;
@@ -65,7 +65,7 @@ async function adminActor(env: Env, request: Request, poolId: string | undefined
     if (poolId === undefined) throw new ApiError("forbidden", "A pool admin key cannot do this; it needs the vendor token.");
     if (adminKey.poolId !== poolId) throw new ApiError("forbidden", "This admin key belongs to another pool.");
     const actor: Actor = { role: "admin", keyHash: await sha256Hex(adminKey.normalized) };
-    const out = await poolStub(env, adminKey.poolId).getPool(actor);
+    const out = await getPool(env, actor, adminKey.poolId);
     if (!out.ok) await poolFailure(env, request, out);
     return actor;
   }
@@ -73,7 +73,7 @@ async function adminActor(env: Env, request: Request, poolId: string | undefined
   // Over the limit, a failure is refused before any pool writes a word about it.
   if (!(await countFailure(env, request))) throw rateLimited();
   const targetPool = poolId === undefined ? null : parsePoolId(poolId);
-  if (targetPool) await poolStub(env, targetPool).recordAuthFailure("bad_vendor_token");
+  if (targetPool) await recordBadVendorToken(env, targetPool);
   throw new ApiError("unauthorized", BAD_CREDENTIAL);
 }
 

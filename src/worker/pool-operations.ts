@@ -73,6 +73,12 @@ export async function listPools(env: Env, limit: number, after: string | undefin
   return { pools, next: page.next };
 }
 
+/** A wrong vendor token presented on a pool's admin operations, for its audit log. */
+export async function recordBadVendorToken(env: Env, poolId: string): Promise<void> {
+  await poolStub(env, poolId).recordAuthFailure("bad_vendor_token");
+}
+
+/** Also how an admin key is checked: its pool compares the hash (and logs a wrong one). */
 export async function getPool(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ pool: PoolDetails }>> {
   const out = await poolStub(env, poolId).getPool(actor);
   return out.ok ? { ok: true, pool: poolDetails(out.pool) } : out;
