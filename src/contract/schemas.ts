@@ -86,9 +86,9 @@ export const CheckoutResponse = z
   })
   .meta({
     example: {
-      sessionId: "ses_4k9m2q7x1b8t3n6w",
+      sessionId: "ses_4k9m2q7x1b8t3n6wz0c5ha",
       token: "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMDQiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiJzZXNfNGs5bSJ9.c2lnbmF0dXJl",
-      seatId: "seat_8w1r4tn9q2xb",
+      seatId: "seat_8w1r4tn9q2xb7m",
       seatShared: false,
       pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 3 },
     },

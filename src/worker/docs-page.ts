@@ -56,7 +56,8 @@ function limits(s: SchemaObject): string {
   const out: string[] = [];
   if (s.maxLength !== undefined) out.push(s.minLength ? `${s.minLength}–${s.maxLength} characters` : `up to ${s.maxLength} characters`);
   else if (s.minLength) out.push(`at least ${s.minLength} characters`);
-  if (s.minimum !== undefined || s.maximum !== undefined) out.push(`${s.minimum ?? "−∞"} to ${s.maximum ?? "∞"}`);
+  const n = (v: number | undefined) => (v === undefined ? undefined : v.toLocaleString("en-GB"));
+  if (s.minimum !== undefined || s.maximum !== undefined) out.push(`${n(s.minimum) ?? "−∞"} to ${n(s.maximum) ?? "∞"}`);
   if (s.pattern) out.push(`matches <code>${esc(s.pattern)}</code>`);
   return out.join("; ");
 }
@@ -89,7 +90,7 @@ function fields(doc: Document, s: SchemaObject | undefined, prefix = "", depth =
 function fieldTable(list: Field[]): string {
   if (list.length === 0) return "";
   const rows = list
-    .map((f) => `<tr><td><code>${esc(f.name)}</code></td><td>${esc(f.type)}</td><td>${f.required ? "yes" : "no"}</td><td>${f.description}</td></tr>`)
+    .map((f) => `<tr><td><code>${esc(f.name)}</code></td><td data-label="type">${esc(f.type)}</td><td data-label="required">${f.required ? "yes" : "no"}</td><td>${f.description}</td></tr>`)
     .join("");
   return `<table><thead><tr><th>field</th><th>type</th><th>required</th><th>notes</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -109,7 +110,7 @@ function parameterList(doc: Document, parameters: Parameter[]): string {
     .map((p) => {
       const s = "schema" in p ? resolve(doc, p.schema) : undefined;
       const notes = [p.description ? inline(p.description) : s?.description ? inline(s.description) : "", s ? limits(s) : ""].filter(Boolean).join(" · ");
-      return `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${p.required ? "yes" : "no"}</td><td>${notes}</td></tr>`;
+      return `<tr><td><code>${esc(p.name)}</code></td><td data-label="in">${esc(p.in)}</td><td data-label="required">${p.required ? "yes" : "no"}</td><td>${notes}</td></tr>`;
     })
     .join("");
   return rows ? `<p>Parameters:</p><table><thead><tr><th>name</th><th>in</th><th>required</th><th>notes</th></tr></thead><tbody>${rows}</tbody></table>` : "";
@@ -186,16 +187,18 @@ section{border-top:1px solid #dde;padding:.5rem 0}
 pre{background:#f5f6f8;padding:.6rem;overflow:auto;font-size:13px}
 code{background:#f0f1f4;padding:0 .2em;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;font-size:14px;margin:.4rem 0}
+td:first-child code{overflow-wrap:normal;white-space:nowrap}
 th,td{border:1px solid #dde;padding:.2rem .4rem;text-align:left;vertical-align:top}
 ul.index{list-style:none;padding-left:0}
 ul.index a{text-decoration:none}
 a.anchor{color:#889;text-decoration:none;font-size:13px}
 .m{display:inline-block;min-width:4.5em;text-align:center;border-radius:4px;color:#fff;font-size:13px;padding:.1em .4em}
 .get{background:#2364aa}.post{background:#2a7f3f}.delete{background:#b3261e}.patch{background:#8a5a00}
+@media (max-width:600px){table,tbody,tr,td{display:block}thead{display:none}tr{border:1px solid #dde;margin:.3rem 0;padding:.2rem .4rem}td{border:0;padding:.1rem 0}td[data-label]{display:inline-block;margin-right:1em;color:#556}td[data-label]::before{content:attr(data-label) ": "}}
 </style></head><body>
 <h1>${esc(doc.info.title)} API <small>version ${esc(doc.info.version)}</small></h1>
 <p>${inline(doc.info.description)}</p>
-<p>The machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${esc(doc.openapi)}). Every error answers <code>{ "error": { "code", "message", "details"? } }</code> with a stable <code>code</code>.</p>
+<p>The machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${esc(doc.openapi)}).</p>
 <nav aria-label="Index"><h2>Index</h2>${index}<p><a href="#errors">Error codes</a></p></nav>
 ${sections}
 <h2 id="errors">Error codes</h2>
