@@ -4,15 +4,11 @@ import {
   CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionPath, SessionStatus,
 } from "../../contract/schemas.js";
 import { sessionAuth } from "../auth.js";
-import { normalizeKey, parseSerial, sha256Hex } from "../credentials.js";
 import type { AppEnv } from "../env.js";
 import { fail } from "../errors.js";
 import { failedAuthentication } from "../failure-limiter.js";
 import { bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, publicSecurity } from "../openapi.js";
-import { poolStub } from "../pool-stub.js";
-import { signSessionToken } from "../tokens.js";
-
-const BAD_CREDENTIALS = "The serial number or product key is not valid. Check both with your IT department.";
+import { checkout, heartbeat, release, sessionStatus } from "../session-operations.js";
 
 // The serial number and product key travel in the body, so a checkout is authenticated after it is parsed.
 const checkoutRoute = createRoute({
@@ -70,53 +66,26 @@ const statusRoute = createRoute({
 
 export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(checkoutRoute, async (c) => {
-    const body = c.req.valid("json");
-    const serial = parseSerial(body.serial);
-    if (!serial) return failedAuthentication(c.env, c.req.raw, "invalid_credentials", BAD_CREDENTIALS);
-    const out = await poolStub(c.env, serial.poolId).checkout({
-      generation: serial.generation,
-      keyHash: await sha256Hex(normalizeKey(body.productKey)),
-      user: body.user,
-      machine: body.machine,
-      terminalSession: body.terminalSession,
-      clientVersion: body.clientVersion,
-      instance: body.instance,
-    });
+    const out = await checkout(c.env, c.req.valid("json"));
     if (!out.ok) {
       if (out.code === "invalid_credentials") return failedAuthentication(c.env, c.req.raw, out.code, out.message);
       return fail(out);
     }
-    const token = await signSessionToken(c.env, {
-      sub: out.sessionId,
-      pool: out.pool.poolId,
-      seat: out.seatId,
-      user: out.user,
-      machine: out.machine,
-      ...(out.terminalSession === null ? {} : { tsn: out.terminalSession }),
-    });
-    const answer = { sessionId: out.sessionId, token, seatId: out.seatId, seatShared: out.seatShared, pool: out.pool };
-    return out.created ? c.json(answer, 201) : c.json(answer, 200);
+    return out.created ? c.json(out.answer, 201) : c.json(out.answer, 200);
   });
 
   app.openapi(releaseRoute, async (c) => {
-    const { sub, pool, seat } = c.var.claims;
-    const out = await poolStub(c.env, pool).release(sub, seat);
-    if (!out.ok) return fail(out);
-    const { ok: _ok, ...answer } = out;
-    return c.json(answer, 200);
+    const out = await release(c.env, c.var.claims);
+    return out.ok ? c.json(out.answer, 200) : fail(out);
   });
 
   app.openapi(heartbeatRoute, async (c) => {
-    const { sub, pool, seat } = c.var.claims;
-    const out = await poolStub(c.env, pool).heartbeat(sub, seat);
-    if (!out.ok) return fail(out);
-    return c.json({ active: true as const, pool: out.pool }, 200);
+    const out = await heartbeat(c.env, c.var.claims);
+    return out.ok ? c.json(out.answer, 200) : fail(out);
   });
 
   app.openapi(statusRoute, async (c) => {
-    const { sub, pool, seat } = c.var.claims;
-    const out = await poolStub(c.env, pool).status(sub, seat);
-    if (!out.ok) return fail(out);
-    return c.json(out.session, 200);
+    const out = await sessionStatus(c.env, c.var.claims);
+    return out.ok ? c.json(out.answer, 200) : fail(out);
   });
 }
