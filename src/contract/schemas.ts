@@ -101,9 +101,9 @@ export const ReleaseResponse = z.object({
   seatFreed: z.boolean().optional().describe("true when the seat returned to the pool (this was its last session)"),
   reason: EndReasonSchema.optional().describe("why the session had already ended"),
   pool: PoolSummary.optional(),
-});
+}).meta({ example: { released: true, seatFreed: true, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 2 } } });
 
-export const HeartbeatResponse = z.object({ active: z.literal(true), pool: PoolSummary });
+export const HeartbeatResponse = z.object({ active: z.literal(true), pool: PoolSummary }).meta({ example: { active: true, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 2 } } });
 
 export const SessionStatus = z.object({
   sessionId: SessionId,
@@ -117,6 +117,20 @@ export const SessionStatus = z.object({
   active: z.boolean().describe("false once the session was released, freed, revoked or expired"),
   endedAt: Timestamp.nullable().optional(),
   reason: EndReasonSchema.nullable().optional().describe("why the session ended"),
+}).meta({
+  example: {
+    sessionId: "ses_4k9m2q7x1b8t3n6wz0c5ha",
+    seatId: "seat_8w1r4tn9q2xb7m",
+    user: "jsmith",
+    machine: "PC-0042",
+    terminalSession: "RDP-Tcp#12",
+    clientVersion: "16.0.2",
+    startedAt: "2026-04-20T08:01:12.000Z",
+    lastSeenAt: "2026-04-20T11:46:03.000Z",
+    active: true,
+    endedAt: null,
+    reason: null,
+  },
 });
 
 // ---- admin API --------------------------------------------------------------
@@ -170,7 +184,7 @@ export const CreatePoolResponse = PoolDetails.extend({
 export const PoolListResponse = z.object({
   pools: z.array(z.object({ poolId: PoolId, customer: z.string(), seats: z.number().int(), inUse: z.number().int() })),
   next: z.string().nullable().optional().describe("pass as `after` for the next page; null on the last page"),
-});
+}).meta({ example: { pools: [{ poolId: "GK3M9Q2XB4TN8W1R", customer: "Acme Ltd", seats: 25, inUse: 3 }], next: null } });
 
 export const PoolListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional().describe("pools per page (default 100)"),
@@ -204,9 +218,23 @@ export const Seat = z.object({
   sessions: z.array(SeatSession),
 });
 
-export const SeatsResponse = z.object({ seats: z.array(Seat) });
+export const SeatsResponse = z.object({ seats: z.array(Seat) }).meta({
+  example: {
+    seats: [
+      {
+        seatId: "seat_8w1r4tn9q2xb7m",
+        user: "jsmith",
+        machine: "PC-0042",
+        terminalSession: "RDP-Tcp#12",
+        since: "2026-04-20T08:01:12.000Z",
+        lastSeenAt: "2026-04-20T11:46:03.000Z",
+        sessions: [{ sessionId: "ses_4k9m2q7x1b8t3n6wz0c5ha", clientVersion: "16.0.2", startedAt: "2026-04-20T08:01:12.000Z", lastSeenAt: "2026-04-20T11:46:03.000Z" }],
+      },
+    ],
+  },
+});
 
-export const FreeSeatResponse = z.object({ freed: z.literal(true), pool: PoolSummary });
+export const FreeSeatResponse = z.object({ freed: z.literal(true), pool: PoolSummary }).meta({ example: { freed: true, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 2 } } });
 
 export const RotateCredentialsRequest = z
   .object({
@@ -217,9 +245,11 @@ export const RotateCredentialsResponse = z.object({
   serial: z.string().describe("the new serial number"),
   productKey: z.string().describe("the new product key, shown once"),
   sessionsEnded: z.number().int().describe("sessions ended by `endSessions: true`"),
-});
+}).meta({ example: { serial: "SK-GK3M-9Q2X-B4TN-8W1R-2D", productKey: "M3T8Q-Z1K6W-R9D2N-X4B7H-P5CJV", sessionsEnded: 0 } });
 
-export const AdminKeyResponse = z.object({ adminKey: z.string().describe("the new admin key, shown once") });
+export const AdminKeyResponse = z
+  .object({ adminKey: z.string().describe("the new admin key, shown once") })
+  .meta({ example: { adminKey: "AK-GK3M-9Q2X-B4TN-8W1R-T7W2K-9XQ4M-B1R8N-3ZD6H-V5JPC" } });
 
 export const eventTypes = [
   "pool_created",
@@ -256,6 +286,24 @@ export const EventsQuery = z.object({
 export const EventsResponse = z.object({
   events: z.array(PoolEvent),
   next: z.string().nullable().describe("pass as `before` for the next (older) page; null on the last page"),
+}).meta({
+  example: {
+    events: [
+      {
+        id: "1042",
+        at: "2026-04-20T08:01:12.000Z",
+        type: "checkout",
+        actor: null,
+        seatId: "seat_8w1r4tn9q2xb7m",
+        sessionId: "ses_4k9m2q7x1b8t3n6wz0c5ha",
+        user: "jsmith",
+        machine: "PC-0042",
+        terminalSession: "RDP-Tcp#12",
+        details: { seatShared: false, clientVersion: "16.0.2" },
+      },
+    ],
+    next: "1042",
+  },
 });
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: "must be an ISO 8601 time" });
@@ -271,12 +319,22 @@ export const UsageBucket = z.object({
   checkouts: z.number().int().describe("sessions started"),
   denials: z.number().int().describe("checkouts refused with `pool_full`"),
 });
-export const UsageResponse = z.object({ bucket: z.enum(["hour", "day"]), buckets: z.array(UsageBucket) });
+export const UsageResponse = z.object({ bucket: z.enum(["hour", "day"]), buckets: z.array(UsageBucket) }).meta({
+  example: {
+    bucket: "hour",
+    buckets: [
+      { start: "2026-04-20T08:00:00.000Z", peakInUse: 4, checkouts: 9, denials: 0 },
+      { start: "2026-04-20T09:00:00.000Z", peakInUse: 5, checkouts: 6, denials: 2 },
+    ],
+  },
+});
 
 // ---- public -----------------------------------------------------------------
 
-export const HealthResponse = z.object({ ok: z.literal(true) });
-export const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+export const HealthResponse = z.object({ ok: z.literal(true) }).meta({ example: { ok: true } });
+export const Jwks = z
+  .object({ keys: z.array(z.record(z.string(), z.unknown())).describe("public JWKs (Ed25519), each with its `kid`") })
+  .meta({ example: { keys: [{ kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid: "2026-04", use: "sig", alg: "EdDSA" }] } });
 
 // ---- types ------------------------------------------------------------------
 

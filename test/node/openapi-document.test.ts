@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import * as contract from "../../src/contract/schemas.js";
 import { createApp } from "../../src/worker/app.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -57,5 +59,17 @@ describe("the OpenAPI document", () => {
     expect(documented).toEqual(operationsOf(doc));
     // the name in brackets is the operation's operationId
     for (const [, method, p, id] of headings) expect(doc.paths[p!]![method!.toLowerCase()]!.operationId, `${method} ${p}`).toBe(id);
+  });
+
+  it("shows examples that the contract's own schemas accept", () => {
+    const withExamples: Array<[string, z.ZodType]> = [];
+    for (const [name, value] of Object.entries(contract)) {
+      if (value instanceof z.ZodType && value.meta()?.example !== undefined) withExamples.push([name, value]);
+    }
+    expect(withExamples.map(([name]) => name)).toEqual(expect.arrayContaining(["CheckoutRequest", "CreatePoolRequest", "UpdatePoolRequest", "RotateCredentialsRequest", "ErrorResponse"]));
+    for (const [name, schema] of withExamples) {
+      const parsed = schema.safeParse(schema.meta()!.example);
+      expect(parsed.success, `${name}: ${parsed.error?.message}`).toBe(true);
+    }
   });
 });

@@ -148,6 +148,16 @@ describe("the OpenAPI document describes the service as it answers", () => {
       expect(body, o.op.operationId).toContain("<table>");
       expect(body, o.op.operationId).toContain("Example:");
     }
+    // and of each success answer in JSON
+    const { doc } = await documentOperations();
+    for (const o of ops) {
+      for (const [status, r] of Object.entries(o.op.responses)) {
+        const schema = (r as { content?: Record<string, { schema?: { example?: unknown; $ref?: string } }> }).content?.["application/json"]?.schema;
+        if (!status.startsWith("2") || !schema || o.op.operationId === "openapiDocument") continue;
+        expect(schema.example, `${o.op.operationId} ${status}`).toBeDefined();
+      }
+    }
+    expect(doc.components.schemas.ErrorResponse.example.error.code).toBe("pool_full");
     expect(page).toContain("who is running the application, e.g. the Windows user name");
     expect(page).toContain("&quot;user&quot;: &quot;jsmith&quot;");
     expect(page).toContain('<h2 id="errors">');
