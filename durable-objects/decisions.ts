@@ -5,8 +5,6 @@
 import { compareVersions } from "../src/contract/text.js";
 import { digestsEqual } from "./constant-time.js";
 
-export { digestsEqual };
-
 /** One place turns an identity into its key: trimmed, case-folded, as Windows compares. */
 export function identityKey(user: string, machine: string, terminalSession: string | null | undefined): string {
   return JSON.stringify([fold(user), fold(machine), fold(terminalSession ?? "")]);

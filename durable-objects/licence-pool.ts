@@ -22,8 +22,6 @@ import { Timers } from "./timers.js";
 import type { EndReason } from "../src/contract/errors.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
 
-export type { CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView } from "./rpc-types.js";
-
 const actorName = (a: Actor) => a.label ?? (a.role === "vendor" ? "vendor" : "pool admin");
 
 export class LicencePool extends DurableObject<object> {
