@@ -93,13 +93,14 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 
 // Another program can take the port between the check above and wrangler's bind: say so in our words (wrangler's suggest --port).
 let portLost = false;
+let portMessage: Promise<void> = Promise.resolve();
 let pending = "";
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 function relayLine(line: string): void {
   if (portLost) return; // wrangler's error block and log path, already explained
   if (/Address already in use/i.test(stripAnsi(line))) {
     portLost = true;
-    void portTakenMessage(port).then((m) => console.error(m));
+    portMessage = portTakenMessage(port).then((m) => console.error(m));
     return;
   }
   process.stderr.write(line + "\n");
@@ -114,13 +115,13 @@ child.stderr!.on("end", () => {
   if (pending) relayLine(pending);
 });
 
-// Exit only once stderr is drained, so the port message is printed before the process ends.
+// Exit once wrangler's stderr is drained and the port message (if any) printed.
 let exitCode: number | undefined;
 child.on("exit", (code, signal) => {
-  exitCode = portLost ? 1 : code ?? (signal ? 1 : 0);
+  exitCode = code ?? (signal ? 1 : 0);
 });
 child.on("close", () => {
-  setImmediate(() => process.exit(portLost ? 1 : exitCode ?? 1));
+  void portMessage.then(() => process.exit(portLost ? 1 : exitCode ?? 1));
 });
 
 let ready = false;

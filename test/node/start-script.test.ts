@@ -1,10 +1,11 @@
 /**
  * `npm start` as a new user runs it: on a port another server already holds (here one
  * that answers /healthz like a Seatkeeper would), it says so at once, suggests PORT and
- * exits non-zero, without announcing that Seatkeeper is up.
+ * exits non-zero, without announcing that Seatkeeper is up; and the same when the port
+ * is taken after its own check, while wrangler is still starting.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -80,6 +81,23 @@ describe("npm start", () => {
     expect(output).not.toContain(`http://127.0.0.1:${port}`);
     // It stopped before writing anything into the state directory.
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("reports a port taken while wrangler starts, in the same words, and never says it is up", async () => {
+    const port = await freePort();
+    const dir = stateDir();
+    const run = npmStart({ PORT: String(port), STATE_DIR: dir });
+    // The script writes .runtime.vars after its own check and before it starts wrangler, which takes a second or more to bind.
+    while (!existsSync(path.join(dir, ".runtime.vars"))) await new Promise((r) => setTimeout(r, 10));
+    await occupy(port);
+
+    const { code, stdout, stderr } = await run;
+
+    expect(code).toBe(1);
+    expect(stderr).toContain(`port ${port} on 127.0.0.1 is taken by another program (Address already in use)`);
+    expect(stderr).toMatch(/start on another port: PORT=\d+ npm start/);
+    expect(stderr).not.toContain("--port"); // wrangler's own advice, which does not apply to npm start
+    expect(stdout + stderr).not.toContain("Seatkeeper is up");
   });
 
   it("refuses a PORT that is not a port number, with an example", async () => {
