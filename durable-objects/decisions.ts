@@ -5,8 +5,6 @@
 import { compareVersions, foldText } from "../src/contract/text.js";
 import { digestsEqual } from "./constant-time.js";
 
-export { digestsEqual };
-
 /** One place turns an identity into its key: each part folded as names are compared (`foldText`). */
 export function identityKey(user: string, machine: string, terminalSession: string | null | undefined): string {
   return JSON.stringify([foldText(user), foldText(machine), foldText(terminalSession ?? "")]);

@@ -24,8 +24,6 @@ import { foldText } from "../src/contract/text.js";
 import { MINUTE } from "../src/contract/time.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
 
-export type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView } from "./rpc-types.js";
-
 const DEFAULT_SEATS_PAGE = 100;
 
 export interface SeatsPage {

@@ -1,13 +1,18 @@
 /** Free local ports for servers the scripts and tests start on this machine. */
 import { createServer } from "node:net";
 
-function portIsFree(port: number): Promise<boolean> {
+/** Why a listen on host:port would fail now (`EADDRINUSE`, `EACCES`, …), or null when it would succeed. */
+export function listenError(port: number, host = "127.0.0.1"): Promise<string | null> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    srv.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    srv.listen(port, host, () => srv.close(() => resolve(null)));
   });
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return (await listenError(port)) === null;
 }
 
 /**

@@ -1,10 +1,15 @@
 /**
  * The secrets a local run needs, kept in the git-ignored `.dev.vars`: an Ed25519
  * signing key and a vendor token, generated on first start and reused after.
+ * Run as a script, it prints a new one of either for production (docs/deploy.md):
+ *
+ *   node --import tsx scripts/local-secrets.ts signing-key | npx wrangler secret put SIGNING_KEY
+ *   node --import tsx scripts/local-secrets.ts vendor-token
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface LocalSecrets {
   SIGNING_KEY: string;
@@ -28,11 +33,13 @@ export function formatVars(vars: Record<string, string>): string {
   return Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n";
 }
 
-export function newSigningKey(): string {
+/** An Ed25519 private JWK; its kid names where and when it was made, so JWKS readers can tell keys apart. */
+export function newSigningKey(kidPrefix = "local"): string {
   const jwk = generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" });
-  return JSON.stringify({ ...jwk, kid: `local-${randomBytes(4).toString("hex")}` });
+  return JSON.stringify({ ...jwk, kid: `${kidPrefix}-${randomBytes(4).toString("hex")}` });
 }
 
+/** 192 random bits: far past guessing, even without the failure limiter. */
 export function newVendorToken(): string {
   return `vt_${randomBytes(24).toString("base64url")}`;
 }
@@ -63,5 +70,16 @@ export function ensureLocalSecrets(root: string): { secrets: LocalSecrets; file:
     return { secrets: parseVars(readFileSync(file, "utf8")) as LocalSecrets, file, created: false };
   } finally {
     unlinkSync(tmp);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const what = process.argv[2];
+  const today = new Date().toISOString().slice(0, 10);
+  if (what === "signing-key") process.stdout.write(newSigningKey(`sk-${today}`));
+  else if (what === "vendor-token") process.stdout.write(newVendorToken() + "\n");
+  else {
+    console.error("Usage: node --import tsx scripts/local-secrets.ts signing-key|vendor-token");
+    process.exitCode = 2;
   }
 }

@@ -9,24 +9,38 @@ import { dottedVersion, text } from "./text.js";
 
 // ---- shared pieces ---------------------------------------------------------
 
-export const Seats = z.number().int().min(0).max(1_000_000);
-export const StaleAfterHours = z.number().int().min(1).max(24 * 365);
-export const MaxSessionsPerSeat = z.number().int().min(1).max(100);
-export const MaxAddressesPerSeat = z.number().int().min(1).max(100);
+export const Seats = z.number().int().min(0).max(1_000_000).describe("concurrent seats the customer bought");
+export const StaleAfterHours = z
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 365)
+  .describe("end a seat after this many hours without a heartbeat; null (the default) keeps it until released or freed");
+export const MaxSessionsPerSeat = z.number().int().min(1).max(100).describe("how many sessions (running copies) one seat may carry; default 10");
+export const MaxAddressesPerSeat = z.number().int().min(1).max(100).describe("from how many client addresses one seat's sessions may come before it is flagged; default 3");
 export const Timestamp = z.string().describe("ISO 8601, UTC");
+const PoolId = z.string().describe("the pool's id: 16 characters of Crockford base32, starting with G");
+const SeatId = z.string().describe("the seat's id");
+const SessionId = z.string().describe("the session's id");
 
-export const ErrorResponse = z.object({
-  error: z.object({
-    code: z.enum(errorCodes),
-    message: z.string(),
-    details: z.record(z.string(), z.unknown()).optional(),
-  }),
-});
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.enum(errorCodes).describe("stable and machine-readable: switch on this, not on the message"),
+      message: z.string().describe("for people: what went wrong and what to do"),
+      details: z.record(z.string(), z.unknown()).optional().describe("facts a program can use, such as `seats` and `inUse` of `pool_full`"),
+    }),
+  })
+  .meta({
+    id: "ErrorResponse",
+    description: "Every error has this shape.",
+    example: { error: { code: "pool_full", message: "All 5 seats of this pool are in use.", details: { seats: 5, inUse: 5 } } },
+  });
 
 export const PoolSummary = z.object({
-  poolId: z.string(),
-  seats: z.number().int(),
-  inUse: z.number().int(),
+  poolId: PoolId,
+  seats: z.number().int().describe("seats the pool has"),
+  inUse: z.number().int().describe("seats held right now"),
 });
 
 /**
@@ -42,105 +56,167 @@ export const EndReasonSchema = openEnum(endReasons, "reason");
 
 // ---- client API -------------------------------------------------------------
 
-export const CheckoutRequest = z.object({
-  serial: z.string().min(1).max(100),
-  productKey: z.string().min(1).max(100),
-  user: text(256),
-  machine: text(256),
-  terminalSession: text(128).optional(),
-  clientVersion: dottedVersion.optional(),
-  instance: text(128).optional(),
-  machineId: text(128).optional(),
-});
+export const CheckoutRequest = z
+  .object({
+    serial: z.string().min(1).max(100).describe("the pool's serial number; any letter case, dashes optional"),
+    productKey: z.string().min(1).max(100).describe("the pool's product key; any letter case, dashes optional"),
+    user: text(256).describe("who is running the application, e.g. the Windows user name"),
+    machine: text(256).describe("the computer it runs on"),
+    terminalSession: text(128).optional().describe("the Remote Desktop or Citrix session; each is its own identity"),
+    clientVersion: dottedVersion.optional().describe("the application's version, checked against the pool's minClientVersion"),
+    instance: text(128).optional().describe("an id chosen for this launch: a retried checkout with it returns the same session"),
+    machineId: text(128).optional().describe("a stable fingerprint of the machine (Windows' MachineGuid): a seat taken with one is joined only from that machine"),
+  })
+  .meta({
+    example: {
+      serial: "SK-GK3M-9Q2X-B4TN-8W1R-1C",
+      productKey: "7KQ2M-X9D4R-TN8W1-B4ZPF-3HJ6V",
+      user: "jsmith",
+      machine: "PC-0042",
+      terminalSession: "RDP-Tcp#12",
+      clientVersion: "16.0.2",
+      instance: "9f1c2e7a-5b1d-4c38-a2f0-6d3e8b7c1a44",
+      machineId: "4c4c4544-0042-3510-8052-b4c04f4d3732",
+    },
+  });
 
-export const CheckoutResponse = z.object({
-  sessionId: z.string(),
-  token: z.string(),
-  seatId: z.string(),
-  seatShared: z.boolean(),
-  pool: PoolSummary,
-});
+export const CheckoutResponse = z
+  .object({
+    sessionId: SessionId,
+    token: z.string().describe("a JWT (EdDSA) for this session's release, heartbeat and status; verifiable with the JWKS"),
+    seatId: SeatId,
+    seatShared: z.boolean().describe("true when the identity already held a seat and this session joined it"),
+    pool: PoolSummary,
+  })
+  .meta({
+    example: {
+      sessionId: "ses_4k9m2q7x1b8t3n6wz0c5ha",
+      token: "eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMDQiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiJzZXNfNGs5bSJ9.c2lnbmF0dXJl",
+      seatId: "seat_8w1r4tn9q2xb7m",
+      seatShared: false,
+      pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 3 },
+    },
+  });
 
-export const SessionPath = z.object({ sessionId: z.string().min(1).max(100) });
+export const SessionPath = z.object({ sessionId: z.string().min(1).max(100).describe("the session's id, from the checkout") });
 
 export const ReleaseResponse = z.object({
-  released: z.boolean(),
-  seatFreed: z.boolean().optional(),
-  reason: EndReasonSchema.optional(),
+  released: z.boolean().describe("true when this call ended the session; false when it had already ended"),
+  seatFreed: z.boolean().optional().describe("true when the seat returned to the pool (this was its last session)"),
+  reason: EndReasonSchema.optional().describe("why the session had already ended"),
   pool: PoolSummary.optional(),
-});
+}).meta({ example: { released: true, seatFreed: true, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 2 } } });
 
-export const HeartbeatResponse = z.object({ active: z.literal(true), pool: PoolSummary });
+export const HeartbeatResponse = z.object({ active: z.literal(true), pool: PoolSummary }).meta({ example: { active: true, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 2 } } });
 
 export const SessionStatus = z.object({
-  sessionId: z.string(),
-  seatId: z.string(),
+  sessionId: SessionId,
+  seatId: SeatId,
   user: z.string(),
   machine: z.string(),
   terminalSession: z.string().nullable(),
   clientVersion: z.string().nullable(),
   startedAt: Timestamp,
   lastSeenAt: Timestamp,
-  active: z.boolean(),
+  active: z.boolean().describe("false once the session was released, freed, revoked or expired"),
   endedAt: Timestamp.nullable().optional(),
-  reason: EndReasonSchema.nullable().optional(),
+  reason: EndReasonSchema.nullable().optional().describe("why the session ended"),
+}).meta({
+  example: {
+    sessionId: "ses_4k9m2q7x1b8t3n6wz0c5ha",
+    seatId: "seat_8w1r4tn9q2xb7m",
+    user: "jsmith",
+    machine: "PC-0042",
+    terminalSession: "RDP-Tcp#12",
+    clientVersion: "16.0.2",
+    startedAt: "2026-04-20T08:01:12.000Z",
+    lastSeenAt: "2026-04-20T11:46:03.000Z",
+    active: true,
+    endedAt: null,
+    reason: null,
+  },
 });
 
 // ---- admin API --------------------------------------------------------------
 
-export const PoolPath = z.object({ poolId: z.string().min(1).max(64) });
-export const SeatPath = PoolPath.extend({ seatId: z.string().min(1).max(100) });
+export const PoolPath = z.object({ poolId: z.string().min(1).max(64).describe("the pool's id; any letter case") });
+export const SeatPath = PoolPath.extend({ seatId: z.string().min(1).max(100).describe("the seat's id, from the seat list") });
 
-export const CreatePoolRequest = z.object({
-  customer: text(200),
-  seats: Seats,
-  minClientVersion: dottedVersion.nullable().optional(),
-  staleAfterHours: StaleAfterHours.nullable().optional(),
-  maxSessionsPerSeat: MaxSessionsPerSeat.default(10),
-  maxAddressesPerSeat: MaxAddressesPerSeat.default(3),
-  refuseWidelySharedSeats: z.boolean().default(false),
-});
+const Customer = text(200).describe("the customer's name, as the vendor's staff know it");
+const RefuseWidelySharedSeats = z.boolean().describe("refuse a checkout that would spread a seat over more addresses than maxAddressesPerSeat, instead of only flagging it");
+const MinClientVersion = dottedVersion.describe("refuse clients older than this dotted version; null lets every version in");
 
-export const PoolDetails = z.object({
-  poolId: z.string(),
-  customer: z.string(),
-  seats: z.number().int(),
-  inUse: z.number().int(),
-  serial: z.string(),
-  minClientVersion: z.string().nullable(),
-  staleAfterHours: z.number().int().nullable(),
-  maxSessionsPerSeat: z.number().int(),
-  maxAddressesPerSeat: z.number().int(),
-  refuseWidelySharedSeats: z.boolean(),
-  createdAt: Timestamp,
-});
+export const CreatePoolRequest = z
+  .object({
+    customer: Customer,
+    seats: Seats,
+    minClientVersion: MinClientVersion.nullable().optional(),
+    staleAfterHours: StaleAfterHours.nullable().optional(),
+    maxSessionsPerSeat: MaxSessionsPerSeat.default(10),
+    maxAddressesPerSeat: MaxAddressesPerSeat.default(3),
+    refuseWidelySharedSeats: RefuseWidelySharedSeats.default(false),
+  })
+  .meta({ example: { customer: "Acme Ltd", seats: 25, minClientVersion: "16.0", staleAfterHours: null } });
+
+const poolExample = {
+  poolId: "GK3M9Q2XB4TN8W1R",
+  customer: "Acme Ltd",
+  seats: 25,
+  inUse: 3,
+  serial: "SK-GK3M-9Q2X-B4TN-8W1R-1C",
+  minClientVersion: "16.0",
+  staleAfterHours: null,
+  maxSessionsPerSeat: 10,
+  maxAddressesPerSeat: 3,
+  refuseWidelySharedSeats: false,
+  createdAt: "2026-04-20T09:30:00.000Z",
+};
+
+export const PoolDetails = z
+  .object({
+    poolId: PoolId,
+    customer: z.string(),
+    seats: z.number().int().describe("seats the pool has"),
+    inUse: z.number().int().describe("seats held right now"),
+    serial: z.string().describe("the current serial number (it changes when the credentials are reissued)"),
+    minClientVersion: z.string().nullable(),
+    staleAfterHours: z.number().int().nullable(),
+    maxSessionsPerSeat: z.number().int(),
+    maxAddressesPerSeat: z.number().int(),
+    refuseWidelySharedSeats: z.boolean(),
+    createdAt: Timestamp,
+  })
+  .meta({ example: poolExample });
 
 export const CreatePoolResponse = PoolDetails.extend({
-  productKey: z.string(),
-  adminKey: z.string(),
+  productKey: z.string().describe("shown once, here: give it to the customer with the serial number"),
+  adminKey: z.string().describe("shown once, here: the customer's IT department manages the pool with it"),
+}).meta({
+  example: { ...poolExample, inUse: 0, productKey: "7KQ2M-X9D4R-TN8W1-B4ZPF-3HJ6V", adminKey: "AK-GK3M-9Q2X-B4TN-8W1R-Q4M8Z-2XK7T-N9B3W-5RJ1D-H6PVC" },
 });
 
 export const PoolListResponse = z.object({
-  pools: z.array(z.object({ poolId: z.string(), customer: z.string(), seats: z.number().int(), inUse: z.number().int() })),
-  next: z.string().nullable().optional(),
-});
+  pools: z.array(z.object({ poolId: PoolId, customer: z.string(), seats: z.number().int(), inUse: z.number().int() })),
+  next: z.string().nullable().optional().describe("pass as `after` for the next page; null on the last page"),
+}).meta({ example: { pools: [{ poolId: "GK3M9Q2XB4TN8W1R", customer: "Acme Ltd", seats: 25, inUse: 3 }], next: null } });
 
 export const PoolListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional().describe("pools per page (default 100)"),
+  after: z.string().max(64).optional().describe("the `next` of the previous page"),
 });
 
 export const UpdatePoolRequest = z
   .object({
-    seats: Seats.optional(),
-    customer: text(200).optional(),
-    minClientVersion: dottedVersion.nullable().optional(),
+    seats: Seats.optional().describe("the vendor alone may change it; lowering it below the seats in use ends no one's session"),
+    customer: Customer.optional(),
+    minClientVersion: MinClientVersion.nullable().optional(),
     staleAfterHours: StaleAfterHours.nullable().optional(),
     maxSessionsPerSeat: MaxSessionsPerSeat.optional(),
     maxAddressesPerSeat: MaxAddressesPerSeat.optional(),
     refuseWidelySharedSeats: z.boolean().optional(),
   })
-  .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" });
+  .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
+  .meta({ example: { seats: 30 } });
 
 export const SeatSession = z.object({
   sessionId: z.string(),
@@ -157,31 +233,54 @@ export const Seat = z.object({
   since: Timestamp,
   lastSeenAt: Timestamp,
   sessions: z.array(SeatSession),
-  sharedFromAddresses: z.boolean(),
+  sharedFromAddresses: z.boolean().describe("its sessions came from more client addresses than the pool's maxAddressesPerSeat"),
 });
 
 export const SeatsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  cursor: z.string().max(100).optional(),
-  q: z.string().max(256).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional().describe("seats per page, 1 to 500; default 100"),
+  cursor: z.string().max(100).optional().describe("the `next` of the page before"),
+  q: z.string().max(256).optional().describe("only seats whose user or machine contains this, compared as identities are"),
 });
 
 export const SeatsResponse = z.object({
   seats: z.array(Seat),
-  next: z.string().nullable(),
-  total: z.number().int(),
+  next: z.string().nullable().describe("the cursor of the next page, or null on the last"),
+  total: z.number().int().describe("seats in use that match `q` (all of them without it)"),
+}).meta({
+  example: {
+    seats: [
+      {
+        seatId: "seat_8w1r4tn9q2xb7m",
+        user: "jsmith",
+        machine: "PC-0042",
+        terminalSession: "RDP-Tcp#12",
+        since: "2026-04-20T08:01:12.000Z",
+        lastSeenAt: "2026-04-20T11:46:03.000Z",
+        sessions: [{ sessionId: "ses_4k9m2q7x1b8t3n6wz0c5ha", clientVersion: "16.0.2", startedAt: "2026-04-20T08:01:12.000Z", lastSeenAt: "2026-04-20T11:46:03.000Z" }],
+        sharedFromAddresses: false,
+      },
+    ],
+    next: null,
+    total: 1,
+  },
 });
 
-export const FreeSeatResponse = z.object({ freed: z.literal(true), pool: PoolSummary });
+export const FreeSeatResponse = z.object({ freed: z.literal(true), pool: PoolSummary }).meta({ example: { freed: true, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 2 } } });
 
-export const RotateCredentialsRequest = z.object({ endSessions: z.boolean().optional() });
+export const RotateCredentialsRequest = z
+  .object({
+    endSessions: z.boolean().optional().describe("false (the default): running sessions carry on; true: they all end with reason `revoked`"),
+  })
+  .meta({ example: { endSessions: false } });
 export const RotateCredentialsResponse = z.object({
-  serial: z.string(),
-  productKey: z.string(),
-  sessionsEnded: z.number().int(),
-});
+  serial: z.string().describe("the new serial number"),
+  productKey: z.string().describe("the new product key, shown once"),
+  sessionsEnded: z.number().int().describe("sessions ended by `endSessions: true`"),
+}).meta({ example: { serial: "SK-GK3M-9Q2X-B4TN-8W1R-2D", productKey: "M3T8Q-Z1K6W-R9D2N-X4B7H-P5CJV", sessionsEnded: 0 } });
 
-export const AdminKeyResponse = z.object({ adminKey: z.string() });
+export const AdminKeyResponse = z
+  .object({ adminKey: z.string().describe("the new admin key, shown once") })
+  .meta({ example: { adminKey: "AK-GK3M-9Q2X-B4TN-8W1R-T7W2K-9XQ4M-B1R8N-3ZD6H-V5JPC" } });
 
 export const eventTypes = [
   "pool_created",
@@ -212,31 +311,62 @@ export const PoolEvent = z.object({
 });
 
 export const EventsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  before: z.string().regex(/^\d{1,15}$/, { error: "must be an event id" }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional().describe("events per page (default 50)"),
+  before: z.string().regex(/^\d{1,15}$/, { error: "must be an event id" }).optional().describe("the `next` of the previous page"),
 });
 
-export const EventsResponse = z.object({ events: z.array(PoolEvent), next: z.string().nullable() });
+export const EventsResponse = z.object({
+  events: z.array(PoolEvent),
+  next: z.string().nullable().describe("pass as `before` for the next (older) page; null on the last page"),
+}).meta({
+  example: {
+    events: [
+      {
+        id: "1042",
+        at: "2026-04-20T08:01:12.000Z",
+        type: "checkout",
+        actor: null,
+        seatId: "seat_8w1r4tn9q2xb7m",
+        sessionId: "ses_4k9m2q7x1b8t3n6wz0c5ha",
+        user: "jsmith",
+        machine: "PC-0042",
+        terminalSession: "RDP-Tcp#12",
+        details: { seatShared: false, clientVersion: "16.0.2" },
+      },
+    ],
+    next: "1042",
+  },
+});
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: "must be an ISO 8601 time" });
 export const UsageQuery = z.object({
-  from: isoDate.optional(),
-  to: isoDate.optional(),
-  bucket: z.enum(["hour", "day"]).optional(),
+  from: isoDate.optional().describe("ISO 8601; default 23 hours (hourly) or 29 days (daily) before `to`"),
+  to: isoDate.optional().describe("ISO 8601; default now"),
+  bucket: z.enum(["hour", "day"]).optional().describe("bucket size (default hour)"),
 });
 
 export const UsageBucket = z.object({
   start: Timestamp,
-  peakInUse: z.number().int(),
-  checkouts: z.number().int(),
-  denials: z.number().int(),
+  peakInUse: z.number().int().describe("the most seats held at once in the bucket"),
+  checkouts: z.number().int().describe("sessions started"),
+  denials: z.number().int().describe("checkouts refused with `pool_full`"),
 });
-export const UsageResponse = z.object({ bucket: z.enum(["hour", "day"]), buckets: z.array(UsageBucket) });
+export const UsageResponse = z.object({ bucket: z.enum(["hour", "day"]), buckets: z.array(UsageBucket) }).meta({
+  example: {
+    bucket: "hour",
+    buckets: [
+      { start: "2026-04-20T08:00:00.000Z", peakInUse: 4, checkouts: 9, denials: 0 },
+      { start: "2026-04-20T09:00:00.000Z", peakInUse: 5, checkouts: 6, denials: 2 },
+    ],
+  },
+});
 
 // ---- public -----------------------------------------------------------------
 
-export const HealthResponse = z.object({ ok: z.literal(true) });
-export const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+export const HealthResponse = z.object({ ok: z.literal(true) }).meta({ example: { ok: true } });
+export const Jwks = z
+  .object({ keys: z.array(z.record(z.string(), z.unknown())).describe("public JWKs (Ed25519), each with its `kid`") })
+  .meta({ example: { keys: [{ kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid: "2026-04", use: "sig", alg: "EdDSA" }] } });
 
 // ---- types ------------------------------------------------------------------
 

@@ -1,15 +1,18 @@
-/** The Hono app: shared middleware, the routes, and the OpenAPI document made from the same schemas. */
-import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+/** The Hono app: shared middleware, the routes by resource, and the OpenAPI document made from the same schemas. */
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { HealthResponse, Jwks } from "../contract/schemas.js";
+import { allowedMethods } from "./allowed-methods.js";
+import { createDashboard } from "./dashboard/index.js";
 import type { AppEnv } from "./env.js";
 import { errorResponse, onError, validationError } from "./errors.js";
-import { createDashboard } from "./dashboard/index.js";
-import { renderDocs } from "./docs-page.js";
-import { jsonContent } from "./openapi.js";
+import { registerAdminKeyRoutes } from "./routes/admin-keys.js";
+import { registerCredentialRoutes } from "./routes/credentials.js";
+import { registerEventRoutes } from "./routes/events.js";
 import { registerPoolRoutes } from "./routes/pools.js";
+import { registerPublicRoutes } from "./routes/public.js";
+import { registerSeatRoutes } from "./routes/seats.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
-import { publicJwks } from "./tokens.js";
+import { registerUsageRoutes } from "./routes/usage.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -23,7 +26,15 @@ export function createApp() {
   });
 
   app.onError(onError);
-  app.notFound((c) => errorResponse(c, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+  const methodsFor = allowedMethods(app.routes);
+  app.notFound((c) => {
+    const pathname = new URL(c.req.url).pathname;
+    const allowed = methodsFor(pathname);
+    if (allowed.length > 0) {
+      return errorResponse(c, "method_not_allowed", `${pathname} does not serve ${c.req.method}; it serves ${allowed.join(", ")}.`, undefined, { Allow: allowed.join(", ") });
+    }
+    return errorResponse(c, "not_found", `No route for ${c.req.method} ${pathname}.`);
+  });
   // Set before the handler, so they go into the Response it builds (set after, Hono copies the Response).
   app.use("*", async (c, next) => {
     c.header("X-Content-Type-Options", "nosniff");
@@ -40,44 +51,12 @@ export function createApp() {
 
   registerSessionRoutes(app);
   registerPoolRoutes(app);
+  registerSeatRoutes(app);
+  registerCredentialRoutes(app);
+  registerAdminKeyRoutes(app);
+  registerEventRoutes(app);
+  registerUsageRoutes(app);
+  registerPublicRoutes(app);
   app.route("/admin", createDashboard());
-
-  app.openapi(
-    createRoute({ method: "get", path: "/healthz", tags: ["Public"], summary: "Liveness", responses: { 200: jsonContent(HealthResponse, "Up") } }),
-    (c) => c.json({ ok: true as const }, 200),
-  );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/.well-known/jwks.json",
-      tags: ["Public"],
-      summary: "Public keys that verify session tokens",
-      responses: { 200: jsonContent(Jwks, "JWKS") },
-    }),
-    async (c) => {
-      c.header("Cache-Control", "public, max-age=300");
-      return c.json(await publicJwks(c.env), 200);
-    },
-  );
-
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-    type: "http",
-    scheme: "bearer",
-    description: "Session token (client API), or the vendor token or a pool admin key (admin API).",
-  });
-  const docConfig = {
-    openapi: "3.1.0",
-    info: {
-      title: "Seatkeeper",
-      version: "1",
-      description: "Cloud concurrent licensing: a pool of N seats, checked out at start-up with a serial number and product key, held until the application closes.",
-    },
-  };
-  app.doc31("/openapi.json", docConfig);
-  app.get("/docs", (c) => {
-    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-    return c.html(renderDocs(app.getOpenAPI31Document(docConfig) as unknown as Record<string, unknown>));
-  });
   return app;
 }
-

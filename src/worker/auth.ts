@@ -1,39 +1,25 @@
-/** Who is calling the admin API, and the brute-force limit on failed authentication. */
-import type { Context } from "hono";
-import { digestsEqual } from "../../durable-objects/decisions.js";
-import type { Actor } from "../../durable-objects/outcome.js";
-import type { ErrorCode } from "../contract/errors.js";
-import { parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
-import { poolStub } from "./pool-stub.js";
-import type { AppEnv, Env } from "./env.js";
-import { ApiError } from "./errors.js";
-
-/** Retry-After for a client address that failed too often (the limiter's period). */
-const RETRY_AFTER_SECONDS = 60;
-
-export function clientAddress(c: Context<AppEnv>): string {
-  return c.req.header("cf-connecting-ip") ?? "unknown";
-}
-
 /**
- * Counts a failed authentication against the client address and throws: 429 once the
- * address is over the limit, else the failure itself. Successful requests never come here.
+ * Who is calling: middleware that knows the caller before a route validates its input,
+ * so a stranger gets 401 whatever the body. The admin routes get `c.var.actor` (and a
+ * pool-scoped route `c.var.poolId`), the session routes `c.var.claims`.
  */
-export async function failedAuthentication(c: Context<AppEnv>, code: ErrorCode, message: string): Promise<never> {
-  const { success } = await c.env.AUTH_FAILURES.limit({ key: clientAddress(c) });
-  if (!success) {
-    throw new ApiError(
-      "rate_limited",
-      `Too many failed attempts from this address. Wait ${RETRY_AFTER_SECONDS} seconds, then check the credentials before retrying.`,
-      { retryAfterSeconds: RETRY_AFTER_SECONDS },
-      { "Retry-After": String(RETRY_AFTER_SECONDS) },
-    );
-  }
-  throw new ApiError(code, message);
-}
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { digestsEqual } from "../../durable-objects/constant-time.js";
+import type { Actor, Failure } from "../../durable-objects/outcome.js";
+import { normalizeKey, parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
+import type { AppEnv, Env, PoolAdminEnv, SessionEnv, VendorEnv } from "./env.js";
+import { ApiError, fail } from "./errors.js";
+import { countFailure, failedAuthentication, rateLimited } from "./failure-limiter.js";
+import { getPool, recordBadVendorToken } from "./pool-operations.js";
+import { verifySessionToken } from "./tokens.js";
 
-export function bearer(c: Context<AppEnv>): string | undefined {
-  const header = c.req.header("authorization");
+const NO_CREDENTIAL = "Send the vendor token or the pool's admin key as Authorization: Bearer <credential>.";
+const BAD_CREDENTIAL = "The vendor token or admin key is not valid.";
+const BAD_TOKEN = "Send the session's token as Authorization: Bearer <token>; this one is missing, malformed or not for this session.";
+
+/** The credential of an `Authorization: Bearer …` header. */
+export function bearer(header: string | undefined): string | undefined {
   const m = header ? /^Bearer\s+(\S.*)$/i.exec(header.trim()) : null;
   return m ? m[1]!.trim() : undefined;
 }
@@ -45,24 +31,85 @@ function vendorTokenDigest(env: Env): Promise<string> {
   return vendorDigest.digest;
 }
 
+async function isVendorToken(env: Env, credential: string): Promise<boolean> {
+  return Boolean(env.ADMIN_TOKEN) && digestsEqual(await sha256Hex(credential), await vendorTokenDigest(env));
+}
+
+/** A signed-in caller: the vendor, or the holder of one pool's admin key (its hash). */
+export type Credential = { role: "vendor" } | { role: "admin"; poolId: string; keyHash: string };
+
 /**
- * The vendor token reaches every pool; a pool admin key reaches only the pool it names
- * (`poolId`, already normalised). `poolId` undefined means a vendor-only endpoint.
- * A pool admin key is checked against its hash by the pool object itself.
+ * The credential checked in full (an admin key by its pool, which logs a wrong one), or
+ * null. Counts nothing: the caller decides what a failure costs. The dashboard signs in with it.
  */
-export async function adminActor(c: Context<AppEnv>, poolId: string | undefined): Promise<Actor> {
-  const credential = bearer(c);
-  if (!credential) {
-    throw new ApiError("unauthorized", "Send the vendor token or the pool's admin key as Authorization: Bearer <credential>.");
+export async function verifyCredential(env: Env, credential: string, label?: string): Promise<Credential | null> {
+  const adminKey = parseAdminKey(credential);
+  if (adminKey) {
+    const keyHash = await sha256Hex(adminKey.normalized);
+    const out = await getPool(env, { role: "admin", keyHash, ...(label ? { label } : {}) }, adminKey.poolId);
+    return out.ok ? { role: "admin", poolId: adminKey.poolId, keyHash } : null;
   }
+  return (await isVendorToken(env, credential)) ? { role: "vendor" } : null;
+}
+
+/**
+ * The actor for an admin request. The vendor token reaches every pool; a pool admin key
+ * only the pool it names (`poolId`, normalised; undefined for a vendor-only route), and
+ * its pool checks its hash here, before the route reads the body.
+ */
+async function adminActor(env: Env, request: Request, poolId: string | undefined): Promise<Actor> {
+  const credential = bearer(request.headers.get("authorization") ?? undefined);
+  if (!credential) throw new ApiError("unauthorized", NO_CREDENTIAL);
   const adminKey = parseAdminKey(credential);
   if (adminKey) {
     if (poolId === undefined) throw new ApiError("forbidden", "A pool admin key cannot do this; it needs the vendor token.");
     if (adminKey.poolId !== poolId) throw new ApiError("forbidden", "This admin key belongs to another pool.");
-    return { role: "admin", keyHash: await sha256Hex(adminKey.normalized) };
+    const actor: Actor = { role: "admin", keyHash: await sha256Hex(adminKey.normalized) };
+    const out = await getPool(env, actor, adminKey.poolId);
+    if (!out.ok) await poolFailure(env, request, out);
+    return actor;
   }
-  if (c.env.ADMIN_TOKEN && digestsEqual(await sha256Hex(credential), await vendorTokenDigest(c.env))) return { role: "vendor" };
+  if (await isVendorToken(env, credential)) return { role: "vendor" };
+  // Over the limit, a failure is refused before any pool writes a word about it.
+  if (!(await countFailure(env, request))) throw rateLimited();
   const targetPool = poolId === undefined ? null : parsePoolId(poolId);
-  if (targetPool) await poolStub(c.env, targetPool).recordAuthFailure("bad_vendor_token");
-  return failedAuthentication(c, "unauthorized", "The vendor token or admin key is not valid.");
+  if (targetPool) await recordBadVendorToken(env, targetPool);
+  throw new ApiError("unauthorized", BAD_CREDENTIAL);
 }
+
+/** A pool object's refusal as the contract's error; a wrong admin key also counts against the client address. */
+export async function poolFailure(env: Env, request: Request, f: Failure): Promise<never> {
+  if (f.code === "unauthorized") return failedAuthentication(env, request, f.code, f.message);
+  return fail(f);
+}
+
+/** The same, from a route's context. */
+export function refuse<E extends AppEnv>(c: Context<E>, f: Failure): Promise<never> {
+  return poolFailure(c.env, c.req.raw, f);
+}
+
+/** Vendor-only admin routes: the vendor token, nothing else. */
+export const vendorAuth = createMiddleware<VendorEnv>(async (c, next) => {
+  c.set("actor", await adminActor(c.env, c.req.raw, undefined));
+  await next();
+});
+
+/** Admin routes on `/v1/pools/{poolId}…`: the vendor token, or that pool's admin key. */
+export const poolAdminAuth = createMiddleware<PoolAdminEnv>(async (c, next) => {
+  const raw = c.req.param("poolId") ?? "";
+  c.set("actor", await adminActor(c.env, c.req.raw, normalizeKey(raw)));
+  const poolId = parsePoolId(raw);
+  if (!poolId) throw new ApiError("not_found", "No such pool.");
+  c.set("poolId", poolId);
+  await next();
+});
+
+/** Client routes on `/v1/sessions/{sessionId}…`: the session's own token. */
+export const sessionAuth = createMiddleware<SessionEnv>(async (c, next) => {
+  const token = bearer(c.req.header("authorization"));
+  const sessionId = c.req.param("sessionId");
+  const claims = token && sessionId ? await verifySessionToken(c.env, token, sessionId) : null;
+  if (!claims) throw new ApiError("invalid_token", BAD_TOKEN);
+  c.set("claims", claims);
+  await next();
+});

@@ -1,5 +1,7 @@
 import type { LicencePool } from "../../durable-objects/licence-pool.js";
+import type { Actor } from "../../durable-objects/outcome.js";
 import type { PoolDirectory } from "../../durable-objects/pool-directory.js";
+import type { SessionTokenClaims } from "../contract/token.js";
 
 /** The Worker's bindings, as declared in wrangler.toml and set as secrets. */
 export interface Env {
@@ -19,4 +21,27 @@ export interface Env {
 
 export interface AppEnv {
   Bindings: Env;
+}
+
+/** What the auth middleware (auth.ts) sets before a route validates its input. */
+export interface AuthVariables {
+  /** Who is calling an admin route. */
+  actor: Actor;
+  /** The pool a pool-scoped admin route acts on, normalised. */
+  poolId: string;
+  /** The verified claims of a session route's bearer token. */
+  claims: SessionTokenClaims;
+}
+
+/** An admin route for the vendor alone: the actor is known. */
+export interface VendorEnv extends AppEnv {
+  Variables: Pick<AuthVariables, "actor">;
+}
+/** An admin route on one pool: the actor may act on `poolId`, a well-formed pool id. */
+export interface PoolAdminEnv extends AppEnv {
+  Variables: Pick<AuthVariables, "actor" | "poolId">;
+}
+/** A client route on a session: its token verified for the session in the path. */
+export interface SessionEnv extends AppEnv {
+  Variables: Pick<AuthVariables, "claims">;
 }

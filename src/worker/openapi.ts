@@ -7,14 +7,17 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
   return { content: { "application/json": { schema } }, description };
 }
 
-export function jsonBody<T extends z.ZodType>(schema: T) {
-  return { content: { "application/json": { schema } }, required: true };
+/** A JSON request body; `required: false` for a body that may be left out entirely. */
+export function jsonBody<T extends z.ZodType>(schema: T, description: string, required = true) {
+  return { content: { "application/json": { schema } }, description, required };
 }
 
-/** The error responses a route can give, grouped by status, with the codes named. */
-export function errorResponses(...codes: ErrorCode[]) {
+/** The codes every operation can answer; one that takes a body can also answer 415. */
+const everywhere: ErrorCode[] = ["invalid_request", "payload_too_large"];
+
+function describeCodes(codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of [...codes, "invalid_request", "payload_too_large"] as ErrorCode[]) {
+  for (const code of codes) {
     const status = errorStatus[code];
     const list = byStatus.get(status) ?? [];
     if (!list.includes(code)) list.push(code);
@@ -23,4 +26,21 @@ export function errorResponses(...codes: ErrorCode[]) {
   return Object.fromEntries([...byStatus].map(([status, list]) => [status, jsonContent(ErrorResponse, list.map((c) => `\`${c}\``).join(", "))]));
 }
 
+/** The error responses of an operation without a body, grouped by status, with the codes named. */
+export function errorResponses(...codes: ErrorCode[]) {
+  return describeCodes([...codes, ...everywhere]);
+}
+
+/** The same for an operation that takes a JSON body, which answers `unsupported_media_type` to any other. */
+export function bodyErrorResponses(...codes: ErrorCode[]) {
+  return describeCodes([...codes, ...everywhere, "unsupported_media_type"]);
+}
+
 export const bearerSecurity = [{ bearer: [] as string[] }];
+/** Public operations: no credential (an empty list overrides any document-wide default). */
+export const publicSecurity: Array<Record<string, string[]>> = [];
+
+/** The codes every admin operation on one pool can answer. */
+export const adminErrors = ["unauthorized", "forbidden", "not_found", "rate_limited"] as const;
+/** The codes a vendor-only operation can answer (a pool admin key is `forbidden` there). */
+export const vendorErrors = ["unauthorized", "forbidden", "rate_limited"] as const;

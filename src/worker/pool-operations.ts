@@ -1,11 +1,13 @@
 /**
- * One function per admin operation on pools, shared by the admin API (routes/pools.ts)
- * and the dashboard: secrets are made and hashed here in the Worker, the pool object
- * checks the actor and decides.
+ * One function per admin operation on pools: the only admin path, shared by the admin
+ * API (routes/) and the dashboard. Secrets are made and hashed here in the Worker; the
+ * pool object checks the actor and decides. Each answers an Outcome, never throws for a
+ * refusal, so each caller shapes a refusal its own way (a JSON error, a page, a flash).
  */
-import type { Actor, Outcome } from "../../durable-objects/outcome.js";
+import { failure, type Actor, type Outcome } from "../../durable-objects/outcome.js";
 import type { PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
-import type { PoolDetails, PoolEvent } from "../contract/schemas.js";
+import type { PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket } from "../contract/schemas.js";
+import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
 import type { Env } from "./env.js";
 import { directoryStub, poolStub } from "./pool-stub.js";
@@ -25,7 +27,7 @@ export function poolDetails(p: PoolState): PoolDetails {
 }
 
 /** Events as the contract shows them: the object keeps `details` as JSON text. */
-export function parseEvents(events: StoredEvent[]): PoolEvent[] {
+function parseEvents(events: StoredEvent[]): PoolEvent[] {
   return events.map((e) => ({ ...e, details: e.details === null ? null : (JSON.parse(e.details) as Record<string, unknown>) }));
 }
 
@@ -70,6 +72,12 @@ export async function listPools(env: Env, limit: number, after: string | undefin
   return { pools, next: page.next };
 }
 
+/** A wrong vendor token presented on a pool's admin operations, for its audit log. */
+export async function recordBadVendorToken(env: Env, poolId: string): Promise<void> {
+  await poolStub(env, poolId).recordAuthFailure("bad_vendor_token");
+}
+
+/** Also how an admin key is checked: its pool compares the hash (and logs a wrong one). */
 export async function getPool(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ pool: PoolDetails }>> {
   const out = await poolStub(env, poolId).getPool(actor);
   return out.ok ? { ok: true, pool: poolDetails(out.pool) } : out;
@@ -83,6 +91,15 @@ export async function updatePool(env: Env, actor: Actor, poolId: string, patch: 
     await directoryStub(env).update(poolId, out.pool.customer, out.pool.seats);
   }
   return { ok: true, pool: poolDetails(out.pool) };
+}
+
+export async function listSeats(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ seats: Seat[] }>> {
+  return poolStub(env, poolId).listSeats(actor);
+}
+
+/** Ends every session of one seat (reason `freed`); `not_found` with `resource: "seat"` when it is not in use. */
+export async function freeSeat(env: Env, actor: Actor, poolId: string, seatId: string): Promise<Outcome<{ pool: PoolSummary; sessionsEnded: number }>> {
+  return poolStub(env, poolId).freeSeat(actor, seatId);
 }
 
 export async function rotateCredentials(
@@ -99,4 +116,41 @@ export async function rotateAdminKey(env: Env, actor: Actor, poolId: string): Pr
   const keyHash = await sha256Hex(parseAdminKey(adminKey)!.normalized);
   const out = await poolStub(env, poolId).rotateAdminKey(actor, keyHash);
   return out.ok ? { ok: true, adminKey, keyHash } : out;
+}
+
+/** A page of the audit log, newest first; `next` is the `before` of the following page. */
+export async function listEvents(
+  env: Env, actor: Actor, poolId: string, limit: number, before: number | undefined,
+): Promise<Outcome<{ events: PoolEvent[]; next: string | null }>> {
+  const out = await poolStub(env, poolId).events(actor, limit, before);
+  return out.ok ? { ok: true, events: parseEvents(out.events), next: out.next } : out;
+}
+
+export type UsageBucketSize = "hour" | "day";
+
+export interface UsageRange {
+  bucket?: UsageBucketSize;
+  /** Milliseconds since the epoch; default: 23 hours (hourly) or 29 days (daily) before `to`. */
+  from?: number;
+  /** Default: now. */
+  to?: number;
+}
+
+const bucketSpan: Record<UsageBucketSize, { size: number; defaultBuckets: number; maxBuckets: number }> = {
+  hour: { size: HOUR, defaultBuckets: 24, maxBuckets: 62 * 24 },
+  day: { size: DAY, defaultBuckets: 30, maxBuckets: 400 },
+};
+
+/** How busy the pool was: the last 24 hours or 30 days by default; a range the pool would not answer is `invalid_request`. */
+export async function usage(env: Env, actor: Actor, poolId: string, range: UsageRange): Promise<Outcome<{ bucket: UsageBucketSize; buckets: UsageBucket[] }>> {
+  const bucket = range.bucket ?? "hour";
+  const span = bucketSpan[bucket];
+  const to = range.to ?? Date.now();
+  const from = range.from ?? to - (span.defaultBuckets - 1) * span.size;
+  if (from > to) return failure("invalid_request", "`from` must not be after `to`.", { issues: [{ path: "from", message: "after to" }] });
+  if ((to - from) / span.size > span.maxBuckets) {
+    return failure("invalid_request", `Ask for at most ${span.maxBuckets} ${bucket} buckets at once.`, { issues: [{ path: "from", message: "range too long" }] });
+  }
+  const out = await poolStub(env, poolId).usage(actor, from, to, bucket);
+  return out.ok ? { ok: true, bucket, buckets: out.buckets } : out;
 }

@@ -9,16 +9,8 @@
  * The output is a standard compact JWS (RFC 7515/7519) that jose or any JWT library verifies.
  */
 import type { JWK } from "jose";
+import { SessionTokenClaims, type SignedSessionClaims } from "../contract/token.js";
 import type { Env } from "./env.js";
-
-export interface SessionClaims {
-  sub: string;
-  pool: string;
-  seat: string;
-  user: string;
-  machine: string;
-  tsn?: string;
-}
 
 interface VerifyKey {
   kid: string | undefined;
@@ -150,7 +142,7 @@ export function issuer(env: Env): string {
   return env.TOKEN_ISSUER ?? "seatkeeper";
 }
 
-export async function signSessionToken(env: Env, claims: SessionClaims): Promise<string> {
+export async function signSessionToken(env: Env, claims: SignedSessionClaims): Promise<string> {
   const km = await material(env);
   const { sub, ...rest } = claims;
   const payload = { ...rest, iss: issuer(env), sub, iat: Math.floor(Date.now() / 1000) };
@@ -159,13 +151,8 @@ export async function signSessionToken(env: Env, claims: SessionClaims): Promise
   return `${signingInput}.${base64url(new Uint8Array(signature))}`;
 }
 
-/** A NumericDate claim that is absent, or a number that `ok` accepts. */
-function timeClaim(value: unknown, ok: (seconds: number) => boolean): boolean {
-  return value === undefined || (typeof value === "number" && Number.isFinite(value) && ok(value));
-}
-
 /** The claims of a genuine token for this session, or null for anything else. */
-export async function verifySessionToken(env: Env, token: string, sessionId: string): Promise<SessionClaims | null> {
+export async function verifySessionToken(env: Env, token: string, sessionId: string): Promise<SessionTokenClaims | null> {
   const km = await material(env);
   const parts = token.split(".");
   if (parts.length !== 3) return null;
@@ -190,14 +177,12 @@ export async function verifySessionToken(env: Env, token: string, sessionId: str
     }
   }
   if (!genuine) return null;
-  const payload = decodeJson(encodedPayload);
-  if (!payload || payload.iss !== issuer(env) || payload.sub !== sessionId) return null;
-  if (typeof payload.pool !== "string" || typeof payload.seat !== "string") return null;
+  const claims = SessionTokenClaims.safeParse(decodeJson(encodedPayload));
+  if (!claims.success) return null;
+  const { iss, sub, exp, nbf } = claims.data;
   const now = Math.floor(Date.now() / 1000);
-  if (!timeClaim(payload.iat, () => true) || !timeClaim(payload.exp, (exp) => exp > now) || !timeClaim(payload.nbf, (nbf) => nbf <= now)) {
-    return null;
-  }
-  return payload as unknown as SessionClaims;
+  if (iss !== issuer(env) || sub !== sessionId || (exp !== undefined && exp <= now) || (nbf !== undefined && nbf > now)) return null;
+  return claims.data;
 }
 
 export async function publicJwks(env: Env): Promise<{ keys: JWK[] }> {

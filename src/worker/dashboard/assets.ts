@@ -16,6 +16,8 @@ html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; background: var(--bg); color: var(--text); }
 a { color: var(--accent); }
 code { font: 0.92em ui-monospace, SFMono-Regular, Consolas, "Liberation Mono", monospace; background: var(--code-bg); padding: 0.1em 0.35em; border-radius: 4px; overflow-wrap: anywhere; }
+/* Serials and keys move to the next line whole, and when wider than it break only after a dash (the markup offers those breaks). */
+code.grouped { overflow-wrap: normal; display: inline-block; }
 h1 { font-size: 1.6rem; margin: 0 0 0.2rem; line-height: 1.25; }
 h2 { font-size: 1.1rem; margin: 0 0 0.75rem; }
 h3 { font-size: 1rem; margin: 0 0 0.4rem; }
@@ -52,8 +54,10 @@ button.copy { margin: 0 0 0 0.4rem; padding: 0.15rem 0.6rem; font-size: 0.85rem;
 .link-button { background: none; border: none; padding: 0; margin: 0; font-weight: 400; text-decoration: underline; }
 form.inline { display: inline; margin: 0; }
 .actions { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }
-fieldset { border: 1px solid var(--line); border-radius: 8px; margin: 0.5rem 0; padding: 0.5rem 0.9rem 0.7rem; }
-legend { font-weight: 600; padding: 0 0.3rem; }
+fieldset { border: 1px solid var(--line); border-radius: 8px; margin: 0.5rem 0; padding: 0.6rem 0.9rem 0.7rem; min-width: 0; }
+/* Floated, the legend sits inside the box: a long one wraps there instead of across the top border. */
+legend { float: left; width: 100%; font-weight: 600; padding: 0; margin-bottom: 0.1rem; }
+legend + * { clear: both; }
 label.choice { display: flex; gap: 0.6rem; align-items: flex-start; font-weight: 400; margin: 0.5rem 0; }
 label.choice input { margin-top: 0.3rem; flex: none; }
 .note { background: #f7f9fc; border-left: 4px solid var(--accent); padding: 0.6rem 0.9rem; margin-top: 1rem; font-size: 0.92rem; }
@@ -88,8 +92,14 @@ tbody th { font-weight: 600; }
 .usage-chart .grid { stroke: #e3e8ef; stroke-width: 1; }
 .usage-chart .limit { stroke: #1b2430; stroke-width: 1.5; stroke-dasharray: 6 4; }
 .usage-chart .axis-label { font-size: 12px; fill: var(--muted); }
-.usage-chart .limit-label, .usage-chart .panel-label { font-size: 12px; fill: var(--text); font-weight: 600; }
-.usage-chart .denied-label { fill: var(--full); }
+.usage-chart .limit-label { font-size: 12px; fill: var(--text); font-weight: 600; }
+.usage-chart .denied-label { fill: var(--full); font-weight: 600; }
+.chart-legend { display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; list-style: none; margin: 0 0 0.5rem; padding: 0; font-size: 0.85rem; color: var(--muted); }
+.chart-legend li { display: inline-flex; align-items: center; gap: 0.4rem; }
+.chart-legend .key { display: inline-block; width: 0.85rem; height: 0.6rem; border-radius: 2px; }
+.chart-legend .key-peak { background: var(--accent); }
+.chart-legend .key-denied { background: var(--full); }
+.chart-legend .key-limit { width: 1.2rem; height: 0; border-top: 2px dashed var(--text); border-radius: 0; }
 .chart figcaption { font-size: 0.92rem; margin-top: 0.4rem; }
 .more summary { cursor: pointer; color: var(--accent); font-size: 0.9rem; margin-top: 1rem; }
 .chart-data summary { cursor: pointer; color: var(--accent); font-size: 0.9rem; margin-top: 0.4rem; }
@@ -114,9 +124,21 @@ tbody th { font-weight: 600; }
   table.stack tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: 0.75rem; padding: 0.4rem 0.6rem; }
   table.stack th, table.stack td { border: none; padding: 0.2rem 0; }
   table.stack td[data-label]:not([data-label=""])::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
-  table.events th:nth-child(4), table.events td:nth-child(4) { display: none; }
-  /* The chart shrinks to the screen; its lettering must not. */
-  .usage-chart .axis-label, .usage-chart .limit-label, .usage-chart .panel-label { font-size: 24px; }
+  /* Each event becomes a short block: what happened, to whom, then when and by whom. */
+  table.events thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.events, table.events tbody { display: block; }
+  table.events tr { display: flex; flex-wrap: wrap; column-gap: 0.4rem; padding: 0.55rem 0; border-bottom: 1px solid var(--line); }
+  table.events td { display: block; border: none; padding: 0; }
+  table.events td:nth-child(2) { order: 1; flex: 1 0 100%; font-weight: 600; }
+  table.events td:nth-child(3) { order: 2; flex: 1 0 100%; }
+  table.events td:nth-child(3):has(> .muted:only-child) { display: none; }
+  table.events td:nth-child(1), table.events td:nth-child(4) { order: 3; font-size: 0.85rem; color: var(--muted); }
+  table.events td:nth-child(4) { order: 4; }
+  table.events td:nth-child(4)::before { content: "· by "; }
+  table.events td:nth-child(4) .muted { color: inherit; }
+  table.events td .ago { display: inline; }
+  /* The chart shrinks to the screen (to under half at 390 px); its lettering must not. */
+  .usage-chart .axis-label, .usage-chart .limit-label { font-size: 24px; }
 }
 `;
 

@@ -5,24 +5,24 @@
  * cookie, per-session token), answered with a redirect (post/redirect/get) that carries
  * its outcome in an encrypted one-shot cookie.
  */
-import { Hono, type Context, type Next } from "hono";
+import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Actor, Failure } from "../../../durable-objects/outcome.js";
-import { digestsEqual } from "../../../durable-objects/decisions.js";
+import { digestsEqual } from "../../../durable-objects/constant-time.js";
 import { CreatePoolRequest, UpdatePoolRequest } from "../../contract/schemas.js";
 import { errorStatus } from "../../contract/errors.js";
-import { failedAuthentication } from "../auth.js";
-import { parseAdminKey, parsePoolId, sha256Hex } from "../credentials.js";
-import type { AppEnv, Env } from "../env.js";
+import { verifyCredential } from "../auth.js";
+import { parsePoolId } from "../credentials.js";
+import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
-import { poolStub } from "../pool-stub.js";
+import { failedAuthentication } from "../failure-limiter.js";
 import { DASHBOARD_CSS, DASHBOARD_ICON, DASHBOARD_JS } from "./assets.js";
 import { DASHBOARD_CSP } from "./csp.js";
 import * as ops from "./operations.js";
 import { crossSiteReason } from "./origin-guard.js";
 import {
-  FLASH_COOKIE, SESSION_COOKIE, needsRenewal, openFlash, renewSession, sameToken, sealFlash, signSession, startSession, verifySession,
-  type DashboardSession, type Flash, type NewSession,
+  FLASH_COOKIE, SESSION_COOKIE, needsRenewal, openFlash, renewSession, sealFlash, signSession, startSession, verifySession,
+  type DashboardSession, type Flash,
 } from "./session.js";
 import { ConfirmPage, ErrorPage } from "./views/layout.js";
 import { PoolPage, identity, poolPath } from "./views/pool-page.js";
@@ -30,6 +30,7 @@ import { SignInPage } from "./views/sign-in.js";
 import { VendorPage } from "./views/vendor-page.js";
 
 type SessionProblem = "missing" | "expired" | "invalid";
+const SEAT_GONE = "That seat is no longer in use: the application released it or someone freed it already.";
 export type DashboardEnv = AppEnv & { Variables: { session?: DashboardSession; sessionProblem?: SessionProblem } };
 type C = Context<DashboardEnv>;
 
@@ -82,18 +83,6 @@ function actorOf(s: DashboardSession): Actor {
   return s.role === "vendor" ? { role: "vendor", label: "vendor (dashboard)" } : { role: "admin", keyHash: s.keyHash, label: "pool admin (dashboard)" };
 }
 
-/** The credential typed at sign-in, checked as the admin API checks a bearer credential. */
-async function authenticate(env: Env, credential: string): Promise<NewSession | null> {
-  const adminKey = parseAdminKey(credential);
-  if (adminKey) {
-    const keyHash = await sha256Hex(adminKey.normalized);
-    const out = await poolStub(env, adminKey.poolId).getPool({ role: "admin", keyHash, label: "pool admin (dashboard)" });
-    return out.ok ? { role: "admin", poolId: adminKey.poolId, keyHash } : null;
-  }
-  if (env.ADMIN_TOKEN && digestsEqual(await sha256Hex(credential), await sha256Hex(env.ADMIN_TOKEN))) return { role: "vendor" };
-  return null;
-}
-
 /** The pool named in the path, if this session may open it; otherwise the page that says why not. */
 async function poolAccess(c: C): Promise<{ poolId: string; actor: Actor; session: DashboardSession } | Response> {
   const session = c.var.session!;
@@ -129,7 +118,8 @@ async function actionFailure(c: C, f: Failure, back: string): Promise<Response> 
     clearCookie(c, SESSION_COOKIE);
     return c.redirect("/admin?m=key-replaced", 303);
   }
-  if (f.code === "not_found" && f.message === "No such pool.") {
+  // Until the pool object names what was missing, a not_found here is the pool's.
+  if (f.code === "not_found" && f.resource !== "seat") {
     return c.html(<ErrorPage title="No such pool" message={f.message} session={c.var.session} />, 404);
   }
   return redirectWithFlash(c, back, { error: f.message });
@@ -255,7 +245,7 @@ export function createDashboard() {
     const credential = ((await formOf(c)).credential ?? "").trim();
     if (!credential) return c.html(<SignInPage error="Enter your pool admin key or the vendor token." />, 400);
     if (credential.length <= 200) {
-      const who = await authenticate(c.env, credential);
+      const who = await verifyCredential(c.env, credential, "pool admin (dashboard)");
       if (who) {
         await writeSession(c, startSession(who));
         clearCookie(c, FLASH_COOKIE);
@@ -263,8 +253,8 @@ export function createDashboard() {
       }
     }
     try {
-      // The same per-address limit as the admin API; the dashboard's extra Variables do not matter to it.
-      return await failedAuthentication(c as unknown as Context<AppEnv>, "unauthorized", "That admin key or vendor token is not valid. Check it and try again; letter case and dashes do not matter in an admin key.");
+      // The same per-address limit as the admin API.
+      return await failedAuthentication(c.env, c.req.raw, "unauthorized", "That admin key or vendor token is not valid. Check it and try again; letter case and dashes do not matter in an admin key.");
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       return c.html(<SignInPage error={e.message} />, errorStatus[e.code], e.headers);
@@ -290,7 +280,7 @@ export function createDashboard() {
   dashboard.use("*", async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const token = (await formOf(c))._csrf;
-    if (token === undefined || !sameToken(token, c.var.session!.csrf)) {
+    if (token === undefined || !digestsEqual(token, c.var.session!.csrf)) {
       return c.html(
         <ErrorPage
           title="Form expired"
@@ -355,16 +345,16 @@ export function createDashboard() {
     if (access instanceof Response) return access;
     const back = poolPath(access.poolId);
     const seatId = c.req.param("seatId");
-    const found = await ops.findSeat(c.env, access.actor, access.poolId, seatId);
-    if (!found.ok) return actionFailure(c, found, back);
-    if (!found.seat) return redirectWithFlash(c, back, { error: "That seat is no longer in use: the application released it or someone freed it already." });
-    const who = identity(found.seat);
     if ((await formOf(c)).confirmed !== "yes") {
+      // Without JavaScript the page asks first, naming the seat: that page, not the free, reads the seats.
+      const found = await ops.findSeat(c.env, access.actor, access.poolId, seatId);
+      if (!found.ok) return actionFailure(c, found, back);
+      if (!found.seat) return redirectWithFlash(c, back, { error: SEAT_GONE });
       return c.html(
         <ConfirmPage
           session={access.session}
           title="Free this seat?"
-          message={`Free the seat held by ${who}? The application there is told at its next heartbeat that an administrator freed its seat.`}
+          message={`Free the seat held by ${identity(found.seat)}? The application there is told at its next heartbeat that an administrator freed its seat.`}
           action={poolPath(access.poolId, `/seats/${encodeURIComponent(seatId)}/free`)}
           fields={{}}
           submitLabel="Free the seat"
@@ -374,11 +364,13 @@ export function createDashboard() {
     }
     const out = await ops.freeSeat(c.env, access.actor, access.poolId, seatId);
     if (!out.ok) {
-      if (out.code === "not_found") return redirectWithFlash(c, back, { error: "That seat is no longer in use: the application released it or someone freed it already." });
+      if (out.code === "not_found" && out.resource !== "pool") return redirectWithFlash(c, back, { error: SEAT_GONE });
       return actionFailure(c, out, back);
     }
+    const holder = await ops.freedSeatHolder(c.env, access.actor, access.poolId, seatId);
+    const ended = out.sessionsEnded === 1 ? "its session has" : `its ${out.sessionsEnded} sessions have`;
     return redirectWithFlash(c, back, {
-      notice: `Freed the seat of ${who}; ${out.sessionsEnded === 1 ? "its session has" : `its ${out.sessionsEnded} sessions have`} ended. ${out.pool.inUse} of ${out.pool.seats} seats are now in use.`,
+      notice: `Freed the seat${holder ? ` of ${identity(holder)}` : ""}; ${ended} ended. ${out.pool.inUse} of ${out.pool.seats} seats are now in use.`,
     });
   });
 

@@ -1,17 +1,15 @@
 /**
- * What the dashboard does to pools: the shared operations of ../pool-operations.ts (the
- * admin API uses the same ones), and what only the dashboard's pages need.
+ * What the dashboard's pages read, composed from ../pool-operations.ts (the one admin
+ * path, the admin API's too); the dashboard calls no pool object itself.
  */
 import type { Actor, Outcome } from "../../../durable-objects/outcome.js";
 import type { PoolDetails, PoolEvent, Seat, UsageBucket } from "../../contract/schemas.js";
 import type { Env } from "../env.js";
-import { parseEvents, poolDetails } from "../pool-operations.js";
-import { poolStub } from "../pool-stub.js";
+import { getPool, listEvents, listSeats, usage } from "../pool-operations.js";
 
-export { createPool, getPool, listPools, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry } from "../pool-operations.js";
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+export {
+  createPool, freeSeat, listEvents, listPools, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
+} from "../pool-operations.js";
 
 export type UsageRange = "24h" | "30d";
 
@@ -26,34 +24,27 @@ export interface PoolPageData {
 
 /** Everything the pool page shows. The pool is read first so a wrong key is refused (and logged) once. */
 export async function loadPoolPage(env: Env, actor: Actor, poolId: string, range: UsageRange, before: number | undefined): Promise<Outcome<PoolPageData>> {
-  const stub = poolStub(env, poolId);
-  const got = await stub.getPool(actor);
+  const got = await getPool(env, actor, poolId);
   if (!got.ok) return got;
-  const to = Date.now();
-  const [seats, events, usage] = await Promise.all([
-    stub.listSeats(actor),
-    stub.events(actor, 25, before),
-    range === "24h" ? stub.usage(actor, to - 23 * HOUR, to, "hour") : stub.usage(actor, to - 29 * DAY, to, "day"),
+  const [seats, events, buckets] = await Promise.all([
+    listSeats(env, actor, poolId),
+    listEvents(env, actor, poolId, 25, before),
+    usage(env, actor, poolId, { bucket: range === "24h" ? "hour" : "day" }),
   ]);
   if (!seats.ok) return seats;
   if (!events.ok) return events;
-  if (!usage.ok) return usage;
-  return {
-    ok: true,
-    pool: poolDetails(got.pool),
-    seats: seats.seats,
-    events: parseEvents(events.events),
-    olderEvents: events.next,
-    range,
-    buckets: usage.buckets,
-  };
+  if (!buckets.ok) return buckets;
+  return { ok: true, pool: got.pool, seats: seats.seats, events: events.events, olderEvents: events.next, range, buckets: buckets.buckets };
 }
 
+/** The seat to name on a confirmation page, if it is still in use. */
 export async function findSeat(env: Env, actor: Actor, poolId: string, seatId: string): Promise<Outcome<{ seat: Seat | undefined }>> {
-  const out = await poolStub(env, poolId).listSeats(actor);
+  const out = await listSeats(env, actor, poolId);
   return out.ok ? { ok: true, seat: out.seats.find((s) => s.seatId === seatId) } : out;
 }
 
-export async function freeSeat(env: Env, actor: Actor, poolId: string, seatId: string) {
-  return poolStub(env, poolId).freeSeat(actor, seatId);
+/** Who held a seat just freed, from the newest `freed` event for it (the free itself answers counts only). */
+export async function freedSeatHolder(env: Env, actor: Actor, poolId: string, seatId: string): Promise<PoolEvent | undefined> {
+  const out = await listEvents(env, actor, poolId, 20, undefined);
+  return out.ok ? out.events.find((e) => e.type === "freed" && e.seatId === seatId) : undefined;
 }

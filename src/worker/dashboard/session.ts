@@ -184,11 +184,3 @@ export async function openFlash(env: SessionSecrets, session: DashboardSession, 
     return undefined;
   }
 }
-
-/** Constant-time comparison of the form's anti-forgery token with the session's. */
-export function sameToken(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}

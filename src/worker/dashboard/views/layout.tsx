@@ -63,20 +63,37 @@ export function Messages(props: { flash?: Flash; error?: string; notice?: string
   );
 }
 
+/** A dash-grouped code (serial number, product key, admin key) that wraps between its groups, never inside one. */
+export function GroupedCode(props: { value: string; id?: string; labelledBy?: string }) {
+  const groups = props.value.split("-");
+  return (
+    <code id={props.id} aria-labelledby={props.labelledBy} class="grouped">
+      {groups.map((g, i) => (i < groups.length - 1 ? <>{`${g}-`}<wbr /></> : g))}
+    </code>
+  );
+}
+
 /** Secrets shown once, each with a copy button the page script reveals. */
 export function ShownOnce(props: { flash?: Flash }) {
   const f = props.flash;
   if (!f?.secrets?.length) return null;
+  const one = f.secrets.length === 1;
+  // A pool's first pair comes with its first admin key; a reissued pair never does.
+  const firstPair = f.secrets.some((s) => s.label === "Admin key");
   return (
     <section class="card shown-once" aria-labelledby="shown-once-title">
       <h2 id="shown-once-title">{f.secretsTitle ?? "New credentials"}: shown once</h2>
-      <p>Copy them now and keep them somewhere safe. Seatkeeper keeps only a hash of each secret and cannot show them again.</p>
+      <p>
+        {one
+          ? "Copy it now and keep it somewhere safe. Seatkeeper keeps only a hash of it and cannot show it again."
+          : "Copy them now and keep them somewhere safe. Seatkeeper keeps only a hash of each secret and cannot show them again."}
+      </p>
       <dl class="secrets">
         {f.secrets.map((s, i) => (
           <div class="secret">
             <dt id={`secret-label-${i}`}>{s.label}</dt>
             <dd>
-              <code id={`secret-${i}`} aria-labelledby={`secret-label-${i}`}>{s.value}</code>
+              <GroupedCode id={`secret-${i}`} labelledBy={`secret-label-${i}`} value={s.value} />
               <button type="button" class="copy" data-copy={`secret-${i}`} aria-label={`Copy ${s.label.toLowerCase()}`} hidden>
                 Copy
               </button>
@@ -85,23 +102,31 @@ export function ShownOnce(props: { flash?: Flash }) {
         ))}
       </dl>
       <p class="copy-status" role="status" aria-live="polite"></p>
-      {f.forClients ? <GroupPolicyNote /> : null}
+      {f.forClients ? <GroupPolicyNote replacing={!firstPair} /> : null}
     </section>
   );
 }
 
-/** Where the SDK and CLI read their settings on Windows (src/client/config.ts); spelled out here because the Worker does not import the client. */
-export function GroupPolicyNote() {
+/**
+ * Where the SDK and CLI read their settings on Windows (src/client/config.ts); spelled out here because the Worker does not import the client.
+ * `replacing`: the pair replaces a revoked one, so PCs that still have the old pair are refused until the policy reaches them.
+ */
+export function GroupPolicyNote(props: { replacing: boolean }) {
   return (
     <div class="note">
       <h3>Distributing them by Group Policy</h3>
       <p>
         Seatkeeper clients read the pair from the registry values <code>Serial</code> and <code>ProductKey</code> (REG_SZ) under{" "}
-        <code>HKLM\SOFTWARE\Policies\Seatkeeper</code>. Update the Group Policy Object that sets them (a Group Policy
+        <code>HKLM\SOFTWARE\Policies\Seatkeeper</code>.{" "}
+        {props.replacing ? "Update the Group Policy Object that sets them" : "Set them with a Group Policy Object"} (a Group Policy
         Preferences registry item, or the Seatkeeper administrative template that{" "}
         <code>seatkeeper policy-template --serial … --product-key …</code> writes along with a .reg file), then let the next
-        policy refresh or <code>gpupdate</code> carry it out. A PC that still has the old pair is refused with "credentials
-        revoked" when the application next starts, and its user is told to ask IT for the new pair.
+        policy refresh or <code>gpupdate</code> carry it out.
+        {props.replacing ? (
+          ` A PC that still has the old pair is refused with "credentials revoked" when the application next starts, and its user is told to ask IT for the new pair.`
+        ) : (
+          <> On a PC outside Group Policy, the policy file or the environment variables <code>SEATKEEPER_SERIAL</code> and <code>SEATKEEPER_PRODUCT_KEY</code> do the same.</>
+        )}
       </p>
     </div>
   );

@@ -4,7 +4,7 @@ import type { PoolPageData } from "../operations.js";
 import type { DashboardSession, Flash } from "../session.js";
 import { Gauge, UsageChart } from "./charts.js";
 import { ago, formatTime, plural } from "./format.js";
-import { CsrfField, GroupPolicyNote, Layout, Messages, ShownOnce } from "./layout.js";
+import { CsrfField, GroupedCode, GroupPolicyNote, Layout, Messages, ShownOnce } from "./layout.js";
 
 export function poolPath(poolId: string, rest = ""): string {
   return `/admin/pools/${encodeURIComponent(poolId)}${rest}`;
@@ -179,7 +179,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
         <section class="card" aria-labelledby="credentials-title">
           <h2 id="credentials-title">Serial number and product key</h2>
           <p>
-            Serial number: <code id="current-serial">{pool.serial}</code>{" "}
+            Serial number: <GroupedCode id="current-serial" value={pool.serial} />{" "}
             <button type="button" class="copy small" data-copy="current-serial" aria-label="Copy serial number" hidden>Copy</button>
           </p>
           <p class="help">The product key is not shown: only its hash is kept. If it leaked, revoke the pair and issue a new one.</p>
@@ -201,7 +201,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
           </form>
           <details class="more">
             <summary>Distributing a new pair by Group Policy</summary>
-            <GroupPolicyNote />
+            <GroupPolicyNote replacing={true} />
           </details>
         </section>
 
