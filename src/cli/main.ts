@@ -33,7 +33,11 @@ const commands: Command[] = [
   policyTemplateCommand,
 ];
 
+/** The version, set by the executables' bundler (scripts/build-exe.ts): no package.json sits beside them. */
+declare const __SEATKEEPER_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __SEATKEEPER_VERSION__ === "string") return __SEATKEEPER_VERSION__;
   try {
     return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
   } catch {
