@@ -15,6 +15,7 @@ import { CommandNotStartedError, runCommand, runOptions } from "./commands/run.j
 import { seatsCommand } from "./commands/seats.js";
 import { checkoutCommand, releaseCommand, statusCommand } from "./commands/session.js";
 import { usageCommand } from "./commands/usage.js";
+import { verifyTokenCommand } from "./commands/verify-token.js";
 import { describeError, errorJson, EXIT } from "./describe-error.js";
 import { Output, type Streams } from "./output.js";
 
@@ -23,6 +24,7 @@ const commands: Command[] = [
   checkoutCommand,
   releaseCommand,
   statusCommand,
+  verifyTokenCommand,
   configCommand,
   poolsCommand,
   seatsCommand,
