@@ -60,9 +60,9 @@ export class Transport {
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
 
-    // A timer that holds the process open while the request is in flight: AbortSignal.timeout's
-    // does not, and Node 20's fetch can drop its last handle between a reset connection and its
-    // error, so the process ended with exit 0 and nothing said.
+    // A timer that holds the process open while the request is in flight: AbortSignal.timeout's does
+    // not, and Node 20's fetch can leave a request to a connection closed at once pending with no
+    // handle at all, so the process ended with exit 0 and nothing said (docs/client.md).
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
