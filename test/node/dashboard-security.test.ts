@@ -23,7 +23,9 @@ let attackerUrl: string;
 let attackerPage = "";
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startLocalServer(), launchChromium()]);
+  // one at a time, so that if the browser fails to start, afterAll still has the server to stop
+  server = await startLocalServer();
+  browser = await launchChromium();
   // Another site: http://localhost is cross-site to http://127.0.0.1.
   attacker = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
