@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorShapeProblem, fuzzDrill } from "../../scripts/drill/fuzz";
+import { errorShapeProblem } from "../../scripts/drill/common";
+import { fuzzDrill } from "../../scripts/drill/fuzz";
 import { startLocalServer, type LocalServer } from "./local-server";
 
 let server: LocalServer;

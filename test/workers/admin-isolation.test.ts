@@ -1,30 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { VENDOR, auditOf, call, checkout, createPool, freshAddress, type TestPool } from "./helpers";
+import { VENDOR, call, checkout, createPool, freshAddress, recordsOf, type PoolRecords, type TestPool } from "./helpers";
 
 type Role = "vendor" | "own admin" | "other pool's admin" | "forged admin key" | "none";
 
-/** A pool as the vendor reads it back: details, seats, the object's own counts, whether its admin key works, its audit log. */
-interface Snapshot {
-  pool: Record<string, unknown>;
-  seats: unknown[];
-  audit: { inUse: number; activeSeats: number; activeSessions: number };
-  adminKeyWorks: boolean;
-  /** event types, newest first; refused attempts (auth_failed) are left out, as recording them is right */
-  events: string[];
-}
-
-async function snapshot(pool: TestPool): Promise<Snapshot> {
-  const details = await call("GET", `/v1/pools/${pool.poolId}`, { token: VENDOR });
-  const seats = await call("GET", `/v1/pools/${pool.poolId}/seats`, { token: VENDOR });
-  const events = await call("GET", `/v1/pools/${pool.poolId}/events?limit=500`, { token: VENDOR });
-  const ownKey = await call("GET", `/v1/pools/${pool.poolId}`, { token: pool.adminKey, address: freshAddress() });
-  return {
-    pool: details.body,
-    seats: seats.body.seats,
-    audit: await auditOf(pool),
-    adminKeyWorks: ownKey.status === 200,
-    events: events.body.events.map((e: { type: string }) => e.type).filter((t: string) => t !== "auth_failed"),
-  };
+/** Refused attempts are recorded (auth_failed), rightly; everything else must be as expected. */
+async function snapshot(pool: TestPool): Promise<PoolRecords> {
+  const r = await recordsOf(pool);
+  return { ...r, events: r.events.filter((t) => t !== "auth_failed") };
 }
 
 interface Endpoint {
@@ -35,10 +17,10 @@ interface Endpoint {
   /** the status an allowed call answers */
   status: number;
   /** the pool as it must read back after an allowed call; unchanged when absent */
-  after?: (before: Snapshot, body: any) => Snapshot;
+  after?: (before: PoolRecords, body: any) => PoolRecords;
 }
 
-const logged = (s: Snapshot, type: string) => [type, ...s.events];
+const logged = (s: PoolRecords, type: string) => [type, ...s.events];
 const endpoints: Endpoint[] = [
   { name: "show pool", request: (p) => ["GET", `/v1/pools/${p.poolId}`], status: 200 },
   {
