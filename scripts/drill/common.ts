@@ -9,10 +9,12 @@ export interface Target {
 }
 
 /** What a drill did and found; any problem means something was lost or broken. */
-export interface DrillOutcome {
+export interface DrillOutcome<Counts extends Record<string, number> = Record<string, number>> {
   drill: string;
   lines: string[];
   problems: string[];
+  /** How much work it really did, by name (requests sent, answered, in flight…): a drill that did nothing proves nothing. */
+  counts: Counts;
 }
 
 /** What a drill says (kept for its outcome, and passed on to `log` as it goes) and the problems it finds. */

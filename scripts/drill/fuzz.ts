@@ -350,7 +350,16 @@ export function describeRequest(req: FuzzRequest): string {
   return `${req.method} ${req.path} credential=${JSON.stringify(req.credential)} content-type=${JSON.stringify(req.contentType)} address=${JSON.stringify(req.address)}${extra} body=${body.slice(0, 300)}`;
 }
 
-export async function fuzzDrill(target: Target, opts: FuzzOptions): Promise<DrillOutcome> {
+export interface FuzzCounts extends Record<string, number> {
+  runs: number;
+  sent: number;
+  unsendable: number;
+  privileged: number;
+  swapped: number;
+  refused: number;
+}
+
+export async function fuzzDrill(target: Target, opts: FuzzOptions): Promise<DrillOutcome<FuzzCounts>> {
   const { lines, problems, say } = drillLog(opts.log);
   const checkEvery = opts.checkEvery ?? 50;
   say(`bad input: ${opts.runs} generated requests, seed ${opts.seed} (replay with --seed ${opts.seed})`);
@@ -445,5 +454,7 @@ export async function fuzzDrill(target: Target, opts: FuzzOptions): Promise<Dril
   const statuses = [...stats.byStatus].sort((x, y) => x[0] - y[0]).map(([s, n]) => `${s}×${n}`).join(" ");
   say(`  ${stats.sent} answered (${statuses}); ${stats.unsendable} not sendable by fetch; ${stats.privileged} carried real credentials, ${stats.swapped} had them swapped because the request could rightly write`);
   say(`bad input: ${problems.length === 0 ? "no 5xx, every error in the contract's shape, no state changed" : `${problems.length} PROBLEMS`}`);
-  return { drill: "fuzz", lines, problems };
+  if (stats.sent === 0) problems.push("no generated request reached the server, so nothing was tested");
+  const counts: FuzzCounts = { runs, sent: stats.sent, unsendable: stats.unsendable, privileged: stats.privileged, swapped: stats.swapped, refused: [...stats.byStatus].filter(([s]) => s >= 400).reduce((n, [, c]) => n + c, 0) };
+  return { drill: "fuzz", lines, problems, counts };
 }
