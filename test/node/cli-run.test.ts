@@ -13,15 +13,18 @@ let program: string;
 beforeAll(async () => {
   server = await startLocalServer();
   // The program put behind the pool: says it started (with its session id), then waits
-  // for a "go" file and exits with the code it was given.
+  // for a "go" file and exits with the code it was given; it also ends when this test
+  // process is gone, so a failing test leaves no program (and no `seatkeeper run`) behind.
   program = path.join(tempDir(), "program.cjs");
   writeFileSync(
     program,
     [
       'const fs = require("node:fs");',
       "const [marker, code] = process.argv.slice(2);",
+      `const testProcess = ${process.pid};`,
+      'const alive = () => { try { process.kill(testProcess, 0); return true; } catch { return false; } };',
       'fs.writeFileSync(marker + ".started", process.env.SEATKEEPER_SESSION_ID || "");',
-      'setInterval(() => { if (fs.existsSync(marker + ".go")) process.exit(Number(code)); }, 25);',
+      'setInterval(() => { if (fs.existsSync(marker + ".go")) process.exit(Number(code)); if (!alive()) process.exit(1); }, 25);',
     ].join("\n"),
   );
 });
