@@ -2,6 +2,10 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { generateKeyPairSync } from "node:crypto";
 import { defineConfig } from "vitest/config";
 
+// The workers pool reads wrangler.toml through wrangler, whose info lines ("Using secrets defined
+// in .dev.vars", once per test file) are not the tests' business; its warnings and errors still show.
+process.env.WRANGLER_LOG ??= "warn";
+
 // A throwaway signing key per run, and a previous key that the JWKS still publishes.
 const signing = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "test-current" };
 const { d: _d, ...previous } = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "test-previous" };

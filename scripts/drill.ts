@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const outcomes: DrillOutcome[] = [];
   for (const drill of drills) {
     const started = Date.now();
-    const outcome = await withServer(drill, (server) => {
+    const outcome = await withServer(drill, (server): Promise<DrillOutcome> => {
       switch (drill) {
         case "storm": return stormDrill(server, { rounds: num("rounds"), concurrency: num("concurrency"), seed, log });
         case "crash": return crashDrill(server, { cycles: num("cycles"), clients: num("clients"), pools: 4, seatsPerPool: 25, loadMs: num("load-ms"), seed, log });
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   let failed = false;
   for (const o of outcomes) {
     log(`${o.problems.length === 0 ? "PASS" : "FAIL"}  ${o.drill}${o.problems.length ? `: ${o.problems.length} problems` : ""}`);
+    log(`      ${Object.entries(o.counts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     for (const p of o.problems.slice(0, 20)) log(`      ${p}`);
     if (o.problems.length > 20) log(`      … and ${o.problems.length - 20} more`);
     failed ||= o.problems.length > 0;

@@ -1,5 +1,6 @@
 /** What every drill shares: talking to the server, reading its records, a seeded random source, the outcome. */
 import { identityKey } from "../../durable-objects/decisions.js";
+import { errorStatus } from "../../src/contract/errors.js";
 
 /** The server under drill: where it is and the vendor token that reads its records. */
 export interface Target {
@@ -8,10 +9,12 @@ export interface Target {
 }
 
 /** What a drill did and found; any problem means something was lost or broken. */
-export interface DrillOutcome {
+export interface DrillOutcome<Counts extends Record<string, number> = Record<string, number>> {
   drill: string;
   lines: string[];
   problems: string[];
+  /** How much work it really did, by name (requests sent, answered, in flight…): a drill that did nothing proves nothing. */
+  counts: Counts;
 }
 
 /** What a drill says (kept for its outcome, and passed on to `log` as it goes) and the problems it finds. */
@@ -185,4 +188,24 @@ export function count<T>(items: T[], key: (t: T) => string): string {
   const m = new Map<string, number>();
   for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
   return [...m].sort().map(([k, n]) => `${k}×${n}`).join(" ");
+}
+
+/** What is wrong with an error answer's shape, or undefined when it is the contract's. */
+export function errorShapeProblem(status: number, contentType: string | null, text: string): string | undefined {
+  if (!contentType || !/^application\/json/i.test(contentType)) return `error ${status} with content-type ${contentType}`;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return `error ${status} whose body is not JSON: ${text.slice(0, 200)}`;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  if (!error || typeof error !== "object") return `error ${status} without an "error" object: ${text.slice(0, 200)}`;
+  const keys = Object.keys(body as object);
+  if (keys.length !== 1) return `error ${status} with extra top-level fields ${keys.join(", ")}`;
+  if (typeof error.code !== "string" || !(error.code in errorStatus)) return `error ${status} with unknown code ${JSON.stringify(error.code)}`;
+  if (errorStatus[error.code as keyof typeof errorStatus] !== status) return `error code ${error.code} sent with ${status}, not ${errorStatus[error.code as keyof typeof errorStatus]}`;
+  if (typeof error.message !== "string" || error.message.length === 0) return `error ${status} without a message`;
+  if (error.details !== undefined && (typeof error.details !== "object" || error.details === null || Array.isArray(error.details))) return `error ${status} whose details are not an object`;
+  return undefined;
 }

@@ -46,7 +46,10 @@ interface Session {
   state: "held" | "released" | "release-unknown";
 }
 
-export async function crashDrill(server: CrashableServer, opts: CrashOptions): Promise<DrillOutcome> {
+const noCrashCounts = () => ({ cycles: 0, answeredBeforeKill: 0, inFlightCheckouts: 0, inFlightReleases: 0, refusedAtKill: 0, retriedCheckouts: 0, checkedAfterRestart: 0, heldAfterRestart: 0 });
+export type CrashCounts = ReturnType<typeof noCrashCounts>;
+
+export async function crashDrill(server: CrashableServer, opts: CrashOptions): Promise<DrillOutcome<CrashCounts>> {
   const { lines, problems, say } = drillLog(opts.log);
   const rand = random(opts.seed);
   say(`crash: ${opts.cycles} kill -9 cycles, ${opts.clients} clients on ${opts.pools} pools of ${opts.seatsPerPool} seats, seed ${opts.seed}`);
@@ -54,11 +57,16 @@ export async function crashDrill(server: CrashableServer, opts: CrashOptions): P
   for (let i = 0; i < opts.pools; i++) pools.push(await createPool(server, `Crash ${i + 1}`, opts.seatsPerPool));
   const sessions = new Map<string, Session>();
   let identities = 0;
+  const counts = noCrashCounts();
 
   for (let cycle = 1; cycle <= opts.cycles; cycle++) {
     const unknownCheckouts: Checkout[] = [];
+    // Set just before the kill: no client starts a request after it, so every request without an answer was sent to a live server.
     let stop = false;
-    const tally = { checkouts: 0, created: 0, repeated: 0, full: 0, releases: 0, inFlightCheckouts: 0, inFlightReleases: 0 };
+    const tally = { checkouts: 0, created: 0, repeated: 0, full: 0, releases: 0, releasesAnswered: 0, inFlightCheckouts: 0, inFlightReleases: 0, refused: 0 };
+    /** A connection refused never reached the server: nothing of it can have committed. */
+    const refused = (e: unknown) => (e as { cause?: { code?: string } }).cause?.code === "ECONNREFUSED";
+    const releasesInFlight = new Set<string>();
 
     const client = async (c: number) => {
       while (!stop) {
@@ -78,6 +86,7 @@ export async function crashDrill(server: CrashableServer, opts: CrashOptions): P
             instance: `crash-${cycle}-${c}-${n}`,
           },
         };
+        if (stop) return;
         tally.checkouts++;
         try {
           const a = await call(server, "POST", "/v1/sessions", { body: checkout.body, address: `10.9.${c}.1` });
@@ -88,23 +97,26 @@ export async function crashDrill(server: CrashableServer, opts: CrashOptions): P
             else tally.repeated++;
           } else if (a.status === 409) tally.full++;
           else problems.push(`cycle ${cycle}: checkout answered ${a.status} ${a.text.slice(0, 200)}`);
-        } catch {
-          tally.inFlightCheckouts++;
-          unknownCheckouts.push(checkout);
+        } catch (e) {
+          if (refused(e)) tally.refused++;
+          else tally.inFlightCheckouts++;
+          unknownCheckouts.push(checkout); // either way a client sends it again; a refused one must then be created anew
           return; // the server is gone
         }
         if (rand() < 0.6) {
           const held = [...sessions.values()].filter((s) => s.state === "held");
           const victim = held[Math.floor(rand() * held.length)];
-          if (!victim) continue;
+          if (!victim || stop) continue;
           tally.releases++;
           try {
             const a = await call(server, "DELETE", `/v1/sessions/${victim.sessionId}`, { token: victim.token });
             const out = a.json as { released?: boolean; reason?: string } | undefined;
+            tally.releasesAnswered++;
             if (a.status === 200 && (out?.released === true || out?.reason === "released")) victim.state = "released";
             else problems.push(`cycle ${cycle}: release of ${victim.sessionId} answered ${a.status} ${a.text.slice(0, 200)}`);
-          } catch {
-            tally.inFlightReleases++;
+          } catch (e) {
+            if (refused(e)) tally.refused++;
+            else releasesInFlight.add(victim.sessionId);
             victim.state = "release-unknown";
             return;
           }
@@ -115,13 +127,21 @@ export async function crashDrill(server: CrashableServer, opts: CrashOptions): P
     const running = Promise.all(Array.from({ length: opts.clients }, (_, c) => client(c)));
     const loadMs = Math.round(opts.loadMs * (0.6 + 0.8 * rand()));
     await new Promise((r) => setTimeout(r, loadMs));
-    await server.stop("SIGKILL");
     stop = true;
+    await server.stop("SIGKILL");
     await running;
     // Two clients may have been releasing the same session; count sessions, not requests.
-    tally.inFlightReleases = [...sessions.values()].filter((s) => s.state === "release-unknown").length;
+    tally.inFlightReleases = releasesInFlight.size;
+    const answered = tally.created + tally.repeated + tally.full + tally.releasesAnswered;
+    counts.cycles++;
+    counts.answeredBeforeKill += answered;
+    counts.inFlightCheckouts += tally.inFlightCheckouts;
+    counts.inFlightReleases += tally.inFlightReleases;
+    counts.refusedAtKill += tally.refused;
+    counts.retriedCheckouts += unknownCheckouts.length;
+    if (answered === 0) problems.push(`cycle ${cycle}: nothing was answered before the kill, so nothing was tested`);
     say(
-      `  cycle ${cycle}: killed after ${loadMs} ms with ${tally.inFlightCheckouts} checkouts and ${tally.inFlightReleases} releases in flight ` +
+      `  cycle ${cycle}: killed after ${loadMs} ms with ${tally.inFlightCheckouts} checkouts and ${tally.inFlightReleases} releases in flight, ${tally.refused} refused at the kill ` +
         `(${tally.checkouts} checkouts sent: ${tally.created} created, ${tally.repeated} repeated, ${tally.full} full; ${tally.releases} releases sent)`,
     );
     const t = Date.now();
@@ -158,6 +178,7 @@ export async function crashDrill(server: CrashableServer, opts: CrashOptions): P
     let stillHeld = 0;
     let stillReleased = 0;
     for (const s of sessions.values()) {
+      counts.checkedAfterRestart++;
       const a = await call(server, "GET", `/v1/sessions/${s.sessionId}`, { token: s.token });
       const status = a.json as { active?: boolean; reason?: string | null } | undefined;
       if (s.state === "held") {
@@ -183,8 +204,9 @@ export async function crashDrill(server: CrashableServer, opts: CrashOptions): P
       `    restarted in ${Date.now() - t} ms; in-flight checkouts: ${committedBefore} had committed (retry answered 200), ${createdNow} had not (retry answered 201), ${fullNow} had not and found the pool full; ` +
         `in-flight releases: ${releasedBefore} had committed, ${releasedNow} had not`,
     );
+    counts.heldAfterRestart += stillHeld;
     say(`    after restart: ${stillHeld} sessions held and ${stillReleased} released, as answered; ${problems.length === before ? "records match, counts match" : `${problems.length - before} PROBLEMS`}`);
   }
   say(`crash: ${problems.length === 0 ? "no answered checkout lost, no answered release undone, counts match the sessions" : `${problems.length} PROBLEMS`}`);
-  return { drill: "crash", lines, problems };
+  return { drill: "crash", lines, problems, counts };
 }

@@ -19,10 +19,9 @@
  */
 import fc from "fast-check";
 import { SignJWT, generateKeyPair } from "jose";
-import { errorStatus } from "../../src/contract/errors.js";
 import { CheckoutRequest, CreatePoolRequest, RotateCredentialsRequest, UpdatePoolRequest } from "../../src/contract/schemas.js";
 import { normalizeKey, parsePoolId } from "../../src/worker/credentials.js";
-import { call, createPool, devReloads, drillLog, isDevReload, type CreatedPool, type DrillOutcome, type Target } from "./common.js";
+import { call, createPool, devReloads, drillLog, errorShapeProblem, isDevReload, type CreatedPool, type DrillOutcome, type Target } from "./common.js";
 
 export interface FuzzOptions {
   runs: number;
@@ -351,7 +350,16 @@ export function describeRequest(req: FuzzRequest): string {
   return `${req.method} ${req.path} credential=${JSON.stringify(req.credential)} content-type=${JSON.stringify(req.contentType)} address=${JSON.stringify(req.address)}${extra} body=${body.slice(0, 300)}`;
 }
 
-export async function fuzzDrill(target: Target, opts: FuzzOptions): Promise<DrillOutcome> {
+export interface FuzzCounts extends Record<string, number> {
+  runs: number;
+  sent: number;
+  unsendable: number;
+  privileged: number;
+  swapped: number;
+  refused: number;
+}
+
+export async function fuzzDrill(target: Target, opts: FuzzOptions): Promise<DrillOutcome<FuzzCounts>> {
   const { lines, problems, say } = drillLog(opts.log);
   const checkEvery = opts.checkEvery ?? 50;
   say(`bad input: ${opts.runs} generated requests, seed ${opts.seed} (replay with --seed ${opts.seed})`);
@@ -446,25 +454,7 @@ export async function fuzzDrill(target: Target, opts: FuzzOptions): Promise<Dril
   const statuses = [...stats.byStatus].sort((x, y) => x[0] - y[0]).map(([s, n]) => `${s}×${n}`).join(" ");
   say(`  ${stats.sent} answered (${statuses}); ${stats.unsendable} not sendable by fetch; ${stats.privileged} carried real credentials, ${stats.swapped} had them swapped because the request could rightly write`);
   say(`bad input: ${problems.length === 0 ? "no 5xx, every error in the contract's shape, no state changed" : `${problems.length} PROBLEMS`}`);
-  return { drill: "fuzz", lines, problems };
-}
-
-/** What is wrong with an error answer's shape, or undefined when it is the contract's. */
-export function errorShapeProblem(status: number, contentType: string | null, text: string): string | undefined {
-  if (!contentType || !/^application\/json/i.test(contentType)) return `error ${status} with content-type ${contentType}`;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return `error ${status} whose body is not JSON: ${text.slice(0, 200)}`;
-  }
-  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
-  if (!error || typeof error !== "object") return `error ${status} without an "error" object: ${text.slice(0, 200)}`;
-  const keys = Object.keys(body as object);
-  if (keys.length !== 1) return `error ${status} with extra top-level fields ${keys.join(", ")}`;
-  if (typeof error.code !== "string" || !(error.code in errorStatus)) return `error ${status} with unknown code ${JSON.stringify(error.code)}`;
-  if (errorStatus[error.code as keyof typeof errorStatus] !== status) return `error code ${error.code} sent with ${status}, not ${errorStatus[error.code as keyof typeof errorStatus]}`;
-  if (typeof error.message !== "string" || error.message.length === 0) return `error ${status} without a message`;
-  if (error.details !== undefined && (typeof error.details !== "object" || error.details === null || Array.isArray(error.details))) return `error ${status} whose details are not an object`;
-  return undefined;
+  if (stats.sent === 0) problems.push("no generated request reached the server, so nothing was tested");
+  const counts: FuzzCounts = { runs, sent: stats.sent, unsendable: stats.unsendable, privileged: stats.privileged, swapped: stats.swapped, refused: [...stats.byStatus].filter(([s]) => s >= 400).reduce((n, [, c]) => n + c, 0) };
+  return { drill: "fuzz", lines, problems, counts };
 }

@@ -6,6 +6,8 @@
  * (70%), the same identity again in other letter case and spacing, as a second window
  * of the application (10%), an exact retry with the same `instance` after a lost
  * answer (10%), and the same user and machine from another terminal session (10%).
+ * A retry and its twin must get the same session, or both be refused: a launch told
+ * "pool_full" while its twin holds a seat is a problem (that client would give up a seat it has).
  */
 import {
   call, count, createPool, drillLog, listedSessions, random, readRecords, recordProblems, shuffle, type Answer, type DrillOutcome, type Target } from "./common.js";
@@ -54,12 +56,16 @@ function seatsForRound(round: number, rand: () => number): number {
   return 1 + Math.floor(rand() * 100);
 }
 
-export async function stormDrill(target: Target, opts: StormOptions): Promise<DrillOutcome> {
+const noStormCounts = () => ({ rounds: 0, sent: 0, answered: 0, created: 0, repeated: 0, full: 0, twinPairs: 0, twinsBothGranted: 0, twinsBothFull: 0, twinsToldFullWhileHolding: 0 });
+export type StormCounts = ReturnType<typeof noStormCounts>;
+
+export async function stormDrill(target: Target, opts: StormOptions): Promise<DrillOutcome<StormCounts>> {
   const { lines, problems, say } = drillLog(opts.log);
   const rand = random(opts.seed);
   say(`storms: ${opts.rounds} rounds of ${opts.concurrency} concurrent checkouts, seed ${opts.seed}`);
   let granted = 0;
   let denied = 0;
+  const counts = noStormCounts();
 
   for (let round = 0; round < opts.rounds; round++) {
     const seats = seatsForRound(round, rand);
@@ -129,12 +135,24 @@ export async function stormDrill(target: Target, opts: StormOptions): Promise<Dr
     for (const sessionId of listed.keys()) {
       if (!createdSessions.has(sessionId)) problems.push(`${label}: the records hold session ${sessionId}, which no one was answered 201 for`);
     }
-    // A retry with the same instance gets the same session as its twin, whichever the server saw first.
+    // A retry with the same instance gets the same session as its twin, whichever the server saw first;
+    // and a client is never told "full" for a launch that holds a seat.
+    const isFull = (a: Answer | undefined) => a?.status === 409 && (a.json as { error?: { code?: string } } | undefined)?.error?.code === "pool_full";
     for (const s of answered) {
       const twin = s.twinOf === undefined ? undefined : sent[s.twinOf];
+      if (!twin?.answer) continue;
+      counts.twinPairs++;
       const mine = grantOf(s.answer);
-      const theirs = grantOf(twin?.answer);
+      const theirs = grantOf(twin.answer);
+      if ((mine && isFull(twin.answer)) || (theirs && isFull(s.answer))) {
+        counts.twinsToldFullWhileHolding++;
+        const holder = mine ? s : twin;
+        problems.push(`${label}: instance ${s.body.instance} was granted session ${grantOf(holder.answer)!.sessionId} (request ${holder.index}) and its twin, request ${(mine ? twin : s).index}, was told pool_full`);
+        continue;
+      }
+      if (isFull(s.answer) && isFull(twin.answer)) counts.twinsBothFull++;
       if (!mine || !theirs) continue;
+      counts.twinsBothGranted++;
       if (mine.sessionId !== theirs.sessionId) problems.push(`${label}: instance ${s.body.instance} was given two sessions, ${mine.sessionId} and ${theirs.sessionId}`);
       if (s.answer!.status === twin!.answer!.status) problems.push(`${label}: instance ${s.body.instance} was answered ${s.answer!.status} twice`);
     }
@@ -147,11 +165,18 @@ export async function stormDrill(target: Target, opts: StormOptions): Promise<Dr
     if (full.length > 0 && records.inUse < records.seats) problems.push(`${label}: ${full.length} refused as full while ${records.seats - records.inUse} seats were free`);
     granted += created.length;
     denied += full.length;
+    counts.rounds++;
+    counts.sent += sent.length;
+    counts.answered += answered.length;
+    counts.created += created.length;
+    counts.repeated += repeated.length;
+    counts.full += full.length;
     say(
       `  ${label}: ${count(answered, (s) => String(s.answer!.status))}; records: ${records.inUse}/${records.seats} seats in use, ` +
         `${listed.size} sessions, ${created.length} answered 201, ${repeated.length} retries answered 200`,
     );
   }
   say(`storms: ${granted} sessions granted, ${denied} refused as full; ${problems.length === 0 ? "nothing over-allocated, nothing granted twice, every 201 held" : `${problems.length} PROBLEMS`}`);
-  return { drill: "storm", lines, problems };
+  if (counts.answered === 0) problems.push("no checkout was answered, so nothing was tested");
+  return { drill: "storm", lines, problems, counts };
 }

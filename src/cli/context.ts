@@ -1,5 +1,5 @@
 /** What every command gets: the environment, the output, and ways to reach the service. */
-import { ConfigurationError, loadSettings, requireSettings, SeatkeeperAdmin, type NodeClientOptions } from "../client/index.js";
+import { ConfigurationError, fetchFor, loadSettings, transportFromSettings, requireSettings, SeatkeeperAdmin, type NodeClientOptions } from "../client/index.js";
 import { intOption, stringOption, UsageError, type Parsed } from "./args.js";
 import type { Output, Streams } from "./output.js";
 
@@ -59,7 +59,8 @@ export async function adminClient(p: Parsed, ctx: CliContext, command: string): 
   }
   const url = await serviceUrl(p, ctx);
   const t = timeoutMs(p, command);
-  return { admin: new SeatkeeperAdmin({ url, token: token.trim(), ...(t ? { timeoutMs: t } : {}) }), token: token.trim() };
+  const fetchImpl = fetchFor(transportFromSettings(undefined, ctx.env));
+  return { admin: new SeatkeeperAdmin({ url, token: token.trim(), ...(t ? { timeoutMs: t } : {}), ...(fetchImpl ? { fetch: fetchImpl } : {}) }), token: token.trim() };
 }
 
 /**

@@ -15,6 +15,7 @@ import { CommandNotStartedError, runCommand, runOptions } from "./commands/run.j
 import { seatsCommand } from "./commands/seats.js";
 import { checkoutCommand, releaseCommand, statusCommand } from "./commands/session.js";
 import { usageCommand } from "./commands/usage.js";
+import { verifyTokenCommand } from "./commands/verify-token.js";
 import { describeError, errorJson, EXIT } from "./describe-error.js";
 import { Output, type Streams } from "./output.js";
 
@@ -23,6 +24,7 @@ const commands: Command[] = [
   checkoutCommand,
   releaseCommand,
   statusCommand,
+  verifyTokenCommand,
   configCommand,
   poolsCommand,
   seatsCommand,
@@ -33,7 +35,11 @@ const commands: Command[] = [
   policyTemplateCommand,
 ];
 
+/** The version, set by the executables' bundler (scripts/build-exe.ts): no package.json sits beside them. */
+declare const __SEATKEEPER_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __SEATKEEPER_VERSION__ === "string") return __SEATKEEPER_VERSION__;
   try {
     return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
   } catch {

@@ -14,6 +14,7 @@ export {
 export { SeatkeeperClient, resolveNodeConfig, type NodeClientOptions } from "./node/client.js";
 export { FileJournal, processIsAlive } from "./node/file-journal.js";
 export { FileJwksCache } from "./node/file-jwks-cache.js";
+export { nodeHttpFetch, fetchFor, transportFromSettings, transportNames, type TransportName } from "./node/http-fetch.js";
 export { defaultIdentity, terminalSessionFromEnv, type Identity } from "./node/identity.js";
 export { defaultConfigDir, defaultPolicyFile } from "./node/paths.js";
 export { loadSettings, parseRegQueryOutput, type SettingsSources } from "./node/settings.js";

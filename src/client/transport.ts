@@ -60,27 +60,36 @@ export class Transport {
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
 
+    // A timer that holds the process open while the request is in flight: AbortSignal.timeout's does
+    // not, and Node 20's fetch can leave a request to a connection closed at once pending with no
+    // handle at all, so the process ended with exit 0 and nothing said (docs/client.md).
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
     let res: Response;
-    try {
-      res = await this.fetchImpl(target, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
-        redirect: "follow",
-      });
-    } catch (err) {
-      throw new OfflineError(this.url, networkReason(err, options.timeoutMs ?? this.timeoutMs), { cause: err });
-    }
-
     let body: unknown;
     let text = "";
     try {
-      text = await res.text();
-      body = text === "" ? undefined : JSON.parse(text);
-    } catch (err) {
-      if (!(err instanceof SyntaxError)) throw new OfflineError(this.url, networkReason(err, options.timeoutMs ?? this.timeoutMs), { cause: err });
-      body = undefined;
+      try {
+        res = await this.fetchImpl(target, {
+          method,
+          headers,
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          signal: abort.signal,
+          redirect: "follow",
+        });
+      } catch (err) {
+        throw new OfflineError(this.url, networkReason(err, timeoutMs), { cause: err });
+      }
+      try {
+        text = await res.text();
+        body = text === "" ? undefined : JSON.parse(text);
+      } catch (err) {
+        if (!(err instanceof SyntaxError)) throw new OfflineError(this.url, networkReason(err, timeoutMs), { cause: err });
+        body = undefined;
+      }
+    } finally {
+      clearTimeout(timer);
     }
     if (!res.ok) throw errorFromResponse(this.url, res.status, body, res.headers.get("retry-after"));
     if (body === undefined) throw new UnexpectedResponseError(this.url, res.status, text === "" ? "an empty body" : "not JSON");
@@ -106,6 +115,8 @@ function networkReason(err: unknown, timeoutMs: number): string {
       return "the host name could not be resolved";
     case "ECONNRESET":
       return "the connection was reset";
+    case "UND_ERR_SOCKET": // fetch's "other side closed": a firewall or proxy that drops the connection
+      return "the connection was closed before an answer came";
     case "ETIMEDOUT":
     case "UND_ERR_CONNECT_TIMEOUT":
       return "the connection timed out";

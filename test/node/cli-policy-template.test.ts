@@ -9,7 +9,7 @@ import { removeTempDirs, tempDir } from "./sdk-helpers";
 const GP = "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions";
 const values = {
   url: "https://licensing.contoso.example",
-  serial: "SK-GK3M-9Q2X-B4TN-8W1R-1C",
+  serial: "SK-GK3M-9Q2X-B4TN-8W1R-1H", // a well-formed serial: its check character is right
   productKey: "7HQ2M-X4KPA-9RT3V-BN8WC-2ZDYE",
   contact: 'IT service desk "Helpline", ext. 4242 & C:\\Help',
 };
@@ -142,5 +142,28 @@ describe("seatkeeper policy-template", () => {
     const forced = await runCli(["policy-template", "--out", out, "--force", "--json"], cliEnv(undefined));
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.stdout).files).toHaveLength(4);
+  });
+
+  it("refuses a malformed serial number, and writes nothing", async () => {
+    const out = path.join(tempDir("seatkeeper-policy-"), "policy");
+    for (const serial of ["SK-GK3M-9Q2X-B4TN-8W1R-1C", "SK-NOPE", "GK3M9Q2XB4TN8W1R"]) {
+      const r = await runCli(["policy-template", "--out", out, "--serial", serial], cliEnv(undefined));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`"${serial}" is not a Seatkeeper serial number. One reads like SK-GK3M-9Q2X-B4TN-8W1R-1H`);
+      expect(existsSync(out)).toBe(false);
+    }
+    const lower = await writeTemplates(["--serial", values.serial.toLowerCase().replace(/-/g, "")]);
+    expect(lower.r.stderr).toBe("");
+  });
+
+  it("warns on an http:// service address, and refuses one that is not a URL", async () => {
+    const { out, r } = await writeTemplates(["--url", "http://licensing.contoso.example"]);
+    expect(r.stderr).toContain("warning: http://licensing.contoso.example is not https://: the product key and session tokens would cross the network unencrypted.");
+    expect(JSON.parse(readFileSync(path.join(out, "policy.json"), "utf8")).url).toBe("http://licensing.contoso.example");
+    const quiet = await writeTemplates(["--url", values.url]);
+    expect(quiet.r.stderr).toBe("");
+    const bad = await runCli(["policy-template", "--out", path.join(tempDir(), "p"), "--url", "licensing.contoso.example"], cliEnv(undefined));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('The service address "licensing.contoso.example" is not a URL');
   });
 });

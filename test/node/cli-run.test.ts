@@ -1,9 +1,11 @@
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatePoolResponse } from "../../src/client/index.js";
 import { freePort, startLocalServer, type LocalServer } from "./local-server";
-import { cliEnv, expectNoStackTrace, runCli, startCli } from "./cli-helpers";
+import { BIN, cliEnv, expectNoStackTrace, runCli, startCli } from "./cli-helpers";
 import { clientFor, createPool, inUse, removeTempDirs, tempDir, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
@@ -11,15 +13,18 @@ let program: string;
 beforeAll(async () => {
   server = await startLocalServer();
   // The program put behind the pool: says it started (with its session id), then waits
-  // for a "go" file and exits with the code it was given.
+  // for a "go" file and exits with the code it was given; it also ends when this test
+  // process is gone, so a failing test leaves no program (and no `seatkeeper run`) behind.
   program = path.join(tempDir(), "program.cjs");
   writeFileSync(
     program,
     [
       'const fs = require("node:fs");',
       "const [marker, code] = process.argv.slice(2);",
+      `const testProcess = ${process.pid};`,
+      'const alive = () => { try { process.kill(testProcess, 0); return true; } catch { return false; } };',
       'fs.writeFileSync(marker + ".started", process.env.SEATKEEPER_SESSION_ID || "");',
-      'setInterval(() => { if (fs.existsSync(marker + ".go")) process.exit(Number(code)); }, 25);',
+      'setInterval(() => { if (fs.existsSync(marker + ".go")) process.exit(Number(code)); if (!alive()) process.exit(1); }, 25);',
     ].join("\n"),
   );
 });
@@ -136,6 +141,75 @@ describe("seatkeeper run", () => {
     expect(r.stderr).toMatch(/Cannot reach the Seatkeeper service at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/);
     expect(existsSync(`${marker}.started`)).toBe(false);
     expectNoStackTrace(r);
+  });
+
+  it("says it cannot reach the service (exit 4) when each connection is reset or closed at once, as a firewall does", async () => {
+    // Which reason a client sees is a race, whichever way the connection is dropped. Node 20's fetch
+    // can also miss a connection closed at once and wait for its time-out (docs/client.md), hence --timeout.
+    for (const drop of ["reset", "close"] as const) {
+      const sockets = new Set<import("node:net").Socket>();
+      const firewall: Server = createServer((socket) => (drop === "reset" ? socket.resetAndDestroy() : socket.destroy()));
+      firewall.on("connection", (s) => sockets.add(s));
+      await new Promise<void>((resolve) => firewall.listen(0, "127.0.0.1", () => resolve()));
+      try {
+        const pool = await createPool(server, 1);
+        const env = poolEnv(pool, { SEATKEEPER_URL: `http://127.0.0.1:${(firewall.address() as { port: number }).port}` });
+        for (const transport of ["fetch", "node-http"]) {
+          const marker = path.join(tempDir(), "m");
+          const r = await runCli(["run", "--timeout", "2", "--", process.execPath, program, marker, "0"], { ...env, SEATKEEPER_TRANSPORT: transport });
+          expect(r.code, `${drop}, ${transport}: ${r.stderr}`).toBe(4);
+          expect(r.stderr).toMatch(/Cannot reach the Seatkeeper service at http:\/\/127\.0\.0\.1:\d+ \((the connection was (reset|closed before an answer came)|no answer within 2 s)\)/);
+          expect(r.stderr).toContain("was not started");
+          expect(existsSync(`${marker}.started`)).toBe(false);
+          expectNoStackTrace(r);
+          const checkout = await runCli(["checkout", "--timeout", "2"], { ...env, SEATKEEPER_TRANSPORT: transport });
+          expect(checkout.code, `${drop}, ${transport}: ${checkout.stderr}`).toBe(4);
+          expect(checkout.stderr).toMatch(/Cannot reach the Seatkeeper service/);
+        }
+      } finally {
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((resolve) => firewall.close(() => resolve()));
+      }
+    }
+  });
+
+  it("keeps running its command, and gives the seat back, when its stderr is closed", async () => {
+    const pool = await createPool(server, 1);
+    const marker = path.join(tempDir(), "m");
+    const child = spawn(process.execPath, [BIN, "run", "--user", uniqueUser("nostderr"), "--", process.execPath, program, marker, "5"], {
+      cwd: tempDir(),
+      env: poolEnv(pool),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    // The reader goes away before seatkeeper writes its first note: every write to stderr now fails (EPIPE).
+    child.stderr!.destroy();
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    await until(() => existsSync(`${marker}.started`) || child.exitCode !== null, "the program to start");
+    expect(child.exitCode).toBeNull();
+    expect(await inUse(server, pool.poolId)).toBe(1);
+    writeFileSync(`${marker}.go`, "");
+    expect(await exited).toBe(5);
+    expect(await inUse(server, pool.poolId)).toBe(0);
+  });
+
+  it("runs the same over the node-http transport (SEATKEEPER_TRANSPORT=node-http, for Wine)", async () => {
+    const pool = await createPool(server, 1);
+    const holder = clientFor(server, pool);
+    const r = await runCli(["run", "--", process.execPath, "-e", "process.exit(3)"], poolEnv(pool, { SEATKEEPER_TRANSPORT: "node-http" }));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/seat taken \(1 of 1 seat in use\)/);
+    expect(r.stderr).toMatch(/seat given back \(0 of 1 seat in use\)/);
+    await holder.checkout();
+    const full = await runCli(["run", "--", process.execPath, "-e", "process.exit(0)"], poolEnv(pool, { SEATKEEPER_TRANSPORT: "node-http" }));
+    expect(full.code).toBe(3);
+    expect(full.stderr).toContain("No seat is free");
+    await holder.release();
+    const refused = await runCli(["checkout"], poolEnv(pool, { SEATKEEPER_TRANSPORT: "node-http", SEATKEEPER_URL: `http://127.0.0.1:${await freePort()}` }));
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/\(connection refused\)/);
+    const unknown = await runCli(["checkout"], poolEnv(pool, { SEATKEEPER_TRANSPORT: "curl" }));
+    expect(unknown.code).toBe(5);
+    expect(unknown.stderr).toContain('SEATKEEPER_TRANSPORT is "curl"; it is one of fetch, node-http');
   });
 
   it("asks for the command when none is given", async () => {

@@ -1,22 +1,36 @@
 /**
- * What the dashboard's browser tests share: Debian's headless Chromium driven by
- * playwright-core, and short-hands for the HTTP API the tests drive the pool with.
+ * What the dashboard's browser tests share: a headless Chromium driven by playwright-core
+ * (the system's when it has one, else the one npm brought), and short-hands for the HTTP
+ * API the tests drive the pool with.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { parseVars } from "../../scripts/local-secrets.js";
 import type { LocalServer } from "./local-server.js";
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 
 /**
- * Headless Chromium with the flags that keep it quiet and offline. Playwright gives each
- * launch a fresh temporary --user-data-dir, and each context its own cookie jar.
+ * `CHROMIUM_PATH`, else Debian's Chromium, else the Chromium 143 that the dev dependency
+ * @sparticuz/chromium ships inside its npm package (unpacked into the temporary folder on
+ * first use), so a fresh clone needs no browser installed.
  */
-export function launchChromium(): Promise<Browser> {
+export async function chromiumPath(): Promise<string> {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  if (existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
+  const { default: packaged } = await import("@sparticuz/chromium");
+  return packaged.executablePath();
+}
+
+/**
+ * Headless Chromium with the flags that keep it quiet and offline (not @sparticuz's own
+ * flags: they switch web security off, which the dashboard's defences are tested against).
+ * Playwright gives each launch a fresh temporary --user-data-dir, and each context its own cookie jar.
+ */
+export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: await chromiumPath(),
     headless: true,
     args: [
       "--headless",

@@ -23,7 +23,9 @@ let attackerUrl: string;
 let attackerPage = "";
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startLocalServer(), launchChromium()]);
+  // one at a time, so that if the browser fails to start, afterAll still has the server to stop
+  server = await startLocalServer();
+  browser = await launchChromium();
   // Another site: http://localhost is cross-site to http://127.0.0.1.
   attacker = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -232,19 +234,25 @@ describe("the dashboard's defences", () => {
       [vendor.page, "/admin"],
       [vendor.page, "/admin/pools/" + pool.poolId],
     ];
-    for (const [p, urlPath] of visits) {
-      const res = await p.goto(server.url + urlPath);
-      expect(res!.headers()["content-security-policy"], urlPath).toBe(DASHBOARD_CSP);
-      expect(res!.headers()["x-frame-options"], urlPath).toBe("DENY");
-      const html = await res!.text();
-      expect(html, urlPath).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
-      expect(html, urlPath).not.toMatch(/\sstyle=/i);
-      expect(html, urlPath).not.toMatch(/\son[a-z]+=/i);
-      expect(html, urlPath).toMatch(/^<!DOCTYPE html>/);
-    }
-    // The confirmation page a post answers without the page script.
-    await noScript.page.getByRole("button", { name: /^Free the seat of max/ }).click();
+    const expectStrict = async (res: Response | { headers(): Record<string, string>; text(): Promise<string> }, label: string) => {
+      const headers = res instanceof Response ? Object.fromEntries(res.headers) : res.headers();
+      expect(headers["content-security-policy"], label).toBe(DASHBOARD_CSP);
+      expect(headers["x-frame-options"], label).toBe("DENY");
+      const html = await res.text();
+      expect(html, label).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+      expect(html, label).not.toMatch(/\sstyle=/i);
+      expect(html, label).not.toMatch(/\son[a-z]+=/i);
+      expect(html, label).toMatch(/^<!DOCTYPE html>/);
+    };
+    for (const [p, urlPath] of visits) await expectStrict((await p.goto(server.url + urlPath))!, urlPath);
+    // The confirmation page a post answers without the page script gets the same checks.
+    const [confirmation] = await Promise.all([
+      noScript.page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/free")),
+      noScript.page.getByRole("button", { name: /^Free the seat of max/ }).click(),
+    ]);
     await noScript.page.getByRole("heading", { name: "Free this seat?" }).waitFor();
+    expect(confirmation.status()).toBe(200);
+    await expectStrict(confirmation, "the confirmation page");
     const signedOut = await fetch(`${server.url}/admin?m=constructor`);
     expect(signedOut.status).toBe(200);
     expect(signedOut.headers.get("content-security-policy")).toBe(DASHBOARD_CSP);

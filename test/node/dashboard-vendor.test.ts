@@ -12,7 +12,9 @@ let server: LocalServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startLocalServer(), launchChromium()]);
+  // one at a time, so that if the browser fails to start, afterAll still has the server to stop
+  server = await startLocalServer();
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorShapeProblem, fuzzDrill } from "../../scripts/drill/fuzz";
+import { errorShapeProblem } from "../../scripts/drill/common";
+import { fuzzDrill } from "../../scripts/drill/fuzz";
 import { startLocalServer, type LocalServer } from "./local-server";
 
 let server: LocalServer;
@@ -14,7 +15,13 @@ describe("the bad-input drill, short", () => {
   it("gets no 5xx, only contract-shaped errors and no state change from generated requests", async () => {
     const outcome = await fuzzDrill(server, { runs: 250, seed: 20260427, checkEvery: 50 });
     expect(outcome.problems).toEqual([]);
-    expect(outcome.lines.join("\n")).toMatch(/answered/);
+    // Work really done: every run generated a request, and most reached the server, some with real credentials.
+    expect(outcome.counts.runs).toBe(250);
+    expect(outcome.counts.sent + outcome.counts.unsendable).toBe(250);
+    expect(outcome.counts.sent).toBeGreaterThan(200);
+    expect(outcome.counts.refused).toBeGreaterThan(100);
+    expect(outcome.counts.privileged).toBeGreaterThan(0);
+    expect(outcome.counts.swapped).toBeGreaterThan(0);
   });
 
   it("knows the contract's error shape from others", () => {

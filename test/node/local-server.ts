@@ -14,6 +14,25 @@ export { freePort };
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const TEST_VENDOR_TOKEN = "node-test-vendor-token";
 
+/**
+ * Run by a small detached process beside each server: when the pipe from the test process
+ * closes (a clean stop, or that process dying however it dies, SIGKILL included), it kills the
+ * server's whole process group (start.ts, wrangler, workerd), so no server outlives its test.
+ */
+const WATCHDOG = `
+const group = Number(process.argv[1]);
+const end = () => { try { process.kill(-group, "SIGKILL"); } catch {} process.exit(0); };
+process.stdin.on("end", end).on("close", end).on("error", end).resume();
+`;
+
+function watch(group: number): ChildProcess {
+  const watchdog = spawn(process.execPath, ["-e", WATCHDOG, String(group)], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  // Neither it nor its pipe keeps the test process alive; the pipe closes when that process ends.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref(): void }).unref();
+  return watchdog;
+}
+
 export interface LocalServer {
   url: string;
   port: number;
@@ -26,6 +45,8 @@ export interface LocalServer {
   /** Stops and removes the state directory. */
   dispose(): Promise<void>;
   output(): string;
+  /** The server's process group (start.ts and everything it started), while it runs. */
+  processGroup(): number | undefined;
 }
 
 export async function startLocalServer(opts: { port?: number; stateDir?: string; vendorToken?: string } = {}): Promise<LocalServer> {
@@ -34,15 +55,26 @@ export async function startLocalServer(opts: { port?: number; stateDir?: string;
   const vendorToken = opts.vendorToken ?? TEST_VENDOR_TOKEN;
   let url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
+  let watchdog: ChildProcess | undefined;
   let log = "";
 
   async function start(): Promise<void> {
+    try {
+      await launch();
+    } catch (e) {
+      await stop("SIGKILL");
+      throw e;
+    }
+  }
+
+  async function launch(): Promise<void> {
     child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "start.ts")], {
       cwd: ROOT,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, PORT: String(port), STATE_DIR: stateDir, ADMIN_TOKEN: vendorToken },
     });
+    watchdog = watch(child.pid!);
     child.stdout!.on("data", (d) => (log += d));
     child.stderr!.on("data", (d) => (log += d));
     const deadline = Date.now() + 90_000;
@@ -61,7 +93,12 @@ export async function startLocalServer(opts: { port?: number; stateDir?: string;
 
   async function stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const w = watchdog;
+    watchdog = undefined;
+    if (!c || c.exitCode !== null || c.signalCode !== null) {
+      w?.stdin?.end(); // kills whatever the group left running
+      return;
+    }
     const exited = new Promise<void>((r) => c.once("exit", () => r()));
     try {
       process.kill(-c.pid!, signal);
@@ -76,6 +113,7 @@ export async function startLocalServer(opts: { port?: number; stateDir?: string;
         /* gone */
       }
     }
+    w?.stdin?.end();
     // wait until the port is free again
     for (let i = 0; i < 100; i++) {
       try {
@@ -111,5 +149,6 @@ export async function startLocalServer(opts: { port?: number; stateDir?: string;
       if (!opts.stateDir) rmSync(stateDir, { recursive: true, force: true });
     },
     output: () => log,
+    processGroup: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
   };
 }

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { builtinModules } from "node:module";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidTokenError, SeatkeeperClient as BrowserClient, StorageJournal } from "../../src/client/browser.js";
@@ -128,16 +129,30 @@ describe("the background heartbeat", () => {
   });
 });
 
+/** Every module a source file names: static, re-exported, side-effect-only, dynamic and required. */
+function importedModules(source: string): string[] {
+  const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(["'`])([^"'`]+)\1/g;
+  return [...source.matchAll(pattern)].map((m) => m[2]!);
+}
+
 describe("the browser entry", () => {
+  it("finds every kind of import in a source file", () => {
+    const source = [
+      'import { a } from "./a.js";', "import type { B } from './b.js';", 'export * from "./c.js";', 'import "node:fs";',
+      'const d = await import("node:path");', "const e = require('os');", 'import f, { g } from"./f.js";',
+    ].join("\n");
+    expect(importedModules(source)).toEqual(["./a.js", "./b.js", "./c.js", "node:fs", "node:path", "os", "./f.js"]);
+  });
+
   it("imports no Node module, directly or through its own imports", () => {
     const seen = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
       const source = readFileSync(file, "utf8");
-      for (const m of source.matchAll(/from\s+"([^"]+)"/g)) {
-        const spec = m[1]!;
-        expect(spec.startsWith("node:"), `${path.relative(ROOT, file)} imports ${spec}`).toBe(false);
+      for (const spec of importedModules(source)) {
+        const builtin = spec.startsWith("node:") || builtinModules.includes(spec.split("/")[0]!);
+        expect(builtin, `${path.relative(ROOT, file)} imports ${spec}`).toBe(false);
         if (spec.startsWith(".")) visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, ".ts")));
       }
     };
@@ -146,13 +161,29 @@ describe("the browser entry", () => {
     expect(seen.size).toBeGreaterThan(5);
   });
 
-  it("checks out and releases with explicit options, journalling into Web Storage", async () => {
+  it("checks out and releases with explicit options, journalling into Web Storage a release made offline, which the next visit replays", async () => {
+    const own = await createPool(server, 1);
     const store = new Map<string, string>();
     const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v), removeItem: (k: string) => void store.delete(k) };
-    const client = new BrowserClient({ url: server.url, serial: pool.serial, productKey: pool.productKey, user: uniqueUser("web"), machine: "BROWSER", storage });
+    let online = true;
+    const network: typeof fetch = (input, init) => (online ? fetch(input, init) : Promise.reject(new TypeError("fetch failed")));
+    const options = { url: server.url, serial: own.serial, productKey: own.productKey, user: uniqueUser("web"), machine: "BROWSER", storage, fetch: network, retries: 0 };
+    const client = new BrowserClient(options);
     const seat = await client.checkout();
-    expect(seat.pool.poolId).toBe(pool.poolId);
-    expect(await client.release()).toMatchObject({ released: true });
+    expect(seat.pool).toMatchObject({ poolId: own.poolId, inUse: 1 });
+
+    // The tab closes while the network is down: the release waits in Web Storage, the seat is still held.
+    online = false;
+    expect(await client.release()).toEqual({ released: false, journaled: true });
+    const kept = [...store.values()].flatMap((v) => JSON.parse(v) as { sessionId: string; token: string; cause: string }[]);
+    expect(kept).toEqual([expect.objectContaining({ sessionId: seat.sessionId, token: seat.token, cause: "offline" })]);
+    expect(await inUse(server, own.poolId)).toBe(1);
+
+    // The next visit, online again, with nothing but that storage: the release goes through and the entry goes.
+    online = true;
+    const nextVisit = new BrowserClient(options);
+    expect(await nextVisit.replayJournal()).toMatchObject({ released: [seat.sessionId] });
+    expect(await inUse(server, own.poolId)).toBe(0);
     expect(await new StorageJournal(storage).pendingReleases()).toEqual([]);
   });
 });

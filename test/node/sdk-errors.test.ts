@@ -4,6 +4,7 @@ import {
   NotFoundError, OfflineError, PoolFullError, RateLimitedError, SeatkeeperAdmin, SeatkeeperError, SessionEndedError, UnauthorizedError,
   type CreatePoolResponse,
 } from "../../src/client/index.js";
+import { inOneRateWindow } from "../rate-window";
 import { freePort, startLocalServer, type LocalServer } from "./local-server";
 import { clientFor, createPool, removeTempDirs, uniqueUser, vendor } from "./sdk-helpers";
 
@@ -95,13 +96,19 @@ describe("each error class, from a real answer of the service", () => {
     expect(err).toMatchObject({ code: "session_ended", status: 410, reason: "freed" });
   });
 
-  it("RateLimitedError with the time to retry, after more than 10 bad product keys from one address", async () => {
-    const address = `203.0.113.${1 + (process.pid % 250)}`;
-    const wrong = clientFor(server, pool, { productKey: "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE", headers: { "CF-Connecting-IP": address } });
-    let err: SeatkeeperError | undefined;
-    for (let i = 0; i < 15 && !(err instanceof RateLimitedError); i++) err = await failure(wrong.checkout());
-    expect(err).toBeInstanceOf(RateLimitedError);
-    const limited = err as RateLimitedError;
+  it("RateLimitedError with the time to retry, on the 11th bad product key in a minute from one address", async () => {
+    let tries = 0;
+    const { address, errors } = await inOneRateWindow(async () => {
+      const address = `203.0.113.${1 + ((process.pid + tries++) % 250)}`;
+      const wrong = clientFor(server, pool, { productKey: "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE", headers: { "CF-Connecting-IP": address } });
+      const errors: SeatkeeperError[] = [];
+      for (let i = 0; i < 11; i++) errors.push(await failure(wrong.checkout()));
+      return { address, errors };
+    });
+    expect(errors.map((e) => e.code)).toEqual([...Array(10).fill("invalid_credentials"), "rate_limited"]);
+    expect(errors.slice(0, 10).every((e) => e instanceof InvalidCredentialsError)).toBe(true);
+    expect(errors[10]).toBeInstanceOf(RateLimitedError);
+    const limited = errors[10] as RateLimitedError;
     expect(limited).toMatchObject({ code: "rate_limited", status: 429 });
     expect(limited.retryAfterSeconds).toBeGreaterThan(0);
     expect(limited.retryAt.getTime()).toBeGreaterThan(Date.now());

@@ -111,21 +111,25 @@ describe("a crash while holding a seat", () => {
       `const { SeatkeeperClient } = await import(${JSON.stringify(path.join(ROOT, "src/client/index.ts"))});`,
       `const c = new SeatkeeperClient({ url: ${JSON.stringify(server.url)}, serial: ${JSON.stringify(pool.serial)}, productKey: ${JSON.stringify(pool.productKey)},`,
       `  user: "crasher", machine: "PC-TEST", configDir: ${JSON.stringify(configDir)}, registry: false, env: {}, policyFile: "/nonexistent/policy.json" });`,
-      `await c.checkout(); console.log("held"); setInterval(() => {}, 1000);`,
+      // it ends on its own if this test process is gone before it kills it
+      `await c.checkout(); console.log("held"); setInterval(() => { try { process.kill(${process.pid}, 0); } catch { process.exit(1); } }, 250);`,
     ].join("\n");
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
-    const deadline = Date.now() + 60_000;
-    while (!out.includes("held")) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`child did not check out:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(await inUse(server, pool.poolId)).toBe(1);
     const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await exited;
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!out.includes("held")) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`child did not check out:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await inUse(server, pool.poolId)).toBe(1);
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
 
     const next = clientFor(server, pool, { configDir, user: uniqueUser("after-crash") });
     const seat = await next.checkout();

@@ -1,26 +1,55 @@
 import { describe, expect, it } from "vitest";
-import { VENDOR, call, checkout, createPool, freshAddress, type TestPool } from "./helpers";
+import { VENDOR, call, checkout, createPool, freshAddress, recordsOf, type PoolRecords, type TestPool } from "./helpers";
 
 type Role = "vendor" | "own admin" | "other pool's admin" | "forged admin key" | "none";
+
+/** Refused attempts are recorded (auth_failed), rightly; everything else must be as expected. */
+async function snapshot(pool: TestPool): Promise<PoolRecords> {
+  const r = await recordsOf(pool);
+  return { ...r, events: r.events.filter((t) => t !== "auth_failed") };
+}
 
 interface Endpoint {
   name: string;
   request: (pool: TestPool, seatId: string) => [string, string, unknown?];
   /** what a pool admin may not do even on its own pool */
   vendorOnly?: boolean;
+  /** the status an allowed call answers */
+  status: number;
+  /** the pool as it must read back after an allowed call; unchanged when absent */
+  after?: (before: PoolRecords, body: any) => PoolRecords;
 }
 
+const logged = (s: PoolRecords, type: string) => [type, ...s.events];
 const endpoints: Endpoint[] = [
-  { name: "show pool", request: (p) => ["GET", `/v1/pools/${p.poolId}`] },
-  { name: "rename pool", request: (p) => ["PATCH", `/v1/pools/${p.poolId}`, { customer: "Renamed Ltd" }] },
-  { name: "set min version", request: (p) => ["PATCH", `/v1/pools/${p.poolId}`, { minClientVersion: "1" }] },
-  { name: "add seats", request: (p) => ["PATCH", `/v1/pools/${p.poolId}`, { seats: 50 }], vendorOnly: true },
-  { name: "list seats", request: (p) => ["GET", `/v1/pools/${p.poolId}/seats`] },
-  { name: "free seat", request: (p, seat) => ["DELETE", `/v1/pools/${p.poolId}/seats/${seat}`] },
-  { name: "events", request: (p) => ["GET", `/v1/pools/${p.poolId}/events`] },
-  { name: "usage", request: (p) => ["GET", `/v1/pools/${p.poolId}/usage`] },
-  { name: "rotate credentials", request: (p) => ["POST", `/v1/pools/${p.poolId}/credentials`, { endSessions: false }] },
-  { name: "rotate admin key", request: (p) => ["POST", `/v1/pools/${p.poolId}/admin-keys`] },
+  { name: "show pool", request: (p) => ["GET", `/v1/pools/${p.poolId}`], status: 200 },
+  {
+    name: "rename pool", request: (p) => ["PATCH", `/v1/pools/${p.poolId}`, { customer: "Renamed Ltd" }], status: 200,
+    after: (s) => ({ ...s, pool: { ...s.pool, customer: "Renamed Ltd" }, events: logged(s, "pool_updated") }),
+  },
+  {
+    name: "set min version", request: (p) => ["PATCH", `/v1/pools/${p.poolId}`, { minClientVersion: "1" }], status: 200,
+    after: (s) => ({ ...s, pool: { ...s.pool, minClientVersion: "1" }, events: logged(s, "pool_updated") }),
+  },
+  {
+    name: "add seats", request: (p) => ["PATCH", `/v1/pools/${p.poolId}`, { seats: 50 }], vendorOnly: true, status: 200,
+    after: (s) => ({ ...s, pool: { ...s.pool, seats: 50 }, events: logged(s, "pool_updated") }),
+  },
+  { name: "list seats", request: (p) => ["GET", `/v1/pools/${p.poolId}/seats`], status: 200 },
+  {
+    name: "free seat", request: (p, seat) => ["DELETE", `/v1/pools/${p.poolId}/seats/${seat}`], status: 200,
+    after: (s) => ({ ...s, pool: { ...s.pool, inUse: 0 }, seats: [], audit: { inUse: 0, activeSeats: 0, activeSessions: 0 }, events: logged(s, "freed") }),
+  },
+  { name: "events", request: (p) => ["GET", `/v1/pools/${p.poolId}/events`], status: 200 },
+  { name: "usage", request: (p) => ["GET", `/v1/pools/${p.poolId}/usage`], status: 200 },
+  {
+    name: "rotate credentials", request: (p) => ["POST", `/v1/pools/${p.poolId}/credentials`, { endSessions: false }], status: 201,
+    after: (s, body) => ({ ...s, pool: { ...s.pool, serial: body.serial }, events: logged(s, "credentials_rotated") }),
+  },
+  {
+    name: "rotate admin key", request: (p) => ["POST", `/v1/pools/${p.poolId}/admin-keys`], status: 201,
+    after: (s) => ({ ...s, adminKeyWorks: false, events: logged(s, "admin_key_rotated") }),
+  },
 ];
 
 async function freshPair() {
@@ -52,10 +81,17 @@ describe("who can reach which pool", () => {
       it(`${endpoint.name} as ${role}: ${expected}`, async () => {
         const { own, other, seatId } = await freshPair();
         const [method, path, body] = endpoint.request(own, seatId);
+        const [ownBefore, otherBefore] = [await snapshot(own), await snapshot(other)];
         const res = await call(method, path, { token: credentialFor(role, own, other), body, address: freshAddress() });
+        // Read both pools back: an allowed call did exactly its work, a refused one none at all.
+        const [ownAfter, otherAfter] = [await snapshot(own), await snapshot(other)];
+        expect(otherAfter).toEqual(otherBefore);
         if (allowed) {
-          expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+          expect(res.status, JSON.stringify(res.body)).toBe(endpoint.status);
+          expect(ownAfter).toEqual(endpoint.after ? endpoint.after(ownBefore, res.body) : ownBefore);
+          if (endpoint.after) expect(ownAfter).not.toEqual(ownBefore);
         } else {
+          expect(ownAfter).toEqual(ownBefore);
           expect(res.status, JSON.stringify(res.body)).toBe(expected === "forbidden" ? 403 : 401);
           expect(res.body.error.code).toBe(expected);
           // never data: no pool fields leak into an error

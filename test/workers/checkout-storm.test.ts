@@ -33,8 +33,22 @@ describe("a storm of checkouts on a small pool", () => {
       Array.from({ length: 120 }, (_, i) => checkout(pool, { user: `u${i % 10}`, machine: "TS-01", terminalSession: `RDP-Tcp#${i % 10}` })),
     );
     const granted = answers.filter((a) => a.status === 201);
+    const refused = answers.filter((a) => a.status !== 201);
     const seatIds = new Set(granted.map((a) => a.body.seatId));
     expect(seatIds.size).toBe(3);
+    // Every identity that holds a seat joined it; everyone else was told the pool is full, and nothing else.
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(r.status, JSON.stringify(r.body)).toBe(409);
+      expect(r.body.error.code).toBe("pool_full");
+      expect(r.body.error.details).toEqual({ seats: 3, inUse: 3 });
+    }
+    // A full pool still admits an identity that holds a seat: no one was refused whose identity got one.
+    const userOf = (i: number) => `u${i % 10}`;
+    const grantedUsers = new Set(answers.flatMap((a, i) => (a.status === 201 ? [userOf(i)] : [])));
+    const refusedUsers = new Set(answers.flatMap((a, i) => (a.status !== 201 ? [userOf(i)] : [])));
+    expect(grantedUsers.size).toBe(3);
+    expect([...refusedUsers].filter((u) => grantedUsers.has(u))).toEqual([]);
     expect(new Set(granted.map((a) => a.body.sessionId)).size).toBe(granted.length);
     const audit = await auditOf(pool);
     expect(audit).toEqual({ inUse: 3, activeSeats: 3, activeSessions: granted.length });

@@ -101,6 +101,31 @@ export async function auditOf(pool: TestPool) {
   return (await stub.audit())!;
 }
 
+/** A pool as the vendor reads it back: details, seats, the object's own counts, whether its admin key works, its audit log. */
+export interface PoolRecords {
+  pool: Record<string, unknown>;
+  seats: unknown[];
+  audit: { inUse: number; activeSeats: number; activeSessions: number };
+  adminKeyWorks: boolean;
+  /** event types, newest first */
+  events: string[];
+}
+
+export async function recordsOf(pool: TestPool): Promise<PoolRecords> {
+  const details = await call("GET", `/v1/pools/${pool.poolId}`, { token: VENDOR });
+  const seats = await call("GET", `/v1/pools/${pool.poolId}/seats`, { token: VENDOR });
+  const events = await call("GET", `/v1/pools/${pool.poolId}/events?limit=500`, { token: VENDOR });
+  const ownKey = await call("GET", `/v1/pools/${pool.poolId}`, { token: pool.adminKey, address: freshAddress() });
+  expect([details.status, seats.status, events.status]).toEqual([200, 200, 200]);
+  return {
+    pool: details.body,
+    seats: seats.body.seats,
+    audit: await auditOf(pool),
+    adminKeyWorks: ownKey.status === 200,
+    events: events.body.events.map((e: { type: string }) => e.type),
+  };
+}
+
 export function expectError(res: { status: number; body: any }, status: number, code: string) {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.body.error.code).toBe(code);

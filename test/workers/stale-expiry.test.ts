@@ -18,6 +18,14 @@ async function age(poolId: string, seatId: string, hours: number) {
   });
 }
 
+/** Runs the object's alarm handler now, whether or not an alarm is set: what it would do if one fired. */
+async function runAlarmHandler(poolId: string): Promise<void> {
+  await runInDurableObject(stubOf(poolId), async (instance) => {
+    expect(typeof instance.alarm).toBe("function");
+    await instance.alarm!();
+  });
+}
+
 async function alarmAt(poolId: string): Promise<number | null> {
   return runInDurableObject(stubOf(poolId), (_i, state) => state.storage.getAlarm());
 }
@@ -28,8 +36,10 @@ describe("stale seats", () => {
     const s = await checkout(pool, { user: "ann", machine: "laptop" });
     await age(pool.poolId, s.body.seatId, 24 * 365);
     expect(await alarmAt(pool.poolId)).toBeNull();
-    await runDurableObjectAlarm(stubOf(pool.poolId));
-    expect((await seatsOf(pool))).toHaveLength(1);
+    expect(await runDurableObjectAlarm(stubOf(pool.poolId))).toBe(false); // none was set
+    await runAlarmHandler(pool.poolId); // and had one fired, it would expire nothing
+    expect(await seatsOf(pool)).toHaveLength(1);
+    expect(await auditOf(pool)).toEqual({ inUse: 1, activeSeats: 1, activeSessions: 1 });
   });
 
   it("expire by the alarm after staleAfterHours without a heartbeat, while fresh seats stay", async () => {
@@ -57,7 +67,7 @@ describe("stale seats", () => {
     expect(events[0]).toMatchObject({ type: "expired", user: "gone", seatId: stale.body.seatId });
 
     // running the alarm again changes nothing (idempotent)
-    await runDurableObjectAlarm(stubOf(pool.poolId));
+    expect(await runDurableObjectAlarm(stubOf(pool.poolId))).toBe(true);
     expect(await auditOf(pool)).toEqual({ inUse: 1, activeSeats: 1, activeSessions: 1 });
   });
 
@@ -66,8 +76,9 @@ describe("stale seats", () => {
     const s = await checkout(pool, { user: "ann", machine: "PC-1" });
     await age(pool.poolId, s.body.seatId, 2);
     expect((await heartbeat(s.body.sessionId, s.body.token)).status).toBe(200);
-    await runDurableObjectAlarm(stubOf(pool.poolId));
+    expect(await runDurableObjectAlarm(stubOf(pool.poolId))).toBe(true); // the alarm set at checkout
     expect(await seatsOf(pool)).toHaveLength(1);
+    expect(await auditOf(pool)).toEqual({ inUse: 1, activeSeats: 1, activeSessions: 1 });
   });
 
   it("clears the alarm when expiry is switched off", async () => {

@@ -5,25 +5,53 @@ import { PoolStore } from "../../durable-objects/pool-store";
 import { VENDOR, call, checkout, createPool, release } from "./helpers";
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 describe("usage buckets", () => {
-  it("counts checkouts, pool_full denials and the peak in the current hour", async () => {
+  it("counts checkouts, pool_full denials and the peak in the hour and day they happened", async () => {
     const pool = await createPool(2);
     const a = await checkout(pool, { user: "a", machine: "m" });
     await checkout(pool, { user: "b", machine: "m" });
     await checkout(pool, { user: "c", machine: "m" });
     await checkout(pool, { user: "d", machine: "m" });
     await release(a.body.sessionId, a.body.token);
+    const readFrom = Date.now();
     const res = await call("GET", `/v1/pools/${pool.poolId}/usage`, { token: pool.adminKey });
+    const daily = await call("GET", `/v1/pools/${pool.poolId}/usage?bucket=day`, { token: VENDOR });
+    const readTo = Date.now();
     expect(res.status).toBe(200);
     expect(res.body.bucket).toBe("hour");
     expect(res.body.buckets).toHaveLength(24);
-    const current = res.body.buckets.at(-1);
-    expect(Date.parse(current.start)).toBe(Math.floor(Date.now() / HOUR) * HOUR);
-    expect(current).toMatchObject({ peakInUse: 2, checkouts: 2, denials: 2 });
-    const daily = await call("GET", `/v1/pools/${pool.poolId}/usage?bucket=day`, { token: VENDOR });
     expect(daily.body.buckets).toHaveLength(30);
-    expect(daily.body.buckets.at(-1)).toMatchObject({ peakInUse: 2, checkouts: 2, denials: 2 });
+    // The newest bucket is the one the read fell in, whichever side of an hour it fell.
+    const newest = Date.parse(res.body.buckets.at(-1).start);
+    expect(newest).toBeGreaterThanOrEqual(Math.floor(readFrom / HOUR) * HOUR);
+    expect(newest).toBeLessThanOrEqual(Math.floor(readTo / HOUR) * HOUR);
+
+    // Expected from the times the server recorded: each checkout and denial counts in its own hour and day.
+    const events = (await call("GET", `/v1/pools/${pool.poolId}/events`, { token: VENDOR })).body.events as { type: string; at: string; user: string }[];
+    for (const [buckets, size] of [[res.body.buckets, HOUR], [daily.body.buckets, DAY]] as const) {
+      const expected = new Map<number, { checkouts: number; denials: number }>();
+      for (const e of events) {
+        if (e.type !== "checkout" && e.type !== "denied") continue;
+        const start = Math.floor(Date.parse(e.at) / size) * size;
+        const b = expected.get(start) ?? { checkouts: 0, denials: 0 };
+        if (e.type === "checkout") b.checkouts++;
+        else b.denials++;
+        expected.set(start, b);
+      }
+      const counted = new Map<number, { checkouts: number; denials: number }>();
+      for (const b of buckets as { start: string; checkouts: number; denials: number }[]) {
+        if (b.checkouts || b.denials) counted.set(Date.parse(b.start), { checkouts: b.checkouts, denials: b.denials });
+      }
+      expect(counted).toEqual(expected);
+      expect([...expected.values()].reduce((n, b) => n + b.checkouts + b.denials, 0)).toBe(4);
+      // Both seats were in use when b checked out: its bucket's peak is 2, and no bucket's is more.
+      const secondAt = Date.parse(events.find((e) => e.type === "checkout" && e.user === "b")!.at);
+      const peaks = new Map((buckets as { start: string; peakInUse: number }[]).map((b) => [Date.parse(b.start), b.peakInUse]));
+      expect(peaks.get(Math.floor(secondAt / size) * size)).toBe(2);
+      expect(Math.max(...peaks.values())).toBe(2);
+    }
   });
 
   it("keeps each hour apart across an hour boundary, and carries the level through quiet hours", async () => {

@@ -1,7 +1,9 @@
 /** `seatkeeper policy-template`: writes the files an IT department deploys. */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { envNames, type Settings } from "../../client/index.js";
+import { ConfigurationError, envNames, normalizeServiceUrl, type Settings } from "../../client/index.js";
+// The one parser of the serial format; it lives with the Worker, src/contract has none.
+import { parseSerial } from "../../worker/credentials.js";
 import { flag, noMorePositionals, parse, stringOption, UsageError } from "../args.js";
 import type { Command } from "../context.js";
 import { EXIT } from "../describe-error.js";
@@ -31,6 +33,25 @@ export const policyTemplateCommand: Command = {
     if (productKey) values.productKey = productKey;
     const contact = pick("contact", envNames.contact);
     if (contact) values.contact = contact;
+
+    // A mistake here reaches every machine the policy is deployed to: refuse it now, not at each start.
+    if (values.serial && !parseSerial(values.serial)) {
+      throw new UsageError(
+        `"${values.serial}" is not a Seatkeeper serial number. One reads like SK-GK3M-9Q2X-B4TN-8W1R-1H (SK, the pool id, then a check character); copy it again from where the pool was created.`,
+        "policy-template",
+      );
+    }
+    if (values.url) {
+      try {
+        normalizeServiceUrl(values.url);
+      } catch (err) {
+        if (err instanceof ConfigurationError) throw new UsageError(err.message, "policy-template");
+        throw err;
+      }
+      if (/^\s*http:/i.test(values.url)) {
+        ctx.out.warn(`${values.url} is not https://: the product key and session tokens would cross the network unencrypted. Use http:// only for a service on the same machine.`);
+      }
+    }
 
     const files: Array<{ file: string; content: string | Buffer; what: string }> = [
       { file: path.join(dir, "seatkeeper.reg"), content: encodeRegFile(renderRegFile(values)), what: "registry values for HKLM\\SOFTWARE\\Policies\\Seatkeeper (reg import)" },

@@ -62,7 +62,8 @@ export const runCommand: Command = {
 
     const child = spawn(program, command.slice(1), {
       stdio: "inherit",
-      env: { ...ctx.env, SEATKEEPER_SESSION_ID: seat.sessionId, SEATKEEPER_SESSION_TOKEN: seat.token } as NodeJS.ProcessEnv,
+      // The service address too, wherever it was configured: the program verifies its token with the service's keys.
+      env: { ...ctx.env, SEATKEEPER_URL: (await client.config()).values.url, SEATKEEPER_SESSION_ID: seat.sessionId, SEATKEEPER_SESSION_TOKEN: seat.token } as NodeJS.ProcessEnv,
     });
 
     // Ctrl-C in a terminal reaches the whole foreground process group, the command included:

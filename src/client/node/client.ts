@@ -7,6 +7,7 @@ import os from "node:os";
 import { settingNames, type Settings } from "../config.js";
 import { FileJournal } from "./file-journal.js";
 import { FileJwksCache } from "./file-jwks-cache.js";
+import { fetchFor, transportFromSettings, type TransportName } from "./http-fetch.js";
 import { defaultIdentity } from "./identity.js";
 import { defaultConfigDir, defaultPolicyFile, type Env } from "./paths.js";
 import { loadSettings } from "./settings.js";
@@ -21,6 +22,8 @@ export interface NodeClientOptions extends ClientOptions {
   registry?: boolean;
   /** The environment to read SEATKEEPER_* from; default process.env. */
   env?: Env;
+  /** "fetch" (the default) or "node-http", for Wine only (node/http-fetch.ts says why); default SEATKEEPER_TRANSPORT. */
+  transport?: TransportName;
 }
 
 /** Settings, identity and the rest, as a Node client would use them. */
@@ -56,7 +59,8 @@ export class SeatkeeperClient extends SeatkeeperClientCore {
     const env = options.env ?? process.env;
     const configDir = options.configDir ?? defaultConfigDir(env);
     const policyFile = options.policyFile ?? defaultPolicyFile(env);
-    super(options, {
+    const fetchImpl = options.fetch ?? fetchFor(transportFromSettings(options.transport, env));
+    super(fetchImpl ? { ...options, fetch: fetchImpl } : options, {
       resolveConfig: () => resolveNodeConfig({ ...options, policyFile }),
       journal: new FileJournal(configDir),
       jwksCache: new FileJwksCache(configDir),
