@@ -7,7 +7,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { planCheckout } from "./checkout-plan.js";
-import { eventPage, poolState, poolSummary, seatList, sessionView, usageReport } from "./contract-shapes.js";
+import { eventPage, poolState, poolSummary, seatIdentity, seatList, sessionView, usageReport } from "./contract-shapes.js";
 import { roleMay, type AdminAction } from "./decisions.js";
 import { digestsEqual } from "./constant-time.js";
 import { messages } from "./messages.js";
@@ -25,6 +25,9 @@ import { MINUTE } from "../src/contract/time.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
 
 const DEFAULT_SEATS_PAGE = 100;
+
+/** Who held a seat, as events and answers name them. */
+export type SeatHolder = ReturnType<typeof seatIdentity>;
 
 export interface SeatsPage {
   limit?: number;
@@ -228,7 +231,17 @@ export class LicencePool extends DurableObject<object> {
     return { ok: true, pool: poolState(p) };
   }
 
-  freeSeat(actor: Actor, seatId: string): Outcome<{ pool: PoolSummary; sessionsEnded: number }> {
+  /** One seat in use, by id: the dashboard's confirmation names it without listing the pool. */
+  seat(actor: Actor, seatId: string): Outcome<{ seat: Seat }> {
+    const a = this.authorise(actor, "read");
+    if ("ok" in a) return a;
+    const row = this.store.activeSeat(seatId);
+    if (!row) return { ...failure("not_found", messages.noSuchSeat), resource: "seat" };
+    return { ok: true, seat: seatList([row], this.store.activeSessionsOf([row.seat_id]))[0]! };
+  }
+
+  /** Ends every session of a seat; answers whose seat it was, so the caller can say so without reading the log. */
+  freeSeat(actor: Actor, seatId: string): Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }> {
     const a = this.authorise(actor, "free");
     if ("ok" in a) return a;
     const p = a.pool;
@@ -237,7 +250,7 @@ export class LicencePool extends DurableObject<object> {
       const seat = this.store.activeSeat(seatId);
       if (!seat) return { ...failure("not_found", messages.noSuchSeat), resource: "seat" as const };
       const sessionsEnded = this.ledger.endSeat(p, seat, "freed", { type: "freed", actor: actorName(actor) }, now);
-      return { ok: true, pool: poolSummary(p), sessionsEnded };
+      return { ok: true, pool: poolSummary(p), sessionsEnded, holder: seatIdentity(seat) };
     });
   }
 

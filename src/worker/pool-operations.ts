@@ -6,7 +6,7 @@
  */
 import { failure, type Actor, type Outcome } from "../../durable-objects/outcome.js";
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
-import type { SeatsPage } from "../../durable-objects/licence-pool.js";
+import type { SeatHolder, SeatsPage } from "../../durable-objects/licence-pool.js";
 import type { PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket } from "../contract/schemas.js";
 import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
@@ -90,8 +90,15 @@ export async function listSeats(
 }
 
 /** Ends every session of one seat (reason `freed`); `not_found` with `resource: "seat"` when it is not in use. */
-export async function freeSeat(env: Env, actor: Actor, poolId: string, seatId: string): Promise<Outcome<{ pool: PoolSummary; sessionsEnded: number }>> {
+export async function freeSeat(
+  env: Env, actor: Actor, poolId: string, seatId: string,
+): Promise<Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }>> {
   return poolStub(env, poolId).freeSeat(actor, seatId);
+}
+
+/** One seat in use, by id; `not_found` with `resource: "seat"` when it is not in use. */
+export async function getSeat(env: Env, actor: Actor, poolId: string, seatId: string): Promise<Outcome<{ seat: Seat }>> {
+  return poolStub(env, poolId).seat(actor, seatId);
 }
 
 export async function rotateCredentials(
