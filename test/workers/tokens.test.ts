@@ -72,4 +72,18 @@ describe("session tokens", () => {
     expectError(await release(b.sessionId, a.token), 401, "invalid_token");
     expect((await sessionStatus(b.sessionId, b.token)).body.active).toBe(true);
   });
+
+  it("refuses a signature spelled another way: changed unused bits in its last base64url character", async () => {
+    const s = await activeSession();
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = s.token.at(-1)!;
+    // a 64-byte signature is 86 characters: the last carries 2 bits of it and 4 that must be zero
+    const twin = alphabet[alphabet.indexOf(last) ^ 1]!;
+    const respelled = s.token.slice(0, -1) + twin;
+    expect(atob(respelled.split(".")[2]!.replace(/-/g, "+").replace(/_/g, "/") + "==")).toBe(
+      atob(s.token.split(".")[2]!.replace(/-/g, "+").replace(/_/g, "/") + "=="),
+    ); // the same bytes, as a lenient decoder reads them
+    await expectRefusedEverywhere(s.sessionId, respelled);
+    expect((await heartbeat(s.sessionId, s.token)).status).toBe(200);
+  });
 });
