@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { digestsEqual } from "../../durable-objects/constant-time.js";
 import type { Actor, Failure } from "../../durable-objects/outcome.js";
-import { normalizeKey, parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
+import { MIN_VENDOR_TOKEN_LENGTH, normalizeKey, parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
 import type { AppEnv, Env, PoolAdminEnv, SessionEnv, VendorEnv } from "./env.js";
 import { ApiError, fail } from "./errors.js";
 import { failedAuthentication } from "./failure-limiter.js";
@@ -31,8 +31,20 @@ function vendorTokenDigest(env: Env): Promise<string> {
   return vendorDigest.digest;
 }
 
+let warnedShortToken = false;
+
+/** A configured token shorter than the minimum matches nothing, so a guessable one never opens every pool. */
+function vendorTokenUsable(env: Env): boolean {
+  if (env.ADMIN_TOKEN && env.ADMIN_TOKEN.length >= MIN_VENDOR_TOKEN_LENGTH) return true;
+  if (env.ADMIN_TOKEN && !warnedShortToken) {
+    warnedShortToken = true;
+    console.error(`ADMIN_TOKEN is shorter than ${MIN_VENDOR_TOKEN_LENGTH} characters: the vendor token is refused until it is replaced (see docs/deploy.md).`);
+  }
+  return false;
+}
+
 async function isVendorToken(env: Env, credential: string): Promise<boolean> {
-  return Boolean(env.ADMIN_TOKEN) && digestsEqual(await sha256Hex(credential), await vendorTokenDigest(env));
+  return vendorTokenUsable(env) && digestsEqual(await sha256Hex(credential), await vendorTokenDigest(env));
 }
 
 /** A signed-in caller: the vendor, or the holder of one pool's admin key (its hash). */

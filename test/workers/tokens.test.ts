@@ -1,6 +1,6 @@
 import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { call, checkout, createPool, expectError, heartbeat, release, sessionStatus } from "./helpers";
+import { VENDOR, call, checkout, createPool, expectError, heartbeat, release, sessionStatus } from "./helpers";
 
 const b64url = (s: string) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const b64urlDecode = (s: string) => atob(s.replace(/-/g, "+").replace(/_/g, "/"));
@@ -61,7 +61,7 @@ describe("session tokens", () => {
     // the real sessions are untouched
     expect((await heartbeat(s.sessionId, s.token)).status).toBe(200);
     expect((await heartbeat(other.sessionId, other.token)).status).toBe(200);
-    const seats = await call("GET", `/v1/pools/${s.pool.poolId}/seats`, { token: "test-vendor-token" });
+    const seats = await call("GET", `/v1/pools/${s.pool.poolId}/seats`, { token: VENDOR });
     expect(seats.body.seats).toHaveLength(1);
   });
 
