@@ -21,7 +21,7 @@ export default defineConfig({
               bindings: {
                 SIGNING_KEY: JSON.stringify(signing),
                 PREVIOUS_PUBLIC_KEYS: JSON.stringify([previous]),
-                ADMIN_TOKEN: "test-vendor-token",
+                ADMIN_TOKEN: "test-vendor-token-for-the-workers-tests",
               },
             },
           }),

@@ -6,6 +6,7 @@
  *
  * It reads through `CheckoutLookups` and never writes, so a test can drive it with maps.
  */
+import { foldText } from "../src/contract/text.js";
 import { decideSeat, identityKey, judgeCredentials, versionAllowed } from "./decisions.js";
 import { messages } from "./messages.js";
 import { failure, type Failure } from "./outcome.js";
@@ -15,21 +16,27 @@ import type { CheckoutInput } from "./rpc-types.js";
 export interface CheckoutLookups {
   keyHashOfGeneration(generation: number): string | undefined;
   sessionByInstance(instance: string): (SessionRow & { identity: string }) | undefined;
-  activeSeatOf(identity: string): Pick<SeatRow, "seat_id"> | undefined;
+  activeSeatOf(identity: string): SeatRow | undefined;
   seatById(seatId: string): SeatRow | undefined;
+  seatAddresses(seatId: string): string[];
 }
 
 export type CheckoutPlan =
-  /** Refused: the failure to answer, the event to log, and whether usage counts it as a denial. */
-  | { kind: "refuse"; failure: Failure; event?: Omit<EventInput, "user" | "machine" | "terminalSession">; denial: boolean }
+  /**
+   * Refused: the failure to answer; the `denied` event to count for this identity (none
+   * for a wrong key, which the Worker records once the failure limiter allows it), and
+   * whether usage counts it as a denial.
+   */
+  | { kind: "refuse"; failure: Failure; identity: string; event?: Omit<EventInput, "user" | "machine" | "terminalSession">; denial: boolean }
   /** A retry of a launch whose session is still active: answer it again, write nothing. */
   | { kind: "replay"; session: SessionRow; seat: SeatRow }
-  /** The identity holds a seat: a new session joins it. */
-  | { kind: "join"; identity: string; seatId: string; forgetInstanceOf: string | null }
-  /** A free seat is taken. */
-  | { kind: "take"; identity: string; forgetInstanceOf: string | null };
+  /** The identity holds a seat: a new session joins it; `sharedWidely` when this session is the one that crosses the pool's address limit. */
+  | { kind: "join"; identity: string; seat: SeatRow; forgetInstanceOf: string | null; sharedWidely: boolean }
+  /** A free seat is taken, bound to the machine id when the client sent one. */
+  | { kind: "take"; identity: string; forgetInstanceOf: string | null; machineId: string | null };
 
 export function planCheckout(input: CheckoutInput, pool: PoolRow, look: CheckoutLookups): CheckoutPlan {
+  const identity = identityKey(input.user, input.machine, input.terminalSession);
   const verdict = judgeCredentials(
     { generation: pool.generation, keyHash: pool.key_hash },
     { generation: input.generation, keyHash: input.keyHash },
@@ -39,7 +46,7 @@ export function planCheckout(input: CheckoutInput, pool: PoolRow, look: Checkout
     return {
       kind: "refuse",
       failure: failure("invalid_credentials", messages.badCredentials),
-      event: { type: "auth_failed", details: { reason: "bad_product_key", generation: input.generation } },
+      identity,
       denial: false,
     };
   }
@@ -47,6 +54,7 @@ export function planCheckout(input: CheckoutInput, pool: PoolRow, look: Checkout
     return {
       kind: "refuse",
       failure: failure("credentials_revoked", messages.credentialsRevoked),
+      identity,
       event: { type: "denied", details: { reason: "credentials_revoked", generation: input.generation } },
       denial: false,
     };
@@ -61,12 +69,12 @@ export function planCheckout(input: CheckoutInput, pool: PoolRow, look: Checkout
         clientVersion === null ? messages.clientVersionMissing(min) : messages.clientVersionTooOld(min, clientVersion),
         { minClientVersion: min, clientVersion },
       ),
+      identity,
       event: { type: "denied", details: { reason: "client_version", clientVersion } },
       denial: false,
     };
   }
 
-  const identity = identityKey(input.user, input.machine, input.terminalSession);
   let forgetInstanceOf: string | null = null;
   if (input.instance !== undefined) {
     const earlier = look.sessionByInstance(input.instance);
@@ -76,6 +84,7 @@ export function planCheckout(input: CheckoutInput, pool: PoolRow, look: Checkout
         failure: failure("invalid_request", messages.instanceOfAnother, {
           issues: [{ path: "instance", message: "already used by another identity" }],
         }),
+        identity,
         denial: false,
       };
     }
@@ -84,18 +93,48 @@ export function planCheckout(input: CheckoutInput, pool: PoolRow, look: Checkout
     if (earlier) forgetInstanceOf = earlier.session_id;
   }
 
+  const machineId = input.machineId === undefined ? null : foldText(input.machineId);
   const held = look.activeSeatOf(identity);
   switch (decideSeat(held !== undefined, pool.in_use, pool.seats)) {
     case "join":
-      return { kind: "join", identity, seatId: held!.seat_id, forgetInstanceOf };
+      return planJoin(input, pool, held!, identity, machineId, forgetInstanceOf, look);
     case "take":
-      return { kind: "take", identity, forgetInstanceOf };
+      return { kind: "take", identity, forgetInstanceOf, machineId };
     case "full":
       return {
         kind: "refuse",
         failure: failure("pool_full", messages.poolFull(pool.seats), { seats: pool.seats, inUse: pool.in_use }),
+        identity,
         event: { type: "denied", details: { reason: "pool_full", seats: pool.seats, inUse: pool.in_use } },
         denial: true,
       };
   }
+}
+
+/**
+ * Joining a held seat has limits, so one identity cannot carry a team: the machine the
+ * seat is bound to, the sessions one seat may carry, and the addresses they come from.
+ */
+function planJoin(
+  input: CheckoutInput, pool: PoolRow, seat: SeatRow, identity: string, machineId: string | null,
+  forgetInstanceOf: string | null, look: CheckoutLookups,
+): CheckoutPlan {
+  const tooMany = (reason: "machine_mismatch" | "sessions" | "addresses", max: number): CheckoutPlan => ({
+    kind: "refuse",
+    failure: failure("too_many_sessions", messages.tooManySessions(reason, max), { reason, max }),
+    identity,
+    event: { type: "denied", seatId: seat.seat_id, details: { reason: "too_many_sessions", limit: reason, max } },
+    denial: false,
+  });
+  if (seat.machine_id !== null && machineId !== seat.machine_id) return tooMany("machine_mismatch", pool.max_sessions_per_seat);
+  if (seat.sessions >= pool.max_sessions_per_seat) return tooMany("sessions", pool.max_sessions_per_seat);
+  let sharedWidely = false;
+  if (input.address !== null) {
+    const addresses = look.seatAddresses(seat.seat_id);
+    if (!addresses.includes(input.address) && addresses.length + 1 > pool.max_addresses_per_seat) {
+      if (pool.refuse_widely_shared_seats) return tooMany("addresses", pool.max_addresses_per_seat);
+      sharedWidely = seat.shared_widely === 0;
+    }
+  }
+  return { kind: "join", identity, seat, forgetInstanceOf, sharedWidely };
 }

@@ -23,6 +23,9 @@ export function poolState(p: PoolRow): PoolState {
     generation: p.generation,
     minClientVersion: p.min_client_version,
     staleAfterHours: p.stale_after_hours,
+    maxSessionsPerSeat: p.max_sessions_per_seat,
+    maxAddressesPerSeat: p.max_addresses_per_seat,
+    refuseWidelySharedSeats: p.refuse_widely_shared_seats === 1,
     createdAt: iso(p.created_at),
   };
 }
@@ -50,7 +53,10 @@ export function sessionView(s: SessionRow, seat: SeatRow): SessionView {
 export function seatList(seats: SeatRow[], sessions: SessionRow[]): Seat[] {
   const bySeat = new Map<string, Seat>();
   const out = seats.map((s) => {
-    const seat: Seat = { seatId: s.seat_id, ...seatIdentity(s), since: iso(s.since), lastSeenAt: iso(s.last_seen_at), sessions: [] };
+    const seat: Seat = {
+      seatId: s.seat_id, ...seatIdentity(s), since: iso(s.since), lastSeenAt: iso(s.last_seen_at), sessions: [],
+      sharedFromAddresses: s.shared_widely === 1,
+    };
     bySeat.set(s.seat_id, seat);
     return seat;
   });

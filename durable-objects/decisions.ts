@@ -2,16 +2,12 @@
  * The pool's decisions as plain functions over plain data: no storage, no clock,
  * so each rule is tested on its own and read in one place.
  */
-import { compareVersions } from "../src/contract/text.js";
+import { compareVersions, foldText } from "../src/contract/text.js";
 import { digestsEqual } from "./constant-time.js";
 
-/** One place turns an identity into its key: trimmed, case-folded, as Windows compares. */
+/** One place turns an identity into its key: each part folded as names are compared (`foldText`). */
 export function identityKey(user: string, machine: string, terminalSession: string | null | undefined): string {
-  return JSON.stringify([fold(user), fold(machine), fold(terminalSession ?? "")]);
-}
-
-function fold(s: string): string {
-  return s.trim().toLowerCase();
+  return JSON.stringify([foldText(user), foldText(machine), foldText(terminalSession ?? "")]);
 }
 
 

@@ -7,7 +7,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { planCheckout } from "./checkout-plan.js";
-import { eventPage, poolState, poolSummary, seatList, sessionView, usageReport } from "./contract-shapes.js";
+import { eventPage, poolState, poolSummary, seatIdentity, seatList, sessionView, usageReport } from "./contract-shapes.js";
 import { roleMay, type AdminAction } from "./decisions.js";
 import { digestsEqual } from "./constant-time.js";
 import { messages } from "./messages.js";
@@ -15,12 +15,32 @@ import { hasSchema, poolMigrations, runMigrations } from "./migrations.js";
 import { failure, type Actor, type Failure, type Outcome } from "./outcome.js";
 import { applyPatch } from "./pool-settings.js";
 import { PoolStore, type PoolRow, type SessionRow } from "./pool-store.js";
-import type { CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
+import type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 import { SeatLedger } from "./seat-ledger.js";
 import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import type { EndReason } from "../src/contract/errors.js";
+import { foldText } from "../src/contract/text.js";
+import { MINUTE } from "../src/contract/time.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
+
+const DEFAULT_SEATS_PAGE = 100;
+
+/** Who held a seat, as events and answers name them. */
+export type SeatHolder = ReturnType<typeof seatIdentity>;
+
+export interface SeatsPage {
+  limit?: number;
+  /** The `next` of the page before. */
+  cursor?: string;
+  q?: string;
+}
+
+/** A LIKE pattern over the folded identity key for a search term, folded the same way. */
+function identityPattern(q: string): string {
+  const folded = JSON.stringify(foldText(q)).slice(1, -1);
+  return `%${folded.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 const actorName = (a: Actor) => a.label ?? (a.role === "vendor" ? "vendor" : "pool admin");
 
@@ -74,6 +94,9 @@ export class LicencePool extends DurableObject<object> {
       key_hash: input.keyHash,
       admin_key_hash: input.adminKeyHash,
       created_at: now,
+      max_sessions_per_seat: input.maxSessionsPerSeat,
+      max_addresses_per_seat: input.maxAddressesPerSeat,
+      refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
     };
     this.transaction(() => {
       this.store.insertPool(row);
@@ -147,17 +170,22 @@ export class LicencePool extends DurableObject<object> {
   private authorise(actor: Actor, action: AdminAction): { pool: PoolRow } | Failure {
     const p = this.pool;
     if (!p) return { ...failure("not_found", messages.noSuchPool), resource: "pool" };
-    if (actor.role === "admin" && !digestsEqual(actor.keyHash, p.admin_key_hash)) {
-      this.store.logEvent(Date.now(), { type: "auth_failed", details: { reason: "bad_admin_key" } });
-      return failure("unauthorized", messages.badAdminKey);
-    }
+    // a wrong key writes nothing here: the Worker asks the failure limiter, then `recordAuthFailure`
+    if (actor.role === "admin" && !digestsEqual(actor.keyHash, p.admin_key_hash)) return failure("unauthorized", messages.badAdminKey);
     if (!roleMay(actor.role, action)) return failure("forbidden", messages.seatsAreTheVendors);
     return { pool: p };
   }
 
-  /** A bad vendor token or garbage credential presented on this pool's admin endpoints. */
-  recordAuthFailure(reason: "bad_vendor_token"): void {
-    if (this.pool) this.store.logEvent(Date.now(), { type: "auth_failed", details: { reason } });
+  /**
+   * A failed authentication on this pool that the failure limiter let through: one
+   * `auth_failed` event per client address and minute, counting them. An address over the
+   * limit never gets here, so a flood writes nothing.
+   */
+  recordAuthFailure(f: AuthFailure): void {
+    if (!this.pool) return;
+    const now = Date.now();
+    const details = f.generation === undefined ? { reason: f.reason } : { reason: f.reason, generation: f.generation };
+    this.store.countEvent(now, { type: "auth_failed", ...f.who, details, key: `auth_failed:${Math.floor(now / MINUTE)}:${f.address}` });
   }
 
   getPool(actor: Actor): Outcome<{ pool: PoolState }> {
@@ -170,9 +198,21 @@ export class LicencePool extends DurableObject<object> {
     return this.pool ? poolState(this.pool) : null;
   }
 
-  listSeats(actor: Actor): Outcome<{ seats: Seat[] }> {
+  /** A page of the seats in use, oldest first, optionally those whose user or machine contains `q` (compared as names are). */
+  listSeats(actor: Actor, page: SeatsPage = {}): Outcome<{ seats: Seat[]; next: string | null; total: number }> {
     const a = this.authorise(actor, "read");
-    return "ok" in a ? a : { ok: true, seats: seatList(this.store.activeSeats(), this.store.activeSessions()) };
+    if ("ok" in a) return a;
+    const limit = page.limit ?? DEFAULT_SEATS_PAGE;
+    const match = page.q === undefined || page.q.trim() === "" ? undefined : identityPattern(page.q);
+    const rows = this.store.activeSeatsPage(limit + 1, page.cursor, match);
+    const more = rows.length > limit;
+    const seats = more ? rows.slice(0, limit) : rows;
+    return {
+      ok: true,
+      seats: seatList(seats, this.store.activeSessionsOf(seats.map((r) => r.seat_id))),
+      next: more ? seats[seats.length - 1]!.seat_id : null,
+      total: match === undefined ? a.pool.in_use : this.store.countActiveSeatsMatching(match),
+    };
   }
 
   async updatePool(actor: Actor, patch: PoolPatch): Promise<Outcome<{ pool: PoolState }>> {
@@ -191,7 +231,17 @@ export class LicencePool extends DurableObject<object> {
     return { ok: true, pool: poolState(p) };
   }
 
-  freeSeat(actor: Actor, seatId: string): Outcome<{ pool: PoolSummary; sessionsEnded: number }> {
+  /** One seat in use, by id: the dashboard's confirmation names it without listing the pool. */
+  seat(actor: Actor, seatId: string): Outcome<{ seat: Seat }> {
+    const a = this.authorise(actor, "read");
+    if ("ok" in a) return a;
+    const row = this.store.activeSeat(seatId);
+    if (!row) return { ...failure("not_found", messages.noSuchSeat), resource: "seat" };
+    return { ok: true, seat: seatList([row], this.store.activeSessionsOf([row.seat_id]))[0]! };
+  }
+
+  /** Ends every session of a seat; answers whose seat it was, so the caller can say so without reading the log. */
+  freeSeat(actor: Actor, seatId: string): Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }> {
     const a = this.authorise(actor, "free");
     if ("ok" in a) return a;
     const p = a.pool;
@@ -200,7 +250,7 @@ export class LicencePool extends DurableObject<object> {
       const seat = this.store.activeSeat(seatId);
       if (!seat) return { ...failure("not_found", messages.noSuchSeat), resource: "seat" as const };
       const sessionsEnded = this.ledger.endSeat(p, seat, "freed", { type: "freed", actor: actorName(actor) }, now);
-      return { ok: true, pool: poolSummary(p), sessionsEnded };
+      return { ok: true, pool: poolSummary(p), sessionsEnded, holder: seatIdentity(seat) };
     });
   }
 

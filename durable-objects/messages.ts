@@ -16,6 +16,13 @@ export const messages = {
     `This pool needs client version ${min} or later; this is ${version}. Update the application.`,
   instanceOfAnother: "This instance id belongs to another user's session; send a fresh one.",
   poolFull: (seats: number) => `All ${seats} seats of this pool are in use.`,
+  tooManySessions(reason: "machine_mismatch" | "sessions" | "addresses", max: number): string {
+    switch (reason) {
+      case "machine_mismatch": return "This user's seat is held on another computer with the same name. Close the application there, or ask your IT department to free the seat.";
+      case "sessions": return `This user's seat already carries ${max} running copies of the application, the most this pool allows. Close one and try again.`;
+      case "addresses": return `This user's seat is already in use from ${max} different network addresses, the most this pool allows. Close the application elsewhere, or ask your IT department.`;
+    }
+  },
   poolExists: "A pool with this id exists already.",
 
   tokenForeign: "The token does not belong to a session of this service.",

@@ -132,6 +132,20 @@ export const poolMigrations: readonly Migration[] = [
         GROUP BY pool.id;
     `,
   },
+  {
+    id: 3,
+    why: "Hardening: how many sessions and addresses one seat may carry, the machine a seat is bound to, the address of each session, and aggregated security events (one row per key, counted) capped apart from seat events.",
+    sql: `
+      ALTER TABLE pool ADD COLUMN max_sessions_per_seat INTEGER NOT NULL DEFAULT 10;
+      ALTER TABLE pool ADD COLUMN max_addresses_per_seat INTEGER NOT NULL DEFAULT 3;
+      ALTER TABLE pool ADD COLUMN refuse_widely_shared_seats INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE seats ADD COLUMN machine_id TEXT;
+      ALTER TABLE seats ADD COLUMN shared_widely INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN address TEXT;
+      ALTER TABLE events ADD COLUMN agg_key TEXT;
+      CREATE UNIQUE INDEX events_aggregated ON events (agg_key) WHERE agg_key IS NOT NULL;
+    `,
+  },
 ];
 
 export const directoryMigrations: readonly Migration[] = [

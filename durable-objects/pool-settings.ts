@@ -8,9 +8,11 @@ const settingColumns = [
   ["customer", "customer"],
   ["minClientVersion", "min_client_version"],
   ["staleAfterHours", "stale_after_hours"],
+  ["maxSessionsPerSeat", "max_sessions_per_seat"],
+  ["maxAddressesPerSeat", "max_addresses_per_seat"],
 ] as const satisfies readonly (readonly [keyof PoolPatch, keyof PoolRow])[];
 
-export type SettingChanges = Partial<Record<keyof PoolPatch, { from: string | number | null; to: string | number | null }>>;
+export type SettingChanges = Partial<Record<keyof PoolPatch, { from: string | number | boolean | null; to: string | number | boolean | null }>>;
 
 export function applyPatch(p: PoolRow, patch: PoolPatch): { next: PoolRow; changes: SettingChanges } {
   const next: PoolRow = { ...p };
@@ -20,6 +22,12 @@ export function applyPatch(p: PoolRow, patch: PoolPatch): { next: PoolRow; chang
     if (value === undefined || value === p[column]) continue;
     Object.assign(next, { [column]: value });
     changes[field] = { from: p[column], to: value };
+  }
+  // a flag is stored as 0 or 1
+  const refuse = patch.refuseWidelySharedSeats;
+  if (refuse !== undefined && (refuse ? 1 : 0) !== p.refuse_widely_shared_seats) {
+    next.refuse_widely_shared_seats = refuse ? 1 : 0;
+    changes.refuseWidelySharedSeats = { from: p.refuse_widely_shared_seats === 1, to: refuse };
   }
   return { next, changes };
 }

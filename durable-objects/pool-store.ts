@@ -18,6 +18,10 @@ export interface PoolRow {
   key_hash: string;
   admin_key_hash: string;
   created_at: number;
+  max_sessions_per_seat: number;
+  max_addresses_per_seat: number;
+  /** 0 or 1 */
+  refuse_widely_shared_seats: number;
 }
 
 export interface SeatRow {
@@ -30,6 +34,10 @@ export interface SeatRow {
   last_seen_at: number;
   sessions: number;
   ended_at: number | null;
+  /** The folded `machineId` the seat was taken with: only sessions with the same one join it. */
+  machine_id: string | null;
+  /** 1 once its sessions came from more addresses than the pool allows (logged once). */
+  shared_widely: number;
 }
 
 export interface SessionRow {
@@ -41,6 +49,8 @@ export interface SessionRow {
   last_seen_at: number;
   ended_at: number | null;
   end_reason: EndReason | null;
+  /** The client address the session was checked out from. */
+  address: string | null;
 }
 
 export interface EventInput {
@@ -52,6 +62,15 @@ export interface EventInput {
   machine?: string | null;
   terminalSession?: string | null;
   details?: Record<string, unknown> | null;
+}
+
+/**
+ * An event that many requests may cause (a failed authentication, a refusal): one row per
+ * key (for example address and minute) whose `details.count` counts them. These are the
+ * security events, capped apart from the seat events so a flood never pushes those out.
+ */
+export interface AggregatedEventInput extends EventInput {
+  key: string;
 }
 
 export interface EventRow {
@@ -66,6 +85,8 @@ export interface EventRow {
   terminal_session: string | null;
   /** JSON text */
   details: string | null;
+  /** Set on aggregated (security) events only. */
+  agg_key: string | null;
 }
 
 export interface UsageRow {
@@ -82,13 +103,17 @@ export interface TimerRow {
   due_at: number;
 }
 
-/** The audit log keeps this many newest events per pool. */
+/** The audit log keeps this many newest seat events per pool, and as many security events besides. */
 export const EVENTS_CAP = 20_000;
-/** Ended sessions and seats are kept this long, so late releases still learn why. */
+export const SECURITY_EVENTS_CAP = 20_000;
+/** Ended sessions and seats are kept this long, so late releases still learn why... */
 export const ENDED_RETENTION_MS = 90 * DAY;
+/** ...and at most this many of each, so churn cannot grow storage without bound. */
+export const ENDED_CAP = 50_000;
 /** Hourly usage is kept this long. */
 export const USAGE_RETENTION_MS = 400 * DAY;
-const PRUNE_EVERY = 256;
+/** Pruning runs every this many writes, so a class may run this far past its cap between runs. */
+export const PRUNE_EVERY = 256;
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -110,9 +135,11 @@ export class PoolStore {
   insertPool(p: PoolRow): void {
     this.sql.exec(
       `INSERT INTO pool (id, pool_id, customer, seats, in_use, min_client_version, stale_after_hours,
-         generation, key_hash, admin_key_hash, created_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         generation, key_hash, admin_key_hash, created_at, max_sessions_per_seat, max_addresses_per_seat,
+         refuse_widely_shared_seats) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       p.pool_id, p.customer, p.seats, p.in_use, p.min_client_version, p.stale_after_hours,
-      p.generation, p.key_hash, p.admin_key_hash, p.created_at,
+      p.generation, p.key_hash, p.admin_key_hash, p.created_at, p.max_sessions_per_seat, p.max_addresses_per_seat,
+      p.refuse_widely_shared_seats,
     );
     this.sql.exec("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
   }
@@ -123,8 +150,10 @@ export class PoolStore {
 
   writeSettings(p: PoolRow): void {
     this.sql.exec(
-      "UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ? WHERE id = 1",
-      p.customer, p.seats, p.min_client_version, p.stale_after_hours,
+      `UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ?, max_sessions_per_seat = ?,
+         max_addresses_per_seat = ?, refuse_widely_shared_seats = ? WHERE id = 1`,
+      p.customer, p.seats, p.min_client_version, p.stale_after_hours, p.max_sessions_per_seat,
+      p.max_addresses_per_seat, p.refuse_widely_shared_seats,
     );
   }
 
@@ -144,19 +173,31 @@ export class PoolStore {
 
   // ---- seats and sessions --------------------------------------------------
 
-  activeSeatOf(identity: string): Pick<SeatRow, "seat_id"> | undefined {
-    return this.first<{ seat_id: string }>("SELECT seat_id FROM seats WHERE identity = ? AND ended_at IS NULL", identity);
+  activeSeatOf(identity: string): SeatRow | undefined {
+    return this.first<SeatRow & Row>("SELECT * FROM seats WHERE identity = ? AND ended_at IS NULL", identity);
+  }
+
+  /** The distinct client addresses of a seat's active sessions (at most `maxSessionsPerSeat` rows). */
+  seatAddresses(seatId: string): string[] {
+    return this.sql
+      .exec<{ address: string }>("SELECT DISTINCT address FROM sessions WHERE seat_id = ? AND ended_at IS NULL AND address IS NOT NULL", seatId)
+      .toArray()
+      .map((r) => r.address);
+  }
+
+  markSharedWidely(seatId: string): void {
+    this.sql.exec("UPDATE seats SET shared_widely = 1 WHERE seat_id = ?", seatId);
   }
 
   activeSeat(seatId: string): SeatRow | undefined {
     return this.first<SeatRow & Row>("SELECT * FROM seats WHERE seat_id = ? AND ended_at IS NULL", seatId);
   }
 
-  insertSeat(s: Omit<SeatRow, "ended_at">): void {
+  insertSeat(s: Omit<SeatRow, "ended_at" | "shared_widely">): void {
     this.sql.exec(
-      `INSERT INTO seats (seat_id, identity, user, machine, terminal_session, since, last_seen_at, sessions)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      s.seat_id, s.identity, s.user, s.machine, s.terminal_session, s.since, s.last_seen_at, s.sessions,
+      `INSERT INTO seats (seat_id, identity, user, machine, terminal_session, since, last_seen_at, sessions, machine_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      s.seat_id, s.identity, s.user, s.machine, s.terminal_session, s.since, s.last_seen_at, s.sessions, s.machine_id,
     );
   }
 
@@ -166,9 +207,9 @@ export class PoolStore {
 
   insertSession(s: Omit<SessionRow, "ended_at" | "end_reason">): void {
     this.sql.exec(
-      `INSERT INTO sessions (session_id, seat_id, instance, client_version, started_at, last_seen_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-      s.session_id, s.seat_id, s.instance, s.client_version, s.started_at, s.last_seen_at,
+      `INSERT INTO sessions (session_id, seat_id, instance, client_version, started_at, last_seen_at, address)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      s.session_id, s.seat_id, s.instance, s.client_version, s.started_at, s.last_seen_at, s.address,
     );
   }
 
@@ -238,13 +279,33 @@ export class PoolStore {
     return this.first<{ t: number | null }>("SELECT MIN(last_seen_at) AS t FROM seats WHERE ended_at IS NULL")?.t ?? null;
   }
 
-  /** Who is using the pool: active seats, oldest first, and their active sessions; two indexed queries. */
-  activeSeats(): SeatRow[] {
-    return this.sql.exec<SeatRow & Row>("SELECT * FROM seats WHERE ended_at IS NULL ORDER BY since, seat_id").toArray();
+  /**
+   * A page of active seats in seat-id order (seat ids begin with their creation time, so
+   * this is oldest first), after the seat id `after`, optionally only those whose folded
+   * identity contains `match` (a LIKE pattern). Walks the primary key: no sort, no extra index.
+   */
+  activeSeatsPage(limit: number, after: string | undefined, match: string | undefined): SeatRow[] {
+    return this.sql
+      .exec<SeatRow & Row>(
+        `SELECT * FROM seats WHERE ended_at IS NULL AND seat_id > ? ${match === undefined ? "" : "AND identity LIKE ? ESCAPE '\\'"}
+         ORDER BY seat_id LIMIT ?`,
+        ...(match === undefined ? [after ?? "", limit] : [after ?? "", match, limit]),
+      )
+      .toArray();
   }
 
-  activeSessions(): SessionRow[] {
-    return this.sql.exec<SessionRow & Row>("SELECT * FROM sessions WHERE ended_at IS NULL ORDER BY started_at").toArray();
+  countActiveSeatsMatching(match: string): number {
+    return this.first<{ n: number }>("SELECT COUNT(*) AS n FROM seats WHERE ended_at IS NULL AND identity LIKE ? ESCAPE '\\'", match)!.n;
+  }
+
+  /** The active sessions of some seats, oldest first (the `sessions_active_seat` index, per seat). */
+  activeSessionsOf(seatIds: string[]): SessionRow[] {
+    if (seatIds.length === 0) return [];
+    const out: SessionRow[] = [];
+    for (const id of seatIds) {
+      out.push(...this.sql.exec<SessionRow & Row>("SELECT * FROM sessions WHERE seat_id = ? AND ended_at IS NULL ORDER BY started_at", id));
+    }
+    return out;
   }
 
   countActive(): { seats: number; sessions: number } {
@@ -263,6 +324,24 @@ export class PoolStore {
       e.terminalSession ?? null, e.details ? JSON.stringify(e.details) : null,
     );
     if (++this.writesSincePrune >= PRUNE_EVERY) this.prune(now);
+  }
+
+  /** Counts one more of an aggregated event: the first of its key is inserted with `count: 1`. Returns true for a new row. */
+  countEvent(now: number, e: AggregatedEventInput): boolean {
+    const bumped = this.sql.exec(
+      `UPDATE events SET details = json_set(details, '$.count', json_extract(details, '$.count') + 1, '$.lastAt', ?)
+       WHERE agg_key = ? RETURNING 1`,
+      new Date(now).toISOString(), e.key,
+    ).toArray().length;
+    if (bumped > 0) return false;
+    this.sql.exec(
+      `INSERT INTO events (at, type, actor, seat_id, session_id, user, machine, terminal_session, details, agg_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      now, e.type, e.actor ?? null, e.seatId ?? null, e.sessionId ?? null, e.user ?? null, e.machine ?? null,
+      e.terminalSession ?? null, JSON.stringify({ ...e.details, count: 1 }), e.key,
+    );
+    if (++this.writesSincePrune >= PRUNE_EVERY) this.prune(now);
+    return true;
   }
 
   /** A page of events, newest first, before the event id `before`. */
@@ -325,13 +404,28 @@ export class PoolStore {
   /** Keeps storage bounded: the newest events, recent ended sessions, a year of usage. */
   prune(now: number): void {
     this.writesSincePrune = 0;
-    this.sql.exec("DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?", EVENTS_CAP);
+    // each class keeps its newest: a flood of failed authentications never pushes out who used the seats
+    this.sql.exec(
+      `DELETE FROM events WHERE agg_key IS NULL AND id <= (SELECT id FROM events WHERE agg_key IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+      EVENTS_CAP,
+    );
+    this.sql.exec(
+      `DELETE FROM events WHERE agg_key IS NOT NULL AND id <= (SELECT id FROM events WHERE agg_key IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+      SECURITY_EVENTS_CAP,
+    );
     const cutoff = now - ENDED_RETENTION_MS;
     this.sql.exec(
-      "DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM sessions WHERE ended_at < ? LIMIT 5000)",
-      cutoff,
+      `DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM sessions WHERE ended_at IS NOT NULL
+         AND (ended_at < ? OR ended_at <= (SELECT ended_at FROM sessions WHERE ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1 OFFSET ?))
+         LIMIT 5000)`,
+      cutoff, ENDED_CAP,
     );
-    this.sql.exec("DELETE FROM seats WHERE seat_id IN (SELECT seat_id FROM seats WHERE ended_at < ? LIMIT 5000)", cutoff);
+    this.sql.exec(
+      `DELETE FROM seats WHERE seat_id IN (SELECT seat_id FROM seats WHERE ended_at IS NOT NULL
+         AND (ended_at < ? OR ended_at <= (SELECT ended_at FROM seats WHERE ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1 OFFSET ?))
+         LIMIT 5000)`,
+      cutoff, ENDED_CAP,
+    );
     this.sql.exec("DELETE FROM usage_hours WHERE hour < ?", now - USAGE_RETENTION_MS);
   }
 }

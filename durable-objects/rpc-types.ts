@@ -20,10 +20,21 @@ export type CreatePoolInput = Settled<CreatePoolRequest> & { poolId: string; key
 export type PoolPatch = UpdatePoolRequest;
 
 /** A checkout as the object decides it: the identity from the request, the serial already parsed and the key hashed. */
-export type CheckoutInput = Pick<CheckoutRequest, "user" | "machine" | "terminalSession" | "clientVersion" | "instance"> & {
+export type CheckoutInput = Pick<CheckoutRequest, "user" | "machine" | "terminalSession" | "clientVersion" | "instance" | "machineId"> & {
   generation: number;
   keyHash: string;
+  /** The client's address (CF-Connecting-IP), recorded per session; null when the Worker has none. */
+  address: string | null;
 };
+
+/** A failed authentication the Worker records once the failure limiter has let it through. */
+export interface AuthFailure {
+  reason: "bad_product_key" | "bad_admin_key" | "bad_vendor_token";
+  address: string;
+  /** The serial's generation and the identity that tried, for a wrong product key (the first of the minute is kept). */
+  generation?: number;
+  who?: { user: string; machine: string; terminalSession: string | null };
+}
 
 /** A granted checkout: the contract's answer less the token the Worker signs, with what the token carries. */
 export type CheckoutGrant = Omit<CheckoutResponse, "token"> & {

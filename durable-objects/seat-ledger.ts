@@ -4,6 +4,7 @@
  * it inside the pool object's one synchronous transaction; it never awaits.
  */
 import type { EndReason } from "../src/contract/errors.js";
+import { MINUTE } from "../src/contract/time.js";
 import type { CheckoutPlan } from "./checkout-plan.js";
 import { poolSummary, seatIdentity } from "./contract-shapes.js";
 import type { EventInput, PoolRow, PoolStore, SeatRow } from "./pool-store.js";
@@ -17,6 +18,16 @@ function randomId(prefix: string, length: number): string {
   for (const b of bytes) out += ID_ALPHABET[b & 31];
   return out;
 }
+
+/** A seat id that begins with its creation time (10 base32 digits of ms), so the primary key lists seats oldest first. */
+function seatId(now: number): string {
+  let time = "";
+  for (let t = now, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = ID_ALPHABET[t % 32] + time;
+  return randomId(`seat_${time}`, 10);
+}
+
+/** One `denied` row per identity and minute: a thousand refusals of one name are one event with a count. */
+const deniedKey = (identity: string, now: number) => `denied:${Math.floor(now / MINUTE)}:${identity}`;
 
 type Identity = Pick<CheckoutInput, "user" | "machine" | "terminalSession">;
 
@@ -39,37 +50,49 @@ export class SeatLedger {
     const who = { user: input.user, machine: input.machine, terminalSession: input.terminalSession ?? null };
     const sessionId = randomId("ses_", 22);
     const seatShared = plan.kind === "join";
-    let seatId: string;
+    let id: string;
     if (plan.kind === "join") {
-      seatId = plan.seatId;
-      this.store.joinSeat(seatId, now);
+      id = plan.seat.seat_id;
+      this.store.joinSeat(id, now);
+      if (plan.sharedWidely) {
+        this.store.markSharedWidely(id);
+        this.store.logEvent(now, { type: "seat_shared_widely", seatId: id, ...seatIdentity(plan.seat), details: { address: input.address } });
+      }
     } else {
-      seatId = randomId("seat_", 14);
+      id = seatId(now);
       this.store.insertSeat({
-        seat_id: seatId, identity: plan.identity, user: who.user, machine: who.machine, terminal_session: who.terminalSession,
-        since: now, last_seen_at: now, sessions: 1,
+        seat_id: id, identity: plan.identity, user: who.user, machine: who.machine, terminal_session: who.terminalSession,
+        since: now, last_seen_at: now, sessions: 1, machine_id: plan.machineId,
       });
     }
     this.store.insertSession({
       session_id: sessionId,
-      seat_id: seatId,
+      seat_id: id,
       instance: input.instance ?? null,
       client_version: input.clientVersion ?? null,
       started_at: now,
       last_seen_at: now,
+      address: input.address,
     });
     this.setInUse(p, now, seatShared ? p.in_use : p.in_use + 1, 1, 0);
     this.store.logEvent(now, {
-      type: "checkout", seatId, sessionId, ...who,
+      type: "checkout", seatId: id, sessionId, ...who,
       details: { seatShared, clientVersion: input.clientVersion ?? null },
     });
-    return { created: true, sessionId, seatId, seatShared, ...who, pool: poolSummary(p) };
+    return { created: true, sessionId, seatId: id, seatShared, ...who, pool: poolSummary(p) };
   }
 
-  /** Carries out a refusal: its event under the caller's identity, and a denial in the hour's usage. */
+  /**
+   * Carries out a refusal: its event counted under the caller's identity for this minute,
+   * and, the first time in that minute, a denial in the hour's usage (made-up names
+   * repeated cannot inflate it beyond one a minute each).
+   */
   refuse(p: PoolRow, plan: Extract<CheckoutPlan, { kind: "refuse" }>, who: Identity, now: number): void {
-    if (plan.event) this.store.logEvent(now, { ...plan.event, ...who, terminalSession: who.terminalSession ?? null });
-    if (plan.denial) this.store.recordUsage(now, p.in_use, p.in_use, 0, 1);
+    if (!plan.event) return;
+    const first = this.store.countEvent(now, {
+      ...plan.event, ...who, terminalSession: who.terminalSession ?? null, key: deniedKey(plan.identity, now),
+    });
+    if (plan.denial && first) this.store.recordUsage(now, p.in_use, p.in_use, 0, 1);
   }
 
   /** Ends one session; the seat returns to the pool with its last session. */

@@ -46,8 +46,14 @@ export function parseCsv(text: string): { line: number; fields: string[] }[] {
   return rows;
 }
 
+/**
+ * One CSV field. Text a spreadsheet would run as a formula (starting with = + - @, a tab
+ * or a carriage return: OWASP's "CSV injection") gets a leading apostrophe, so opening
+ * the file of new keys in Excel shows the customer's name instead of running it.
+ */
 export function csvField(value: string | number | null | undefined): string {
-  const s = value === null || value === undefined ? "" : String(value);
+  let s = value === null || value === undefined ? "" : String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

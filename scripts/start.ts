@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { listenError } from "./free-port.js";
 import { ensureLocalSecrets, formatVars } from "./local-secrets.js";
+import { MIN_VENDOR_TOKEN_LENGTH } from "../src/worker/credentials.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const host = "127.0.0.1";
@@ -54,6 +55,12 @@ if (bindError) fail(`Seatkeeper cannot start: it cannot listen on ${host}:${port
 
 const { secrets, file, created } = ensureLocalSecrets(root);
 const vars = { ...secrets, ...(process.env.ADMIN_TOKEN ? { ADMIN_TOKEN: process.env.ADMIN_TOKEN } : {}) };
+if (vars.ADMIN_TOKEN.length < MIN_VENDOR_TOKEN_LENGTH) {
+  fail(
+    `Seatkeeper cannot start: the vendor token (ADMIN_TOKEN${process.env.ADMIN_TOKEN ? "" : ` in ${file}`}) has ${vars.ADMIN_TOKEN.length} characters; it needs at least ${MIN_VENDOR_TOKEN_LENGTH}, since it opens every pool.\n` +
+      "Make one with: node --import tsx scripts/local-secrets.ts vendor-token",
+  );
+}
 mkdirSync(stateDir, { recursive: true });
 // wrangler reads secrets from one env file; this one merges .dev.vars with the environment's ADMIN_TOKEN.
 const runtimeVars = path.join(stateDir, ".runtime.vars");

@@ -44,6 +44,7 @@ export class SqlLab extends DurableObject<object> {
       this.store.insertPool({
         pool_id: "GLAB000000000000", customer: "lab", seats: 1_000_000, in_use: 0, min_client_version: null,
         stale_after_hours: null, generation: 1, key_hash: "0".repeat(64), admin_key_hash: "1".repeat(64), created_at: Date.now(),
+        max_sessions_per_seat: 10, max_addresses_per_seat: 3, refuse_widely_shared_seats: 0,
       });
     }
   }
@@ -54,8 +55,8 @@ export class SqlLab extends DurableObject<object> {
     const sessionId = `ses_${counter}`;
     tx(() => {
       this.store.activeSeatOf(identityKey(w.user, w.machine, null));
-      this.store.insertSeat({ seat_id: seatId, identity: identityKey(w.user, w.machine, null), user: w.user, machine: w.machine, terminal_session: null, since: now, last_seen_at: now, sessions: 1 });
-      this.store.insertSession({ session_id: sessionId, seat_id: seatId, instance: null, client_version: "16.0.2", started_at: now, last_seen_at: now });
+      this.store.insertSeat({ seat_id: seatId, identity: identityKey(w.user, w.machine, null), user: w.user, machine: w.machine, terminal_session: null, since: now, last_seen_at: now, sessions: 1, machine_id: null });
+      this.store.insertSession({ session_id: sessionId, seat_id: seatId, instance: null, client_version: "16.0.2", started_at: now, last_seen_at: now, address: "192.0.2.1" });
       this.writeInUse(counter);
       this.store.recordUsage(now, counter - 1, counter, 1, 0);
       this.store.logEvent(now, { type: "checkout", seatId, sessionId, ...w, terminalSession: null, details: { seatShared: false, clientVersion: "16.0.2" } });
@@ -73,11 +74,11 @@ export class SqlLab extends DurableObject<object> {
         case "sql-active-seat": { const w = who(); tx(() => void this.store.activeSeatOf(identityKey(w.user, w.machine, null))); break; }
         case "sql-insert-seat": {
           const w = who();
-          tx(() => this.store.insertSeat({ seat_id: `seat_${counter}`, identity: identityKey(w.user, w.machine, null), user: w.user, machine: w.machine, terminal_session: null, since: now, last_seen_at: now, sessions: 1 }));
+          tx(() => this.store.insertSeat({ seat_id: `seat_${counter}`, identity: identityKey(w.user, w.machine, null), user: w.user, machine: w.machine, terminal_session: null, since: now, last_seen_at: now, sessions: 1, machine_id: null }));
           break;
         }
         case "sql-insert-session":
-          tx(() => this.store.insertSession({ session_id: `ses_${++counter}`, seat_id: "seat_x", instance: null, client_version: "16.0.2", started_at: now, last_seen_at: now }));
+          tx(() => this.store.insertSession({ session_id: `ses_${++counter}`, seat_id: "seat_x", instance: null, client_version: "16.0.2", started_at: now, last_seen_at: now, address: "192.0.2.1" }));
           break;
         case "sql-in-use": tx(() => this.writeInUse(i)); break;
         case "sql-usage": tx(() => this.store.recordUsage(now, i, i + 1, 1, 0)); break;
@@ -166,7 +167,7 @@ async function labPool(env: BenchEnv): Promise<NonNullable<LabState["pool"]>> {
   const poolId = "GAB" + "0".repeat(12) + "1";
   const keyHash = await sha256Hex(normalizeKey(PRODUCT_KEY));
   const stub = env.POOL.get(env.POOL.idFromName(poolId));
-  const created = await stub.create({ poolId, customer: "lab", seats: 1_000_000, minClientVersion: null, staleAfterHours: null, keyHash, adminKeyHash: "1".repeat(64) });
+  const created = await stub.create({ poolId, customer: "lab", seats: 1_000_000, minClientVersion: null, staleAfterHours: null, maxSessionsPerSeat: 10, maxAddressesPerSeat: 3, refuseWidelySharedSeats: false, keyHash, adminKeyHash: "1".repeat(64) });
   if (!created.ok && created.code !== "invalid_request") throw new Error(created.message);
   state.pool = { poolId, serial: formatSerial(poolId, 1), productKey: PRODUCT_KEY, keyHash, generation: 1 };
   return state.pool;
@@ -201,7 +202,7 @@ export async function runWorkerStep(
       case "rpc-noop": await ceiling.noop(); break;
       case "rpc-write": await lab.write(); break;
       case "do-checkout": {
-        const out = await stub.checkout({ generation: 1, keyHash: pool.keyHash, ...who(), clientVersion: "16.0.2" });
+        const out = await stub.checkout({ generation: 1, keyHash: pool.keyHash, ...who(), clientVersion: "16.0.2", address: "192.0.2.1" });
         if (!out.ok) throw new Error(out.message);
         state.sessions.push({ sessionId: out.sessionId, seatId: out.seatId, token: "" });
         break;

@@ -16,6 +16,8 @@ export const StaleAfterHours = z
   .min(1)
   .max(24 * 365)
   .describe("end a seat after this many hours without a heartbeat; null (the default) keeps it until released or freed");
+export const MaxSessionsPerSeat = z.number().int().min(1).max(100).describe("how many sessions (running copies) one seat may carry; default 10");
+export const MaxAddressesPerSeat = z.number().int().min(1).max(100).describe("from how many client addresses one seat's sessions may come before it is flagged; default 3");
 export const Timestamp = z.string().describe("ISO 8601, UTC");
 const PoolId = z.string().describe("the pool's id: 16 characters of Crockford base32, starting with G");
 const SeatId = z.string().describe("the seat's id");
@@ -63,6 +65,7 @@ export const CheckoutRequest = z
     terminalSession: text(128).optional().describe("the Remote Desktop or Citrix session; each is its own identity"),
     clientVersion: dottedVersion.optional().describe("the application's version, checked against the pool's minClientVersion"),
     instance: text(128).optional().describe("an id chosen for this launch: a retried checkout with it returns the same session"),
+    machineId: text(128).optional().describe("a stable fingerprint of the machine (Windows' MachineGuid): a seat taken with one is joined only from that machine"),
   })
   .meta({
     example: {
@@ -73,6 +76,7 @@ export const CheckoutRequest = z
       terminalSession: "RDP-Tcp#12",
       clientVersion: "16.0.2",
       instance: "9f1c2e7a-5b1d-4c38-a2f0-6d3e8b7c1a44",
+      machineId: "4c4c4544-0042-3510-8052-b4c04f4d3732",
     },
   });
 
@@ -139,6 +143,7 @@ export const PoolPath = z.object({ poolId: z.string().min(1).max(64).describe("t
 export const SeatPath = PoolPath.extend({ seatId: z.string().min(1).max(100).describe("the seat's id, from the seat list") });
 
 const Customer = text(200).describe("the customer's name, as the vendor's staff know it");
+const RefuseWidelySharedSeats = z.boolean().describe("refuse a checkout that would spread a seat over more addresses than maxAddressesPerSeat, instead of only flagging it");
 const MinClientVersion = dottedVersion.describe("refuse clients older than this dotted version; null lets every version in");
 
 export const CreatePoolRequest = z
@@ -147,6 +152,9 @@ export const CreatePoolRequest = z
     seats: Seats,
     minClientVersion: MinClientVersion.nullable().optional(),
     staleAfterHours: StaleAfterHours.nullable().optional(),
+    maxSessionsPerSeat: MaxSessionsPerSeat.default(10),
+    maxAddressesPerSeat: MaxAddressesPerSeat.default(3),
+    refuseWidelySharedSeats: RefuseWidelySharedSeats.default(false),
   })
   .meta({ example: { customer: "Acme Ltd", seats: 25, minClientVersion: "16.0", staleAfterHours: null } });
 
@@ -158,6 +166,9 @@ const poolExample = {
   serial: "SK-GK3M-9Q2X-B4TN-8W1R-1C",
   minClientVersion: "16.0",
   staleAfterHours: null,
+  maxSessionsPerSeat: 10,
+  maxAddressesPerSeat: 3,
+  refuseWidelySharedSeats: false,
   createdAt: "2026-04-20T09:30:00.000Z",
 };
 
@@ -170,6 +181,9 @@ export const PoolDetails = z
     serial: z.string().describe("the current serial number (it changes when the credentials are reissued)"),
     minClientVersion: z.string().nullable(),
     staleAfterHours: z.number().int().nullable(),
+    maxSessionsPerSeat: z.number().int(),
+    maxAddressesPerSeat: z.number().int(),
+    refuseWidelySharedSeats: z.boolean(),
     createdAt: Timestamp,
   })
   .meta({ example: poolExample });
@@ -197,8 +211,11 @@ export const UpdatePoolRequest = z
     customer: Customer.optional(),
     minClientVersion: MinClientVersion.nullable().optional(),
     staleAfterHours: StaleAfterHours.nullable().optional(),
+    maxSessionsPerSeat: MaxSessionsPerSeat.optional(),
+    maxAddressesPerSeat: MaxAddressesPerSeat.optional(),
+    refuseWidelySharedSeats: z.boolean().optional(),
   })
-  .refine((o) => Object.keys(o).length > 0, { error: "name at least one of seats, customer, minClientVersion, staleAfterHours" })
+  .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });
 
 export const SeatSession = z.object({
@@ -216,9 +233,20 @@ export const Seat = z.object({
   since: Timestamp,
   lastSeenAt: Timestamp,
   sessions: z.array(SeatSession),
+  sharedFromAddresses: z.boolean().describe("its sessions came from more client addresses than the pool's maxAddressesPerSeat"),
 });
 
-export const SeatsResponse = z.object({ seats: z.array(Seat) }).meta({
+export const SeatsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).optional().describe("seats per page, 1 to 500; default 100"),
+  cursor: z.string().max(100).optional().describe("the `next` of the page before"),
+  q: z.string().max(256).optional().describe("only seats whose user or machine contains this, compared as identities are"),
+});
+
+export const SeatsResponse = z.object({
+  seats: z.array(Seat),
+  next: z.string().nullable().describe("the cursor of the next page, or null on the last"),
+  total: z.number().int().describe("seats in use that match `q` (all of them without it)"),
+}).meta({
   example: {
     seats: [
       {
@@ -229,8 +257,11 @@ export const SeatsResponse = z.object({ seats: z.array(Seat) }).meta({
         since: "2026-04-20T08:01:12.000Z",
         lastSeenAt: "2026-04-20T11:46:03.000Z",
         sessions: [{ sessionId: "ses_4k9m2q7x1b8t3n6wz0c5ha", clientVersion: "16.0.2", startedAt: "2026-04-20T08:01:12.000Z", lastSeenAt: "2026-04-20T11:46:03.000Z" }],
+        sharedFromAddresses: false,
       },
     ],
+    next: null,
+    total: 1,
   },
 });
 
@@ -263,6 +294,7 @@ export const eventTypes = [
   "admin_key_rotated",
   "pool_updated",
   "auth_failed",
+  "seat_shared_widely",
 ] as const;
 
 export const PoolEvent = z.object({
@@ -351,6 +383,7 @@ export type PoolListResponse = z.infer<typeof PoolListResponse>;
 export type UpdatePoolRequest = z.infer<typeof UpdatePoolRequest>;
 export type Seat = z.infer<typeof Seat>;
 export type SeatsResponse = z.infer<typeof SeatsResponse>;
+export type SeatsQuery = z.infer<typeof SeatsQuery>;
 export type FreeSeatResponse = z.infer<typeof FreeSeatResponse>;
 export type RotateCredentialsResponse = z.infer<typeof RotateCredentialsResponse>;
 export type AdminKeyResponse = z.infer<typeof AdminKeyResponse>;

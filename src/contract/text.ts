@@ -1,7 +1,16 @@
 import { z } from "zod";
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * Characters no name may hold: C0 and C1 controls (a line break forges a row of a
+ * listing), the line and paragraph separators, and the bidirectional controls (U+202E
+ * shows a name reversed). A tab is allowed only around a value, where it is trimmed.
+ */
+const FORBIDDEN = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Zero-width characters that make two names look alike: removed before comparing. */
+const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/g;
+/** Full-width ASCII forms (Ｊｓｍｉｔｈ) compare as the ASCII they stand for, as Windows users see them. */
+const FULL_WIDTH = /[\uff01-\uff5e]/g;
 
 /** Printable text of 1..max characters that is not just white space (surrounding white space is ignored). */
 export function text(max: number) {
@@ -9,9 +18,25 @@ export function text(max: number) {
     .string()
     .min(1)
     .max(max)
-    .refine((s) => s.trim().length > 0, { error: "must not be empty or white space only" })
-    .refine((s) => !CONTROL.test(s.trim()), { error: "must not contain control characters" })
+    .refine((s) => foldText(s).length > 0, { error: "must not be empty or white space only" })
+    .refine((s) => !FORBIDDEN.test(s) && !s.trim().includes("\t"), { error: "must not contain control, line-break or bidirectional characters" })
     .refine((s) => !LONE_SURROGATE.test(s), { error: "must be well-formed Unicode" });
+}
+
+/**
+ * A name as it is compared (users, machines, terminal sessions, groups): NFC, full-width
+ * forms to ASCII, zero-width characters removed, case folded, trimmed. Stored and shown
+ * values stay as the client sent them; only comparisons use this.
+ */
+export function foldText(s: string): string {
+  return s
+    .normalize("NFC")
+    .replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(ZERO_WIDTH, "")
+    .toUpperCase()
+    .toLowerCase()
+    .normalize("NFC")
+    .trim();
 }
 
 /** A dotted number such as `16` or `16.0.2`. */

@@ -1,7 +1,7 @@
 /** The Hono app: shared middleware, the routes by resource, and the OpenAPI document made from the same schemas. */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { allowedMethods } from "./allowed-methods.js";
+import { bodyLimit } from "./body-limit.js";
 import { createDashboard } from "./dashboard/index.js";
 import type { AppEnv } from "./env.js";
 import { errorResponse, onError, validationError } from "./errors.js";
@@ -43,10 +43,7 @@ export function createApp() {
   });
   app.use(
     "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`),
-    }),
+    bodyLimit(MAX_BODY_BYTES, (c) => errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`)),
   );
 
   registerSessionRoutes(app);

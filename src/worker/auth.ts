@@ -7,11 +7,11 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { digestsEqual } from "../../durable-objects/constant-time.js";
 import type { Actor, Failure } from "../../durable-objects/outcome.js";
-import { normalizeKey, parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
+import { MIN_VENDOR_TOKEN_LENGTH, normalizeKey, parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
 import type { AppEnv, Env, PoolAdminEnv, SessionEnv, VendorEnv } from "./env.js";
 import { ApiError, fail } from "./errors.js";
-import { countFailure, failedAuthentication, rateLimited } from "./failure-limiter.js";
-import { getPool, recordBadVendorToken } from "./pool-operations.js";
+import { failedAuthentication } from "./failure-limiter.js";
+import { getPool, recordAuthFailure } from "./pool-operations.js";
 import { verifySessionToken } from "./tokens.js";
 
 const NO_CREDENTIAL = "Send the vendor token or the pool's admin key as Authorization: Bearer <credential>.";
@@ -31,8 +31,20 @@ function vendorTokenDigest(env: Env): Promise<string> {
   return vendorDigest.digest;
 }
 
+let warnedShortToken = false;
+
+/** A configured token shorter than the minimum matches nothing, so a guessable one never opens every pool. */
+function vendorTokenUsable(env: Env): boolean {
+  if (env.ADMIN_TOKEN && env.ADMIN_TOKEN.length >= MIN_VENDOR_TOKEN_LENGTH) return true;
+  if (env.ADMIN_TOKEN && !warnedShortToken) {
+    warnedShortToken = true;
+    console.error(`ADMIN_TOKEN is shorter than ${MIN_VENDOR_TOKEN_LENGTH} characters: the vendor token is refused until it is replaced (see docs/deploy.md).`);
+  }
+  return false;
+}
+
 async function isVendorToken(env: Env, credential: string): Promise<boolean> {
-  return Boolean(env.ADMIN_TOKEN) && digestsEqual(await sha256Hex(credential), await vendorTokenDigest(env));
+  return vendorTokenUsable(env) && digestsEqual(await sha256Hex(credential), await vendorTokenDigest(env));
 }
 
 /** A signed-in caller: the vendor, or the holder of one pool's admin key (its hash). */
@@ -66,15 +78,21 @@ async function adminActor(env: Env, request: Request, poolId: string | undefined
     if (adminKey.poolId !== poolId) throw new ApiError("forbidden", "This admin key belongs to another pool.");
     const actor: Actor = { role: "admin", keyHash: await sha256Hex(adminKey.normalized) };
     const out = await getPool(env, actor, adminKey.poolId);
-    if (!out.ok) await poolFailure(env, request, out);
-    return actor;
+    if (out.ok) return actor;
+    // a key for a pool that does not exist is a wrong key like any other, not a 404 the limiter never counts
+    if (out.code === "unauthorized" || out.code === "not_found") {
+      return failedAuthentication(env, request, "unauthorized", BAD_CREDENTIAL, (address) =>
+        recordAuthFailure(env, adminKey.poolId, { reason: "bad_admin_key", address }),
+      );
+    }
+    return fail(out);
   }
   if (await isVendorToken(env, credential)) return { role: "vendor" };
   // Over the limit, a failure is refused before any pool writes a word about it.
-  if (!(await countFailure(env, request))) throw rateLimited();
   const targetPool = poolId === undefined ? null : parsePoolId(poolId);
-  if (targetPool) await recordBadVendorToken(env, targetPool);
-  throw new ApiError("unauthorized", BAD_CREDENTIAL);
+  return failedAuthentication(env, request, "unauthorized", BAD_CREDENTIAL, targetPool === null ? undefined : (address) =>
+    recordAuthFailure(env, targetPool, { reason: "bad_vendor_token", address }),
+  );
 }
 
 /** A pool object's refusal as the contract's error; a wrong admin key also counts against the client address. */

@@ -100,3 +100,6 @@ export async function sha256Hex(input: string): Promise<string> {
   for (const b of digest) out += HEX[b];
   return out;
 }
+
+/** The vendor token reaches every pool: fewer characters than this and it is refused, locally and in the Worker. */
+export const MIN_VENDOR_TOKEN_LENGTH = 32;

@@ -31,8 +31,15 @@ export function rateLimited(): ApiError {
   );
 }
 
-/** Counts a failed authentication and throws: 429 once the address is over the limit, else the failure itself. */
-export async function failedAuthentication(env: Env, request: Request, code: ErrorCode, message: string): Promise<never> {
+/**
+ * Counts a failed authentication and throws: 429 once the address is over the limit,
+ * else the failure itself. `record` writes the failure to a pool's audit log, and runs
+ * only while the address is within the limit, so a flood writes nothing.
+ */
+export async function failedAuthentication(
+  env: Env, request: Request, code: ErrorCode, message: string, record?: (address: string) => Promise<void>,
+): Promise<never> {
   if (!(await countFailure(env, request))) throw rateLimited();
+  if (record) await record(clientAddress(request));
   throw new ApiError(code, message);
 }

@@ -5,7 +5,8 @@
  * refusal, so each caller shapes a refusal its own way (a JSON error, a page, a flash).
  */
 import { failure, type Actor, type Outcome } from "../../durable-objects/outcome.js";
-import type { PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
+import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
+import type { SeatHolder, SeatsPage } from "../../durable-objects/licence-pool.js";
 import type { PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket } from "../contract/schemas.js";
 import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
@@ -14,16 +15,8 @@ import { directoryStub, poolStub } from "./pool-stub.js";
 
 /** A pool as the contract shows it: the serial is formatted from the current generation. */
 export function poolDetails(p: PoolState): PoolDetails {
-  return {
-    poolId: p.poolId,
-    customer: p.customer,
-    seats: p.seats,
-    inUse: p.inUse,
-    serial: formatSerial(p.poolId, p.generation),
-    minClientVersion: p.minClientVersion,
-    staleAfterHours: p.staleAfterHours,
-    createdAt: p.createdAt,
-  };
+  const { generation, ...details } = p;
+  return { ...details, serial: formatSerial(p.poolId, generation) };
 }
 
 /** Events as the contract shows them: the object keeps `details` as JSON text. */
@@ -31,12 +24,8 @@ function parseEvents(events: StoredEvent[]): PoolEvent[] {
   return events.map((e) => ({ ...e, details: e.details === null ? null : (JSON.parse(e.details) as Record<string, unknown>) }));
 }
 
-export interface NewPool {
-  customer: string;
-  seats: number;
-  minClientVersion: string | null;
-  staleAfterHours: number | null;
-}
+/** A new pool's settings, as the contract's request settles them (defaults applied, absent as null). */
+export type NewPool = Omit<CreatePoolInput, "poolId" | "keyHash" | "adminKeyHash">;
 
 export async function createPool(env: Env, input: NewPool): Promise<Outcome<{ pool: PoolDetails; productKey: string; adminKey: string }>> {
   const poolId = newPoolId();
@@ -72,9 +61,9 @@ export async function listPools(env: Env, limit: number, after: string | undefin
   return { pools, next: page.next };
 }
 
-/** A wrong vendor token presented on a pool's admin operations, for its audit log. */
-export async function recordBadVendorToken(env: Env, poolId: string): Promise<void> {
-  await poolStub(env, poolId).recordAuthFailure("bad_vendor_token");
+/** A wrong vendor token or admin key presented on a pool's admin operations, for its audit log. */
+export async function recordAuthFailure(env: Env, poolId: string, failure: AuthFailure): Promise<void> {
+  await poolStub(env, poolId).recordAuthFailure(failure);
 }
 
 /** Also how an admin key is checked: its pool compares the hash (and logs a wrong one). */
@@ -93,13 +82,23 @@ export async function updatePool(env: Env, actor: Actor, poolId: string, patch: 
   return { ok: true, pool: poolDetails(out.pool) };
 }
 
-export async function listSeats(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ seats: Seat[] }>> {
-  return poolStub(env, poolId).listSeats(actor);
+/** A page of the seats in use, oldest first; `next` is the cursor of the following page. */
+export async function listSeats(
+  env: Env, actor: Actor, poolId: string, page: SeatsPage = {},
+): Promise<Outcome<{ seats: Seat[]; next: string | null; total: number }>> {
+  return poolStub(env, poolId).listSeats(actor, page);
 }
 
 /** Ends every session of one seat (reason `freed`); `not_found` with `resource: "seat"` when it is not in use. */
-export async function freeSeat(env: Env, actor: Actor, poolId: string, seatId: string): Promise<Outcome<{ pool: PoolSummary; sessionsEnded: number }>> {
+export async function freeSeat(
+  env: Env, actor: Actor, poolId: string, seatId: string,
+): Promise<Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }>> {
   return poolStub(env, poolId).freeSeat(actor, seatId);
+}
+
+/** One seat in use, by id; `not_found` with `resource: "seat"` when it is not in use. */
+export async function getSeat(env: Env, actor: Actor, poolId: string, seatId: string): Promise<Outcome<{ seat: Seat }>> {
+  return poolStub(env, poolId).seat(actor, seatId);
 }
 
 export async function rotateCredentials(

@@ -2,22 +2,28 @@
  * One function per client operation on sessions, as pool-operations.ts is for admins:
  * the Worker hashes the product key and signs the token, the pool object decides.
  */
+import { messages } from "../../durable-objects/messages.js";
 import type { Outcome } from "../../durable-objects/outcome.js";
 import { failure } from "../../durable-objects/outcome.js";
 import type { CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionStatus } from "../contract/schemas.js";
 import type { SessionTokenClaims } from "../contract/token.js";
 import { normalizeKey, parseSerial, sha256Hex } from "./credentials.js";
 import type { Env } from "./env.js";
+import { clientAddress, failedAuthentication } from "./failure-limiter.js";
 import { poolStub } from "./pool-stub.js";
 import { signSessionToken } from "./tokens.js";
 
-const BAD_CREDENTIALS = "The serial number or product key is not valid. Check both with your IT department.";
-
-/** Takes or joins a seat; `created` is false for a repeated `instance`. */
-export async function checkout(env: Env, request: CheckoutRequest): Promise<Outcome<{ created: boolean; answer: CheckoutResponse }>> {
+/**
+ * Takes or joins a seat; `created` is false for a repeated `instance`. A wrong serial or
+ * product key throws, through the failure limiter, which lets the pool record it only
+ * while the address is within the limit.
+ */
+export async function checkout(env: Env, http: Request, request: CheckoutRequest): Promise<Outcome<{ created: boolean; answer: CheckoutResponse }>> {
   const serial = parseSerial(request.serial);
-  if (!serial) return failure("invalid_credentials", BAD_CREDENTIALS);
-  const out = await poolStub(env, serial.poolId).checkout({
+  if (!serial) return failedAuthentication(env, http, "invalid_credentials", messages.badCredentials);
+  const stub = poolStub(env, serial.poolId);
+  const address = clientAddress(http);
+  const out = await stub.checkout({
     generation: serial.generation,
     keyHash: await sha256Hex(normalizeKey(request.productKey)),
     user: request.user,
@@ -25,7 +31,15 @@ export async function checkout(env: Env, request: CheckoutRequest): Promise<Outc
     terminalSession: request.terminalSession,
     clientVersion: request.clientVersion,
     instance: request.instance,
+    machineId: request.machineId,
+    address,
   });
+  if (!out.ok && out.code === "invalid_credentials") {
+    const who = { user: request.user, machine: request.machine, terminalSession: request.terminalSession ?? null };
+    return failedAuthentication(env, http, out.code, out.message, () =>
+      stub.recordAuthFailure({ reason: "bad_product_key", address, generation: serial.generation, who }),
+    );
+  }
   if (!out.ok) return out;
   const token = await signSessionToken(env, {
     sub: out.sessionId,

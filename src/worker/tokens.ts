@@ -78,6 +78,8 @@ function fromBase64url(segment: string): Uint8Array | null {
       bytes[at++] = (acc >> bits) & 0xff;
     }
   }
+  // only the canonical encoding: the bits past the last byte must be zero (RFC 4648 §3.5), so a signature has one spelling
+  if ((acc & ((1 << bits) - 1)) !== 0) return null;
   return bytes;
 }
 

@@ -12,7 +12,7 @@ import { freePort } from "../../scripts/free-port.js";
 export { freePort };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const TEST_VENDOR_TOKEN = "node-test-vendor-token";
+export const TEST_VENDOR_TOKEN = "node-test-vendor-token-of-32-chars-or-more";
 
 /**
  * Run by a small detached process beside each server: when the pipe from the test process

@@ -29,7 +29,7 @@ function npmStart(env: Record<string, string>): Promise<Run> {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ADMIN_TOKEN: "start-script-test-token", ...env },
+    env: { ...process.env, ADMIN_TOKEN: "start-script-test-token-of-32-characters", ...env },
   });
   cleanups.push(() => {
     try {
@@ -105,5 +105,15 @@ describe("npm start", () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('PORT must be a whole number from 1 to 65535, not "80a". For example: PORT=8787 npm start');
     expect(run.stdout + run.stderr).not.toContain("Seatkeeper is up");
+  });
+
+  it("refuses a vendor token shorter than 32 characters, and says how to make one", async () => {
+    const dir = stateDir();
+    const run = await npmStart({ PORT: String(await freePort()), STATE_DIR: dir, ADMIN_TOKEN: "demo-vendor-token" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("the vendor token (ADMIN_TOKEN) has 17 characters; it needs at least 32");
+    expect(run.stderr).toContain("node --import tsx scripts/local-secrets.ts vendor-token");
+    expect(run.stdout + run.stderr).not.toContain("Seatkeeper is up");
+    expect(existsSync(path.join(dir, ".runtime.vars"))).toBe(false); // refused before anything is written
   });
 });

@@ -28,7 +28,8 @@ describe("a storm of checkouts on a small pool", () => {
   });
 
   it("never over-allocates when the same few identities storm a pool together with strangers", async () => {
-    const pool = await createPool(3);
+    // each identity sends 12 checkouts: room for all of them on its seat, so every refusal is about seats
+    const pool = await createPool(3, { maxSessionsPerSeat: 100 });
     const answers = await Promise.all(
       Array.from({ length: 120 }, (_, i) => checkout(pool, { user: `u${i % 10}`, machine: "TS-01", terminalSession: `RDP-Tcp#${i % 10}` })),
     );

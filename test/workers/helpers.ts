@@ -1,5 +1,11 @@
-/** Talks to the Worker as a client would: real Requests through the Worker's fetch handler. */
-import { env, SELF } from "cloudflare:test";
+/**
+ * Talks to the Worker as a client would: real Requests through the Worker's own fetch
+ * handler, in workerd, with the real bindings. Called directly rather than through
+ * `SELF`: in this pool (0.15.1) every `SELF.fetch` costs more than the one before
+ * (100 requests: 0.2 s, then 0.5, 1.2, 2.2, 3.7 s), which made a 2,000-request flood take minutes.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../src/worker/index";
 import { expect } from "vitest";
 
 export const VENDOR = env.ADMIN_TOKEN;
@@ -25,7 +31,9 @@ export async function call(method: string, path: string, opts: CallOptions = {})
   let body: string | undefined = opts.rawBody;
   if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
-  const res = await SELF.fetch(`https://seatkeeper.test${path}`, { method, headers, body });
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`https://seatkeeper.test${path}`, { method, headers, body }), env, ctx);
+  await waitOnExecutionContext(ctx);
   const text = await res.text();
   let parsed: any = text;
   try {
@@ -56,6 +64,7 @@ export interface Identity {
   terminalSession?: string;
   clientVersion?: string;
   instance?: string;
+  machineId?: string;
 }
 
 export function checkout(pool: TestPool, who: Identity, opts: CallOptions = {}) {

@@ -1,6 +1,6 @@
 import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { call, checkout, createPool, expectError, heartbeat, release, sessionStatus } from "./helpers";
+import { VENDOR, call, checkout, createPool, expectError, heartbeat, release, sessionStatus } from "./helpers";
 
 const b64url = (s: string) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const b64urlDecode = (s: string) => atob(s.replace(/-/g, "+").replace(/_/g, "/"));
@@ -61,7 +61,7 @@ describe("session tokens", () => {
     // the real sessions are untouched
     expect((await heartbeat(s.sessionId, s.token)).status).toBe(200);
     expect((await heartbeat(other.sessionId, other.token)).status).toBe(200);
-    const seats = await call("GET", `/v1/pools/${s.pool.poolId}/seats`, { token: "test-vendor-token" });
+    const seats = await call("GET", `/v1/pools/${s.pool.poolId}/seats`, { token: VENDOR });
     expect(seats.body.seats).toHaveLength(1);
   });
 
@@ -71,5 +71,19 @@ describe("session tokens", () => {
     const b = (await checkout(pool, { user: "b", machine: "m" })).body;
     expectError(await release(b.sessionId, a.token), 401, "invalid_token");
     expect((await sessionStatus(b.sessionId, b.token)).body.active).toBe(true);
+  });
+
+  it("refuses a signature spelled another way: changed unused bits in its last base64url character", async () => {
+    const s = await activeSession();
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = s.token.at(-1)!;
+    // a 64-byte signature is 86 characters: the last carries 2 bits of it and 4 that must be zero
+    const twin = alphabet[alphabet.indexOf(last) ^ 1]!;
+    const respelled = s.token.slice(0, -1) + twin;
+    expect(atob(respelled.split(".")[2]!.replace(/-/g, "+").replace(/_/g, "/") + "==")).toBe(
+      atob(s.token.split(".")[2]!.replace(/-/g, "+").replace(/_/g, "/") + "=="),
+    ); // the same bytes, as a lenient decoder reads them
+    await expectRefusedEverywhere(s.sessionId, respelled);
+    expect((await heartbeat(s.sessionId, s.token)).status).toBe(200);
   });
 });

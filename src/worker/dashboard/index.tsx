@@ -12,7 +12,7 @@ import { digestsEqual } from "../../../durable-objects/constant-time.js";
 import { CreatePoolRequest, UpdatePoolRequest } from "../../contract/schemas.js";
 import { errorStatus } from "../../contract/errors.js";
 import { verifyCredential } from "../auth.js";
-import { parsePoolId } from "../credentials.js";
+import { parseAdminKey, parsePoolId } from "../credentials.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { failedAuthentication } from "../failure-limiter.js";
@@ -254,7 +254,13 @@ export function createDashboard() {
     }
     try {
       // The same per-address limit as the admin API.
-      return await failedAuthentication(c.env, c.req.raw, "unauthorized", "That admin key or vendor token is not valid. Check it and try again; letter case and dashes do not matter in an admin key.");
+      // a wrong admin key goes into its pool's audit log, as on the admin API, while the address is within the limit
+      const adminKey = parseAdminKey(credential);
+      return await failedAuthentication(
+        c.env, c.req.raw, "unauthorized",
+        "That admin key or vendor token is not valid. Check it and try again; letter case and dashes do not matter in an admin key.",
+        adminKey ? (address) => ops.recordAuthFailure(c.env, adminKey.poolId, { reason: "bad_admin_key", address }) : undefined,
+      );
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       return c.html(<SignInPage error={e.message} />, errorStatus[e.code], e.headers);
@@ -321,12 +327,7 @@ export function createDashboard() {
     const parsed = CreatePoolRequest.safeParse(settings.patch);
     if (!parsed.success) return redirectWithFlash(c, "/admin", { error: zodMessage(parsed.error.issues) });
     const p = parsed.data;
-    const out = await ops.createPool(c.env, {
-      customer: p.customer,
-      seats: p.seats,
-      minClientVersion: p.minClientVersion ?? null,
-      staleAfterHours: p.staleAfterHours ?? null,
-    });
+    const out = await ops.createPool(c.env, { ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null });
     if (!out.ok) return redirectWithFlash(c, "/admin", { error: out.message });
     return redirectWithFlash(c, poolPath(out.pool.poolId), {
       notice: `Created the pool for ${out.pool.customer} with ${out.pool.seats} seats.`,

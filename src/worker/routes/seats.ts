@@ -1,6 +1,6 @@
 /** The admin API on a pool's seats: who holds them, and freeing one. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { FreeSeatResponse, PoolPath, SeatPath, SeatsResponse } from "../../contract/schemas.js";
+import { FreeSeatResponse, PoolPath, SeatPath, SeatsQuery, SeatsResponse } from "../../contract/schemas.js";
 import { poolAdminAuth, refuse } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { adminErrors, bearerSecurity, errorResponses, jsonContent } from "../openapi.js";
@@ -12,10 +12,11 @@ const listSeatsRoute = createRoute({
   operationId: "listSeats",
   tags: ["Admin"],
   summary: "Who is using the pool",
+  description: "A page of the seats in use, oldest first (`limit` 1–500, default 100); follow `next` as `cursor`. `q` keeps the seats whose user or machine contains it, compared as identities are.",
   security: bearerSecurity,
   middleware: [poolAdminAuth] as const,
-  request: { params: PoolPath },
-  responses: { 200: jsonContent(SeatsResponse, "Seats in use with their sessions"), ...errorResponses(...adminErrors) },
+  request: { params: PoolPath, query: SeatsQuery },
+  responses: { 200: jsonContent(SeatsResponse, "A page of the seats in use with their sessions"), ...errorResponses(...adminErrors) },
 });
 
 const freeSeatRoute = createRoute({
@@ -33,9 +34,10 @@ const freeSeatRoute = createRoute({
 
 export function registerSeatRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listSeatsRoute, async (c) => {
-    const out = await listSeats(c.env, c.var.actor, c.var.poolId);
+    const out = await listSeats(c.env, c.var.actor, c.var.poolId, c.req.valid("query"));
     if (!out.ok) return refuse(c, out);
-    return c.json({ seats: out.seats }, 200);
+    const { ok: _ok, ...page } = out;
+    return c.json(page, 200);
   });
 
   app.openapi(freeSeatRoute, async (c) => {

@@ -6,7 +6,6 @@ import {
 import { sessionAuth } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { fail } from "../errors.js";
-import { failedAuthentication } from "../failure-limiter.js";
 import { bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, publicSecurity } from "../openapi.js";
 import { checkout, heartbeat, release, sessionStatus } from "../session-operations.js";
 
@@ -66,11 +65,8 @@ const statusRoute = createRoute({
 
 export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(checkoutRoute, async (c) => {
-    const out = await checkout(c.env, c.req.valid("json"));
-    if (!out.ok) {
-      if (out.code === "invalid_credentials") return failedAuthentication(c.env, c.req.raw, out.code, out.message);
-      return fail(out);
-    }
+    const out = await checkout(c.env, c.req.raw, c.req.valid("json"));
+    if (!out.ok) return fail(out);
     return out.created ? c.json(out.answer, 201) : c.json(out.answer, 200);
   });
 
