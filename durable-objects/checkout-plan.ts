@@ -8,7 +8,7 @@
  */
 import { foldText } from "../src/contract/text.js";
 import { decideSeat, identityKey, judgeCredentials, versionAllowed } from "./decisions.js";
-import { messages } from "./messages.js";
+import { messages } from "../src/contract/messages.js";
 import { failure, type Failure } from "./outcome.js";
 import type { EventInput, PoolRow, SeatRow, SessionRow } from "./pool-store.js";
 import type { CheckoutInput } from "./rpc-types.js";

@@ -10,7 +10,7 @@ import { planCheckout } from "./checkout-plan.js";
 import { eventPage, poolState, poolSummary, seatIdentity, seatList, sessionView, usageReport } from "./contract-shapes.js";
 import { roleMay, type AdminAction } from "./decisions.js";
 import { digestsEqual } from "./constant-time.js";
-import { messages } from "./messages.js";
+import { messages } from "../src/contract/messages.js";
 import { hasSchema, poolMigrations, runMigrations } from "./migrations.js";
 import { failure, type Actor, type Failure, type Outcome } from "./outcome.js";
 import { applyPatch } from "./pool-settings.js";

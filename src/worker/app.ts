@@ -1,5 +1,6 @@
 /** The Hono app: shared middleware, the routes by resource, and the OpenAPI document made from the same schemas. */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { messages } from "../contract/messages.js";
 import { allowedMethods } from "./allowed-methods.js";
 import { bodyLimit } from "./body-limit.js";
 import { createDashboard } from "./dashboard/index.js";
@@ -31,9 +32,9 @@ export function createApp() {
     const pathname = new URL(c.req.url).pathname;
     const allowed = methodsFor(pathname);
     if (allowed.length > 0) {
-      return errorResponse(c, "method_not_allowed", `${pathname} does not serve ${c.req.method}; it serves ${allowed.join(", ")}.`, undefined, { Allow: allowed.join(", ") });
+      return errorResponse(c, "method_not_allowed", messages.methodNotAllowed(pathname, c.req.method, allowed), undefined, { Allow: allowed.join(", ") });
     }
-    return errorResponse(c, "not_found", `No route for ${c.req.method} ${pathname}.`);
+    return errorResponse(c, "not_found", messages.noRoute(c.req.method, pathname));
   });
   // Set before the handler, so they go into the Response it builds (set after, Hono copies the Response).
   app.use("*", async (c, next) => {
@@ -43,7 +44,7 @@ export function createApp() {
   });
   app.use(
     "*",
-    bodyLimit(MAX_BODY_BYTES, (c) => errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB.`)),
+    bodyLimit(MAX_BODY_BYTES, (c) => errorResponse(c, "payload_too_large", messages.bodyTooLarge(MAX_BODY_BYTES / 1024))),
   );
 
   registerSessionRoutes(app);

@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { digestsEqual } from "../../durable-objects/constant-time.js";
+import { messages } from "../contract/messages.js";
 import type { Actor, Failure } from "../../durable-objects/outcome.js";
 import { MIN_VENDOR_TOKEN_LENGTH, normalizeKey, parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
 import type { AppEnv, Env, PoolAdminEnv, SessionEnv, VendorEnv } from "./env.js";
@@ -13,10 +14,6 @@ import { ApiError, fail } from "./errors.js";
 import { failedAuthentication } from "./failure-limiter.js";
 import { getPool, recordAuthFailure } from "./pool-operations.js";
 import { verifySessionToken } from "./tokens.js";
-
-const NO_CREDENTIAL = "Send the vendor token or the pool's admin key as Authorization: Bearer <credential>.";
-const BAD_CREDENTIAL = "The vendor token or admin key is not valid.";
-const BAD_TOKEN = "Send the session's token as Authorization: Bearer <token>; this one is missing, malformed or not for this session.";
 
 /** The credential of an `Authorization: Bearer …` header. */
 export function bearer(header: string | undefined): string | undefined {
@@ -71,17 +68,17 @@ export async function verifyCredential(env: Env, credential: string, label?: str
  */
 async function adminActor(env: Env, request: Request, poolId: string | undefined): Promise<Actor> {
   const credential = bearer(request.headers.get("authorization") ?? undefined);
-  if (!credential) throw new ApiError("unauthorized", NO_CREDENTIAL);
+  if (!credential) throw new ApiError("unauthorized", messages.noAdminCredential);
   const adminKey = parseAdminKey(credential);
   if (adminKey) {
-    if (poolId === undefined) throw new ApiError("forbidden", "A pool admin key cannot do this; it needs the vendor token.");
-    if (adminKey.poolId !== poolId) throw new ApiError("forbidden", "This admin key belongs to another pool.");
+    if (poolId === undefined) throw new ApiError("forbidden", messages.adminKeyNotEnough);
+    if (adminKey.poolId !== poolId) throw new ApiError("forbidden", messages.adminKeyOfAnotherPool);
     const actor: Actor = { role: "admin", keyHash: await sha256Hex(adminKey.normalized) };
     const out = await getPool(env, actor, adminKey.poolId);
     if (out.ok) return actor;
     // a key for a pool that does not exist is a wrong key like any other, not a 404 the limiter never counts
     if (out.code === "unauthorized" || out.code === "not_found") {
-      return failedAuthentication(env, request, "unauthorized", BAD_CREDENTIAL, (address) =>
+      return failedAuthentication(env, request, "unauthorized", messages.badAdminCredential, (address) =>
         recordAuthFailure(env, adminKey.poolId, { reason: "bad_admin_key", address }),
       );
     }
@@ -90,7 +87,7 @@ async function adminActor(env: Env, request: Request, poolId: string | undefined
   if (await isVendorToken(env, credential)) return { role: "vendor" };
   // Over the limit, a failure is refused before any pool writes a word about it.
   const targetPool = poolId === undefined ? null : parsePoolId(poolId);
-  return failedAuthentication(env, request, "unauthorized", BAD_CREDENTIAL, targetPool === null ? undefined : (address) =>
+  return failedAuthentication(env, request, "unauthorized", messages.badAdminCredential, targetPool === null ? undefined : (address) =>
     recordAuthFailure(env, targetPool, { reason: "bad_vendor_token", address }),
   );
 }
@@ -117,7 +114,7 @@ export const poolAdminAuth = createMiddleware<PoolAdminEnv>(async (c, next) => {
   const raw = c.req.param("poolId") ?? "";
   c.set("actor", await adminActor(c.env, c.req.raw, normalizeKey(raw)));
   const poolId = parsePoolId(raw);
-  if (!poolId) throw new ApiError("not_found", "No such pool.");
+  if (!poolId) throw new ApiError("not_found", messages.noSuchPool);
   c.set("poolId", poolId);
   await next();
 });
@@ -127,7 +124,7 @@ export const sessionAuth = createMiddleware<SessionEnv>(async (c, next) => {
   const token = bearer(c.req.header("authorization"));
   const sessionId = c.req.param("sessionId");
   const claims = token && sessionId ? await verifySessionToken(c.env, token, sessionId) : null;
-  if (!claims) throw new ApiError("invalid_token", BAD_TOKEN);
+  if (!claims) throw new ApiError("invalid_token", messages.badSessionToken);
   c.set("claims", claims);
   await next();
 });

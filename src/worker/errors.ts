@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import type { Failure } from "../../durable-objects/outcome.js";
 import { errorBody, errorStatus, type ErrorCode } from "../contract/errors.js";
+import { messages } from "../contract/messages.js";
 
 export class ApiError extends Error {
   constructor(
@@ -46,11 +47,11 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof HTTPException && httpCodes[err.status]) {
     const code = httpCodes[err.status]!;
     const message =
-      code === "unsupported_media_type" ? "Send the body as JSON with content-type: application/json."
-      : code === "invalid_request" ? `The request body is not valid JSON (${err.message}).`
+      code === "unsupported_media_type" ? messages.notJson
+      : code === "invalid_request" ? messages.badJson(err.message)
       : err.message;
     return errorResponse(c, code, message);
   }
   console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, err instanceof Error ? err.stack : String(err));
-  return errorResponse(c, "internal_error", "Something went wrong on our side; the request may be retried.");
+  return errorResponse(c, "internal_error", messages.internalError);
 }

@@ -4,6 +4,7 @@
  * and a request with valid credentials never comes here, so it is never refused.
  */
 import type { ErrorCode } from "../contract/errors.js";
+import { messages } from "../contract/messages.js";
 import type { Env } from "./env.js";
 import { ApiError } from "./errors.js";
 
@@ -25,7 +26,7 @@ export async function countFailure(env: Env, request: Request): Promise<boolean>
 export function rateLimited(): ApiError {
   return new ApiError(
     "rate_limited",
-    `Too many failed attempts from this address. Wait ${RETRY_AFTER_SECONDS} seconds, then check the credentials before retrying.`,
+    messages.rateLimited(RETRY_AFTER_SECONDS),
     { retryAfterSeconds: RETRY_AFTER_SECONDS },
     { "Retry-After": String(RETRY_AFTER_SECONDS) },
   );

@@ -8,6 +8,7 @@ import { failure, type Actor, type Outcome } from "../../durable-objects/outcome
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { SeatHolder, SeatsPage } from "../../durable-objects/licence-pool.js";
 import type { PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket } from "../contract/schemas.js";
+import { messages } from "../contract/messages.js";
 import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
 import type { Env } from "./env.js";
@@ -146,9 +147,9 @@ export async function usage(env: Env, actor: Actor, poolId: string, range: Usage
   const span = bucketSpan[bucket];
   const to = range.to ?? Date.now();
   const from = range.from ?? to - (span.defaultBuckets - 1) * span.size;
-  if (from > to) return failure("invalid_request", "`from` must not be after `to`.", { issues: [{ path: "from", message: "after to" }] });
+  if (from > to) return failure("invalid_request", messages.usageBackwards, { issues: [{ path: "from", message: "after to" }] });
   if ((to - from) / span.size > span.maxBuckets) {
-    return failure("invalid_request", `Ask for at most ${span.maxBuckets} ${bucket} buckets at once.`, { issues: [{ path: "from", message: "range too long" }] });
+    return failure("invalid_request", messages.usageTooLong(span.maxBuckets, bucket), { issues: [{ path: "from", message: "range too long" }] });
   }
   const out = await poolStub(env, poolId).usage(actor, from, to, bucket);
   return out.ok ? { ok: true, bucket, buckets: out.buckets } : out;

@@ -2,7 +2,7 @@
  * One function per client operation on sessions, as pool-operations.ts is for admins:
  * the Worker hashes the product key and signs the token, the pool object decides.
  */
-import { messages } from "../../durable-objects/messages.js";
+import { messages } from "../contract/messages.js";
 import type { Outcome } from "../../durable-objects/outcome.js";
 import { failure } from "../../durable-objects/outcome.js";
 import type { CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionStatus } from "../contract/schemas.js";

@@ -1,9 +1,10 @@
 /**
- * Every message the pool object gives a person, in one place. A message is part of the
- * answer a stranger sees, so two cases an attacker must not tell apart (a pool that does
- * not exist, a wrong product key) share one text, byte for byte.
+ * Every message the service's API gives a person, the pool object's and the Worker's, in
+ * one place. A message is part of the answer a stranger sees, so two cases an attacker
+ * must not tell apart (a pool that does not exist, a wrong product key) share one text,
+ * byte for byte. The dashboard's page copy lives with its views.
  */
-import type { EndReason } from "../src/contract/errors.js";
+import type { EndReason } from "./errors.js";
 
 export const messages = {
   /** Unknown serial, wrong product key, missing pool: one answer for all three. */
@@ -41,4 +42,21 @@ export const messages = {
   noSuchSeat: "No seat with this id is in use in this pool.",
   badAdminKey: "The admin key is not valid for this pool.",
   seatsAreTheVendors: "Only the vendor can change the number of seats; ask your vendor's sales team for more seats.",
+
+  // ---- the Worker: who is calling, limits, routes ----
+  noAdminCredential: "Send the vendor token or the pool's admin key as Authorization: Bearer <credential>.",
+  badAdminCredential: "The vendor token or admin key is not valid.",
+  badSessionToken: "Send the session's token as Authorization: Bearer <token>; this one is missing, malformed or not for this session.",
+  adminKeyNotEnough: "A pool admin key cannot do this; it needs the vendor token.",
+  adminKeyOfAnotherPool: "This admin key belongs to another pool.",
+  rateLimited: (seconds: number) =>
+    `Too many failed attempts from this address. Wait ${seconds} seconds, then check the credentials before retrying.`,
+  usageBackwards: "`from` must not be after `to`.",
+  usageTooLong: (max: number, bucket: string) => `Ask for at most ${max} ${bucket} buckets at once.`,
+  bodyTooLarge: (kib: number) => `Request bodies are limited to ${kib} KiB.`,
+  notJson: "Send the body as JSON with content-type: application/json.",
+  badJson: (why: string) => `The request body is not valid JSON (${why}).`,
+  noRoute: (method: string, path: string) => `No route for ${method} ${path}.`,
+  methodNotAllowed: (path: string, method: string, allowed: string[]) => `${path} does not serve ${method}; it serves ${allowed.join(", ")}.`,
+  internalError: "Something went wrong on our side; the request may be retried.",
 } as const;
