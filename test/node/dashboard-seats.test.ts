@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createPool, fitsWidth, heartbeat, launchChromium, newSignedInPage, unnamedControls, type Checkout, type CreatedPool } from "./dashboard-browser.js";
-import { ROOT, startLocalServer, type LocalServer } from "./local-server.js";
+import { startLocalServer, type LocalServer } from "./local-server.js";
 
 let server: LocalServer;
 let browser: Browser;
@@ -116,6 +116,128 @@ describe("the seats of a pool of 250, a page at a time", () => {
     expect(await page.locator("table.seats").count()).toBe(0);
     await page.getByRole("link", { name: "Show every seat" }).click();
     expect(await users(page)).toHaveLength(100);
+    await context.close();
+  });
+});
+
+describe("freeing a seat from page 2", () => {
+  it("frees it after the browser's confirmation and comes back to page 2, saying whose seat it was", async () => {
+    const { context, page } = await newSignedInPage(browser, server, pool.adminKey);
+    await page.getByRole("link", { name: "Next 100 seats" }).click();
+    const pageTwo = new URL(page.url());
+    expect(pageTwo.searchParams.get("page")).toBe("2");
+    const before = await users(page);
+    expect(before).toContain("user-150");
+
+    const target = held.find((h) => h.user === "user-150")!;
+    let question = "";
+    page.once("dialog", (d) => {
+      question = d.message();
+      void d.accept();
+    });
+    await page.getByRole("button", { name: "Free the seat of user-150 on PC-150" }).click();
+    expect(await notice(page)).toBe("Freed the seat of user-150 on PC-150; its session has ended. 249 of 300 seats are now in use.");
+    expect(question).toContain("Free the seat held by user-150 on PC-150?");
+    // Still page 2, less the seat freed, and the next seat moved up into it.
+    const after = new URL(page.url());
+    expect(after.searchParams.get("cursor")).toBe(pageTwo.searchParams.get("cursor"));
+    expect(after.searchParams.get("page")).toBe("2");
+    expect(await page.locator(".seats-summary").innerText()).toBe("Showing seats 101–200 of 249 in use, 100 a page, the longest held first.");
+    expect(await users(page)).toEqual([...before.filter((u) => u !== "user-150"), "user-201"]);
+    expect(await page.locator("#seats-title .count").innerText()).toBe("249");
+    expect((await heartbeat(server, target.session)).status).toBe(410);
+    expect(await page.locator("table.events tr.event-freed").first().innerText()).toContain("user-150 on PC-150");
+    await context.close();
+  });
+
+  it("without JavaScript, asks on a page naming the seat; Cancel and the free both return to page 2", async () => {
+    const { context, page } = await newSignedInPage(browser, server, pool.adminKey, { javaScriptEnabled: false });
+    await page.getByRole("link", { name: "Next 100 seats" }).click();
+    const pageTwo = page.url();
+    expect(pageTwo).toMatch(/\?cursor=[^&]+&page=2#seats$/);
+    const target = held.find((h) => h.user === "user-160")!;
+
+    await page.getByRole("button", { name: "Free the seat of user-160 on PC-160" }).click();
+    await page.getByRole("heading", { name: "Free this seat?" }).waitFor();
+    expect(await page.locator("main p").first().innerText()).toBe(
+      "Free the seat held by user-160 on PC-160? The application there is told at its next heartbeat that an administrator freed its seat.",
+    );
+    await page.getByRole("link", { name: "Cancel" }).click();
+    expect(page.url()).toBe(pageTwo);
+    expect((await heartbeat(server, target.session)).status).toBe(200);
+
+    await page.getByRole("button", { name: "Free the seat of user-160 on PC-160" }).click();
+    await page.getByRole("button", { name: "Free the seat" }).click();
+    expect(await notice(page)).toBe("Freed the seat of user-160 on PC-160; its session has ended. 248 of 300 seats are now in use.");
+    expect(page.url()).toBe(pageTwo);
+    expect(await users(page)).not.toContain("user-160");
+    expect(await page.locator(".seats-summary").innerText()).toBe("Showing seats 101–200 of 248 in use, 100 a page, the longest held first.");
+    expect((await heartbeat(server, target.session)).status).toBe(410);
+
+    // The confirmation page of a seat freed meanwhile says so, back on the same page.
+    const other = held.find((h) => h.user === "user-170")!;
+    const stale = await context.newPage();
+    await stale.goto(pageTwo);
+    expect((await api(server, "DELETE", `/v1/sessions/${other.session.sessionId}`, undefined, other.session.token)).status).toBeLessThan(300);
+    await stale.getByRole("button", { name: "Free the seat of user-170 on PC-170" }).click();
+    expect(await stale.getByRole("alert").innerText()).toBe("That seat is no longer in use: the application released it or someone freed it already.");
+    expect(stale.url()).toBe(pageTwo);
+    await context.close();
+  });
+});
+
+describe("on a phone", () => {
+  it("pages and searches the seats at phone width, every control named", async () => {
+    const { context, page } = await newSignedInPage(browser, server, pool.adminKey, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    expect(await fitsWidth(page)).toBe(true);
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.getByRole("link", { name: "Next 100 seats" }).click();
+    expect(await page.locator(".seats-summary").innerText()).toMatch(/^Showing seats 101–200 of \d+ in use/);
+    expect(await fitsWidth(page)).toBe(true);
+    const search = page.getByLabel("Find a seat by user or machine");
+    expect(await search.isVisible()).toBe(true);
+    await search.fill("pc-099");
+    await page.getByRole("button", { name: "Search" }).click();
+    expect(await users(page)).toEqual(["user-099"]);
+    expect(await fitsWidth(page)).toBe(true);
+    expect(await page.getByRole("button", { name: "Free the seat of user-099 on PC-099" }).isVisible()).toBe(true);
+    const png = await page.screenshot({ fullPage: false, path: process.env.SCREENSHOT_DIR ? path.join(process.env.SCREENSHOT_DIR, "seats-phone.png") : undefined });
+    expect(png.readUInt32BE(16)).toBe(375);
+    await context.close();
+  });
+});
+
+describe("a seat used from too many network addresses", () => {
+  it("is marked in the list with a plain explanation, and the pool's choice to refuse is said", async () => {
+    const shared = await createPool(server, "Shared Name Ltd", 5);
+    const who = { user: "team", machine: "SHARED-PC" };
+    // Five copies of one identity from five addresses; the pool allows 3 per seat.
+    for (const address of ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"]) {
+      const res = await fetch(`${server.url}/v1/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": address },
+        body: JSON.stringify({ serial: shared.serial, productKey: shared.productKey, ...who }),
+      });
+      expect(res.status).toBe(201);
+    }
+    expect((await api(server, "POST", "/v1/sessions", { serial: shared.serial, productKey: shared.productKey, user: "alone", machine: "PC-1" })).status).toBe(201);
+    const seats = (await api(server, "GET", `/v1/pools/${shared.poolId}/seats`, undefined, shared.adminKey)).body.seats as { user: string; sharedFromAddresses: boolean }[];
+    expect(seats.map((s) => [s.user, s.sharedFromAddresses])).toEqual([["team", true], ["alone", false]]);
+
+    const { context, page } = await newSignedInPage(browser, server, shared.adminKey, { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+    const teamRow = page.getByRole("row", { name: /team/ });
+    expect(await teamRow.locator(".flag").innerText()).toBe("In use from more than 3 network addresses");
+    expect(await page.getByRole("row", { name: /alone/ }).locator(".flag").count()).toBe(0);
+    const note = page.locator(".shared-note");
+    expect(await note.innerText()).toContain("the same user and machine name is probably being used on several computers");
+    expect(await note.innerText()).toContain("choose in Settings to refuse such starts");
+    expect(await page.locator("table.events tr.event-seat_shared_widely").first().innerText()).toContain("Seat used from more network addresses than the pool allows");
+    if (process.env.SCREENSHOT_DIR) await page.locator("#seats").screenshot({ path: path.join(process.env.SCREENSHOT_DIR, "seats-shared.png") });
+
+    await page.getByRole("radio", { name: /Refuse the start/ }).check();
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await notice(page);
+    expect(await page.locator(".shared-note").innerText()).toContain("The pool refuses further starts from new addresses on it.");
     await context.close();
   });
 });

@@ -372,7 +372,7 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
             <button type="submit" class="small">Search</button>
             {searching ? <a href={poolPagePath(pool.poolId, {}, data.range, "#seats")}>Show every seat</a> : null}
           </div>
-          <p id="seat-search-help" class="help">Part of a name is enough; letter case and accents written either way match.</p>
+          <p id="seat-search-help" class="help">Part of a name is enough, in any letter case.</p>
         </form>
       ) : null}
       {summary !== null ? <p class="seats-summary">{summary}</p> : null}
@@ -410,7 +410,7 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
       {anyShared ? (
         <p class="help shared-note">
           <span class="flag">In use from more than {plural(pool.maxAddressesPerSeat, "network address", "network addresses")}</span>: that seat's
-          sessions came from more computers' network addresses than the pool allows, so the same user and machine name is probably
+          sessions came from more network addresses than the pool allows, so the same user and machine name is probably
           being used on several computers, and several people are sharing one seat.{" "}
           {pool.refuseWidelySharedSeats
             ? "The pool refuses further starts from new addresses on it. Free the seat to end all its sessions."
