@@ -71,6 +71,8 @@ describe("the seats of a pool of 250, a page at a time", () => {
     expect(all).toEqual(held.map((h) => h.user));
     expect(await users(page)).toEqual(all.slice(0, 100));
     expect(await page.getByRole("link", { name: "First page" }).count()).toBe(0);
+    // Without the script there is nothing to copy with, so its copy button stays hidden.
+    expect(await page.locator("button[data-copy]").isVisible()).toBe(false);
     // The page is one page of seats, not the pool: a fraction of what 250 rows would weigh.
     expect((await page.content()).length).toBeLessThan(400_000);
 

@@ -12,6 +12,8 @@ export const DASHBOARD_CSS = `
   color-scheme: light;
 }
 * { box-sizing: border-box; }
+/* The copy buttons wait hidden for the script; a display rule on buttons must not show them without it. */
+[hidden] { display: none !important; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; background: var(--bg); color: var(--text); }
 a { color: var(--accent); }
