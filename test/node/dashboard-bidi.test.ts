@@ -116,7 +116,7 @@ function leftOf(page: Page, selector: string, text: string): Promise<number> {
 
 /** True when the words appear left to right on screen in this order, inside the element. */
 async function inOrder(page: Page, selector: string, words: string[]): Promise<boolean> {
-  const xs = [];
+  const xs: number[] = [];
   for (const w of words) xs.push(await leftOf(page, selector, w));
   return xs.every((x, i) => i === 0 || x > xs[i - 1]!);
 }

@@ -156,7 +156,7 @@ describe("freeing a seat from page 2", () => {
     const { context, page } = await newSignedInPage(browser, server, pool.adminKey, { javaScriptEnabled: false });
     await page.getByRole("link", { name: "Next 100 seats" }).click();
     const pageTwo = page.url();
-    expect(pageTwo).toMatch(/\?cursor=[^&]+&page=2#seats$/);
+    expect(pageTwo).toMatch(/\?cursor=[^&]+&page=2#seat-list$/);
     const target = held.find((h) => h.user === "user-160")!;
 
     await page.getByRole("button", { name: "Free the seat of user-160 on PC-160" }).click();
@@ -234,7 +234,7 @@ describe("a seat used from too many network addresses", () => {
     expect(await note.innerText()).toContain("the same user and machine name is probably being used on several computers");
     expect(await note.innerText()).toContain("choose in Settings to refuse such starts");
     expect(await page.locator("table.events tr.event-seat_shared_widely").first().innerText()).toContain("Seat used from more network addresses than the pool allows");
-    if (process.env.SCREENSHOT_DIR) await page.locator("#seats").screenshot({ path: path.join(process.env.SCREENSHOT_DIR, "seats-shared.png") });
+    if (process.env.SCREENSHOT_DIR) await page.locator("#seat-list").screenshot({ path: path.join(process.env.SCREENSHOT_DIR, "seats-shared.png") });
 
     await page.getByRole("radio", { name: /Refuse the start/ }).check();
     await page.getByRole("button", { name: "Save settings" }).click();

@@ -12,10 +12,11 @@ import { digestsEqual } from "../../../durable-objects/constant-time.js";
 import { CreatePoolRequest, UpdatePoolRequest } from "../../contract/schemas.js";
 import { errorStatus } from "../../contract/errors.js";
 import { verifyCredential } from "../auth.js";
-import { parsePoolId } from "../credentials.js";
+import { parseAdminKey, parsePoolId } from "../credentials.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { failedAuthentication } from "../failure-limiter.js";
+import { recordAuthFailure } from "../pool-operations.js";
 import { DASHBOARD_CSS, DASHBOARD_ICON, DASHBOARD_JS } from "./assets.js";
 import { DASHBOARD_CSP } from "./csp.js";
 import * as ops from "./operations.js";
@@ -283,7 +284,13 @@ export function createDashboard() {
     }
     try {
       // The same per-address limit as the admin API.
-      return await failedAuthentication(c.env, c.req.raw, "unauthorized", "That admin key or vendor token is not valid. Check it and try again; letter case and dashes do not matter in an admin key.");
+      // A wrong admin key goes into its pool's audit log as the admin API logs it (only while the address is within the limit).
+      const adminKey = parseAdminKey(credential);
+      return await failedAuthentication(
+        c.env, c.req.raw, "unauthorized",
+        "That admin key or vendor token is not valid. Check it and try again; letter case and dashes do not matter in an admin key.",
+        adminKey ? (address) => recordAuthFailure(c.env, adminKey.poolId, { reason: "bad_admin_key", address }) : undefined,
+      );
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       return c.html(<SignInPage error={e.message} />, errorStatus[e.code], e.headers);
@@ -370,7 +377,7 @@ export function createDashboard() {
     const form = await formOf(c);
     // Back to the page of seats the admin freed it from.
     const view = seatsView((name) => form[name]);
-    const back = poolPagePath(access.poolId, view, "24h", "#seats");
+    const back = poolPagePath(access.poolId, view, "24h", "#seat-list");
     const seatId = c.req.param("seatId");
     if (form.confirmed !== "yes") {
       // Without JavaScript the page asks first, naming the seat: that page, not the free, reads it.

@@ -361,16 +361,16 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
     summary = <>{`Showing seats ${first.toLocaleString("en-GB")}–${last.toLocaleString("en-GB")} of ${data.seatsTotal.toLocaleString("en-GB")} in use, ${SEATS_PER_PAGE} a page, the longest held first.`}</>;
   } else summary = null;
   return (
-    <section class="card" aria-labelledby="seats-title" id="seats">
+    <section class="card" aria-labelledby="seats-title" id="seat-list">
       <h2 id="seats-title">Who holds a seat <span class="count">{pool.inUse.toLocaleString("en-GB")}</span></h2>
       {pool.inUse > 0 || searching ? (
-        <form method="get" action={poolPath(pool.poolId, "#seats")} class="search" role="search" aria-label="Seats">
+        <form method="get" action={poolPath(pool.poolId, "#seat-list")} class="search" role="search" aria-label="Seats">
           {data.range !== "24h" ? <input type="hidden" name="range" value={data.range} /> : null}
           <label for="seat-search">Find a seat by user or machine</label>
           <div class="search-row">
             <input id="seat-search" name="q" type="search" maxlength={256} value={view.q} aria-describedby="seat-search-help" />
             <button type="submit" class="small">Search</button>
-            {searching ? <a href={poolPagePath(pool.poolId, {}, data.range, "#seats")}>Show every seat</a> : null}
+            {searching ? <a href={poolPagePath(pool.poolId, {}, data.range, "#seat-list")}>Show every seat</a> : null}
           </div>
           <p id="seat-search-help" class="help">Part of a name is enough, in any letter case.</p>
         </form>
@@ -398,10 +398,10 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
       )}
       {view.cursor || data.seatsNext ? (
         <nav class="pages" aria-label="Pages of seats">
-          {view.cursor ? <a href={poolPagePath(pool.poolId, { q: view.q }, data.range, "#seats")}>First page</a> : null}
+          {view.cursor ? <a href={poolPagePath(pool.poolId, { q: view.q }, data.range, "#seat-list")}>First page</a> : null}
           {view.cursor && data.seatsNext ? " · " : null}
           {data.seatsNext ? (
-            <a href={poolPagePath(pool.poolId, { q: view.q, cursor: data.seatsNext, page: view.page + 1 }, data.range, "#seats")} rel="next">
+            <a href={poolPagePath(pool.poolId, { q: view.q, cursor: data.seatsNext, page: view.page + 1 }, data.range, "#seat-list")} rel="next">
               {`Next ${SEATS_PER_PAGE} seats`}
             </a>
           ) : null}
