@@ -26,7 +26,7 @@ import {
   type DashboardSession, type Flash,
 } from "./session.js";
 import { ConfirmPage, ErrorPage } from "./views/layout.js";
-import { Identity, PoolPage, identity, poolPagePath, poolPath } from "./views/pool-page.js";
+import { Identity, PoolPage, identity, poolPagePath, poolPath, seatsViewParams } from "./views/pool-page.js";
 import { isolate } from "./views/format.js";
 import { SignInPage } from "./views/sign-in.js";
 import { VendorPage } from "./views/vendor-page.js";
@@ -392,7 +392,7 @@ export function createDashboard() {
           title="Free this seat?"
           message={<>Free the seat held by <Identity of={found.seat} />? The application there is told at its next heartbeat that an administrator freed its seat.</>}
           action={poolPath(access.poolId, `/seats/${encodeURIComponent(seatId)}/free`)}
-          fields={{ ...(view.q ? { q: view.q } : {}), ...(view.cursor ? { cursor: view.cursor, page: String(view.page) } : {}) }}
+          fields={seatsViewParams(view)}
           submitLabel="Free the seat"
           cancelHref={back}
         />,

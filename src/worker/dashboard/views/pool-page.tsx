@@ -31,29 +31,23 @@ export function Identity(props: { of: Holder }) {
   );
 }
 
+/** A seats view as the query parameters (and form fields) that name it: `q`, and on later pages `cursor` and `page`. */
+export function seatsViewParams(view: Partial<SeatsView>): Record<string, string> {
+  return {
+    ...(view.q ? { q: view.q } : {}),
+    ...(view.cursor ? { cursor: view.cursor, page: String(view.page ?? 2) } : {}),
+  };
+}
+
 /** The pool page's address for a seats view (and chart range), so every link and form keeps the page the admin is on. */
 export function poolPagePath(poolId: string, view: Partial<SeatsView>, range: UsageRange = "24h", hash = ""): string {
-  const params = new URLSearchParams();
-  if (range !== "24h") params.set("range", range);
-  if (view.q) params.set("q", view.q);
-  if (view.cursor) {
-    params.set("cursor", view.cursor);
-    params.set("page", String(view.page ?? 2));
-  }
-  const query = params.toString();
+  const query = new URLSearchParams({ ...(range !== "24h" ? { range } : {}), ...seatsViewParams(view) }).toString();
   return poolPath(poolId, `${query ? `?${query}` : ""}${hash}`);
 }
 
 /** The seats view as hidden form fields, so a post's redirect comes back to the same page of seats. */
-export function SeatsViewFields(props: { view: Partial<SeatsView> }) {
-  const { q, cursor, page } = props.view;
-  return (
-    <>
-      {q ? <input type="hidden" name="q" value={q} /> : null}
-      {cursor ? <input type="hidden" name="cursor" value={cursor} /> : null}
-      {cursor ? <input type="hidden" name="page" value={String(page ?? 2)} /> : null}
-    </>
-  );
+function SeatsViewFields(props: { view: Partial<SeatsView> }) {
+  return <>{Object.entries(seatsViewParams(props.view)).map(([name, value]) => <input type="hidden" name={name} value={value} />)}</>;
 }
 
 function When(props: { iso: string; now: number }) {
@@ -74,7 +68,7 @@ function SeatRow(props: { seat: Seat; poolId: string; session: DashboardSession;
       <th scope="row" data-label="User">
         <bdi>{seat.user}</bdi>
         {seat.sharedFromAddresses ? (
-          <span class="flag">{` In use from more than ${plural(props.maxAddresses, "network address", "network addresses")}`}</span>
+          <> <span class="flag">{`In use from more than ${plural(props.maxAddresses, "network address", "network addresses")}`}</span></>
         ) : null}
       </th>
       <td data-label="Machine"><bdi>{seat.machine}</bdi></td>
@@ -364,7 +358,7 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
     <section class="card" aria-labelledby="seats-title" id="seat-list">
       <h2 id="seats-title">Who holds a seat <span class="count">{pool.inUse.toLocaleString("en-GB")}</span></h2>
       {pool.inUse > 0 || searching ? (
-        <form method="get" action={poolPath(pool.poolId, "#seat-list")} class="search" role="search" aria-label="Seats">
+        <form method="get" action={poolPath(pool.poolId, "#seat-list")} class="search" role="search" aria-label="Find seats">
           {data.range !== "24h" ? <input type="hidden" name="range" value={data.range} /> : null}
           <label for="seat-search">Find a seat by user or machine</label>
           <div class="search-row">
@@ -402,7 +396,7 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
           {view.cursor && data.seatsNext ? " · " : null}
           {data.seatsNext ? (
             <a href={poolPagePath(pool.poolId, { q: view.q, cursor: data.seatsNext, page: view.page + 1 }, data.range, "#seat-list")} rel="next">
-              {`Next ${SEATS_PER_PAGE} seats`}
+              Next page of seats
             </a>
           ) : null}
         </nav>
