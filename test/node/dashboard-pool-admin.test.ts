@@ -274,6 +274,70 @@ describe("the dashboard for a pool's IT department", () => {
     await context.close();
   });
 
+  it("sets the sessions and network addresses a seat may carry, and whether a seat shared too widely is refused; the pool reads them back and acts on them", async () => {
+    const pool = await createPool(server, "Trey Research", 3);
+    const { context, page } = await newSignedInPage(browser, server, pool.adminKey);
+    // The defaults, as the API has them.
+    expect(await page.getByLabel("Most sessions per seat").inputValue()).toBe("10");
+    expect(await page.getByLabel("Most network addresses per seat").inputValue()).toBe("3");
+    expect(await page.getByRole("radio", { name: /Only mark it/ }).isChecked()).toBe(true);
+    expect(await page.getByText("Past this many, another start is refused").isVisible()).toBe(true);
+
+    await page.getByLabel("Most sessions per seat").fill("2");
+    await page.getByLabel("Most network addresses per seat").fill("1");
+    await page.getByRole("radio", { name: /Refuse the start/ }).check();
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await waitForNotice(page, "Settings saved.");
+    const saved = await api(server, "GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey);
+    expect(saved.body).toMatchObject({ maxSessionsPerSeat: 2, maxAddressesPerSeat: 1, refuseWidelySharedSeats: true });
+    expect(await page.getByLabel("Most sessions per seat").inputValue()).toBe("2");
+    expect(await page.getByLabel("Most network addresses per seat").inputValue()).toBe("1");
+    expect(await page.getByRole("radio", { name: /Refuse the start/ }).isChecked()).toBe(true);
+    expect(await page.locator("table.events tr.event-pool_updated").first().innerText()).toContain(
+      "most sessions per seat 10 → 2, most addresses per seat 3 → 1, refuse seats shared from more addresses off → on",
+    );
+
+    // The pool acts on them: a third session on one seat is refused, and so is a second address.
+    const who = { user: "kim", machine: "PC-20" };
+    expect((await checkout(server, pool, who)).status).toBe(201);
+    expect((await checkout(server, pool, who)).status).toBe(201);
+    const third = await checkout(server, pool, who);
+    expect(third.status).toBe(409);
+    expect(third.body.error).toMatchObject({ code: "too_many_sessions", details: { reason: "sessions", max: 2 } });
+    const elsewhere = await fetch(`${server.url}/v1/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.7" },
+      body: JSON.stringify({ serial: pool.serial, productKey: pool.productKey, user: "lee", machine: "PC-21" }),
+    });
+    expect(elsewhere.status).toBe(201);
+    const again = await fetch(`${server.url}/v1/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.8" },
+      body: JSON.stringify({ serial: pool.serial, productKey: pool.productKey, user: "lee", machine: "PC-21" }),
+    });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { details: { reason: string } } }).error.details.reason).toBe("addresses");
+    await page.reload();
+    expect(await page.locator("table.events tr.event-denied").first().innerText()).toContain("Refused: the seat is already used from the most network addresses the pool allows");
+
+    // Back to only marking, through the form again.
+    await page.getByRole("radio", { name: /Only mark it/ }).check();
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await waitForNotice(page, "Settings saved.");
+    expect((await api(server, "GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey)).body.refuseWidelySharedSeats).toBe(false);
+
+    // Out of range is refused with the field's name, and nothing changes.
+    const before = (await api(server, "GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey)).body;
+    await page.evaluate("document.querySelector('form.settings').noValidate = true");
+    await page.getByLabel("Most sessions per seat").fill("101");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    const error = page.getByRole("alert");
+    await error.waitFor();
+    expect(await error.innerText()).toBe("Most sessions per seat: enter a whole number from 1 to 100. Nothing was changed.");
+    expect((await api(server, "GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey)).body).toEqual(before);
+    await context.close();
+  });
+
   it("fits a phone-width screen and gives every control an accessible name", async () => {
     const pool = await createPool(server, "Blue Yonder Airlines", 5);
     await checkout(server, pool, { user: "ivy", machine: "LAPTOP-7", terminalSession: "Console" });

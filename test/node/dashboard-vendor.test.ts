@@ -123,6 +123,22 @@ describe("the dashboard for the vendor's staff", () => {
     await context.close();
   });
 
+  it("sets a pool's seat-sharing limits from its page, like its admins can", async () => {
+    const pool = await createPool(server, "Lucerne Publishing", 6);
+    const { context, page } = await newSignedInPage(browser, server, server.vendorToken);
+    await page.goto(`${server.url}/admin/pools/${pool.poolId}`);
+    await page.getByLabel("Most sessions per seat").fill("4");
+    await page.getByLabel("Most network addresses per seat").fill("7");
+    await page.getByRole("radio", { name: /Refuse the start/ }).check();
+    await page.getByRole("button", { name: "Save settings" }).click();
+    expect(await notice(page)).toBe("Settings saved.");
+    expect((await api(server, "GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey)).body).toMatchObject({
+      seats: 6, maxSessionsPerSeat: 4, maxAddressesPerSeat: 7, refuseWidelySharedSeats: true,
+    });
+    expect(await page.locator("table.events tr.event-pool_updated").first().innerText()).toContain("vendor (dashboard)");
+    await context.close();
+  });
+
   it("works without JavaScript: freeing a seat asks on a confirmation page, and Cancel changes nothing", async () => {
     const pool = await createPool(server, "Graphic Design Institute", 2);
     const held = (await checkout(server, pool, { user: "quinn", machine: "MAC-4" })).body as Checkout;

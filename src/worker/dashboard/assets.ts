@@ -12,6 +12,8 @@ export const DASHBOARD_CSS = `
   color-scheme: light;
 }
 * { box-sizing: border-box; }
+/* The copy buttons wait hidden for the script; a display rule on buttons must not show them without it. */
+[hidden] { display: none !important; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; background: var(--bg); color: var(--text); }
 a { color: var(--accent); }
@@ -44,7 +46,7 @@ td .ago { display: block; }
 .message.notice { background: var(--notice-bg); border: 1px solid #b7e0c6; }
 .message.error { background: var(--error-bg); border: 1px solid #f3b8b2; }
 label { display: block; font-weight: 600; margin: 0.6rem 0 0.25rem; }
-input[type=text], input[type=password], input[type=number] { width: 100%; max-width: 28rem; font: inherit; padding: 0.5rem 0.6rem; border: 1px solid #b9c2cf; border-radius: 6px; background: #fff; color: inherit; }
+input[type=text], input[type=password], input[type=number], input[type=search] { width: 100%; max-width: 28rem; font: inherit; padding: 0.5rem 0.6rem; border: 1px solid #b9c2cf; border-radius: 6px; background: #fff; color: inherit; }
 input:focus-visible, button:focus-visible, a:focus-visible, summary:focus-visible { outline: 3px solid #7aa2f7; outline-offset: 2px; }
 button, .button { display: inline-block; font: inherit; font-weight: 600; padding: 0.5rem 1rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-text); cursor: pointer; text-decoration: none; margin-top: 0.5rem; }
 button.small { padding: 0.25rem 0.7rem; margin: 0; font-size: 0.88rem; }
@@ -114,6 +116,15 @@ tbody th { font-weight: 600; }
 .secret code { font-size: 1.02rem; }
 .copy-status { min-height: 1.5em; margin: 0; color: var(--ok); font-weight: 600; }
 .settings button { display: block; }
+.search { margin: 0 0 0.75rem; }
+.search label { margin-top: 0; }
+.search-row { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
+.search-row input { flex: 1 1 14rem; }
+.search .help { margin-bottom: 0; }
+.seats-summary { margin: 0 0 0.5rem; }
+.pages { margin: 0.75rem 0; font-weight: 600; }
+.flag { display: block; width: fit-content; margin-top: 0.2rem; padding: 0 0.45em; border-radius: 4px; background: #fff4e0; border: 1px solid #f0c27a; color: #7a4500; font-size: 0.8rem; font-weight: 600; }
+.shared-note .flag { display: inline; }
 @media (max-width: 760px) {
   main { padding: 0.75rem; }
   .card { padding: 0.9rem; }

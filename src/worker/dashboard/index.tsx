@@ -25,7 +25,8 @@ import {
   type DashboardSession, type Flash,
 } from "./session.js";
 import { ConfirmPage, ErrorPage } from "./views/layout.js";
-import { PoolPage, identity, poolPath } from "./views/pool-page.js";
+import { Identity, PoolPage, identity, poolPagePath, poolPath, seatsViewParams } from "./views/pool-page.js";
+import { isolate } from "./views/format.js";
 import { SignInPage } from "./views/sign-in.js";
 import { VendorPage } from "./views/vendor-page.js";
 
@@ -50,6 +51,9 @@ const fieldNames: Record<string, string> = {
   seats: "Seats",
   minClientVersion: "Minimum client version",
   staleAfterHours: "Hours without a heartbeat",
+  maxSessionsPerSeat: "Most sessions per seat",
+  maxAddressesPerSeat: "Most network addresses per seat",
+  refuseWidelySharedSeats: "When a seat is used from more addresses",
 };
 
 // ---- cookies ----------------------------------------------------------------
@@ -164,7 +168,32 @@ function settingsFrom(form: Record<string, string>): { patch: Record<string, unk
       patch.staleAfterHours = n;
     }
   }
+  for (const [key, field] of [["maxSessionsPerSeat", "Most sessions per seat"], ["maxAddressesPerSeat", "Most network addresses per seat"]] as const) {
+    if (form[key] === undefined) continue;
+    const n = wholeNumber(form[key], field, 1, 100);
+    if (typeof n === "string") return { error: n };
+    patch[key] = n;
+  }
+  if (form.refuseWidelySharedSeats !== undefined) {
+    if (form.refuseWidelySharedSeats !== "yes" && form.refuseWidelySharedSeats !== "no") {
+      return { error: "When a seat is used from more addresses: choose to only mark it or to refuse the start." };
+    }
+    patch.refuseWidelySharedSeats = form.refuseWidelySharedSeats === "yes";
+  }
   return { patch };
+}
+
+/**
+ * The seats view a page or a form names (search, cursor, page number). Anything malformed
+ * is dropped rather than refused: it only chooses what to show.
+ */
+function seatsView(read: (name: string) => string | undefined): ops.SeatsView {
+  const q = (read("q") ?? "").trim().slice(0, 256);
+  const cursorRaw = read("cursor");
+  const cursor = cursorRaw && cursorRaw.length <= 100 ? cursorRaw : undefined;
+  const pageRaw = read("page");
+  const page = cursor && pageRaw && /^\d{1,6}$/.test(pageRaw) && Number(pageRaw) >= 2 ? Number(pageRaw) : cursor ? 2 : 1;
+  return { q, cursor, page };
 }
 
 // ---- the app ----------------------------------------------------------------
@@ -305,7 +334,7 @@ export function createDashboard() {
     const range = c.req.query("range") === "30d" ? "30d" : "24h";
     const beforeRaw = c.req.query("before");
     const before = beforeRaw && /^\d{1,15}$/.test(beforeRaw) ? Number(beforeRaw) : undefined;
-    const out = await ops.loadPoolPage(c.env, access.actor, access.poolId, range, before);
+    const out = await ops.loadPoolPage(c.env, access.actor, access.poolId, range, before, seatsView((name) => c.req.query(name)));
     if (!out.ok) return pageFailure(c, out);
     const flash = await takeFlash(c, access.session);
     return c.html(<PoolPage session={access.session} data={out} flash={flash} now={Date.now()} olderView={before !== undefined} />);
@@ -330,7 +359,7 @@ export function createDashboard() {
     const out = await ops.createPool(c.env, { ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null });
     if (!out.ok) return redirectWithFlash(c, "/admin", { error: out.message });
     return redirectWithFlash(c, poolPath(out.pool.poolId), {
-      notice: `Created the pool for ${out.pool.customer} with ${out.pool.seats} seats.`,
+      notice: `Created the pool for ${isolate(out.pool.customer)} with ${out.pool.seats} seats.`,
       secretsTitle: "The new pool's serial number, product key and admin key",
       secrets: [
         { label: "Serial number", value: out.pool.serial },
@@ -344,20 +373,25 @@ export function createDashboard() {
   dashboard.post("/pools/:poolId/seats/:seatId/free", async (c) => {
     const access = await poolAccess(c);
     if (access instanceof Response) return access;
-    const back = poolPath(access.poolId);
+    const form = await formOf(c);
+    // Back to the page of seats the admin freed it from.
+    const view = seatsView((name) => form[name]);
+    const back = poolPagePath(access.poolId, view, "24h", "#seat-list");
     const seatId = c.req.param("seatId");
-    if ((await formOf(c)).confirmed !== "yes") {
-      // Without JavaScript the page asks first, naming the seat: that page, not the free, reads the seats.
-      const found = await ops.findSeat(c.env, access.actor, access.poolId, seatId);
-      if (!found.ok) return actionFailure(c, found, back);
-      if (!found.seat) return redirectWithFlash(c, back, { error: SEAT_GONE });
+    if (form.confirmed !== "yes") {
+      // Without JavaScript the page asks first, naming the seat: that page, not the free, reads it.
+      const found = await ops.getSeat(c.env, access.actor, access.poolId, seatId);
+      if (!found.ok) {
+        if (found.code === "not_found" && found.resource === "seat") return redirectWithFlash(c, back, { error: SEAT_GONE });
+        return actionFailure(c, found, back);
+      }
       return c.html(
         <ConfirmPage
           session={access.session}
           title="Free this seat?"
-          message={`Free the seat held by ${identity(found.seat)}? The application there is told at its next heartbeat that an administrator freed its seat.`}
+          message={<>Free the seat held by <Identity of={found.seat} />? The application there is told at its next heartbeat that an administrator freed its seat.</>}
           action={poolPath(access.poolId, `/seats/${encodeURIComponent(seatId)}/free`)}
-          fields={{}}
+          fields={seatsViewParams(view)}
           submitLabel="Free the seat"
           cancelHref={back}
         />,
@@ -368,10 +402,9 @@ export function createDashboard() {
       if (out.code === "not_found" && out.resource !== "pool") return redirectWithFlash(c, back, { error: SEAT_GONE });
       return actionFailure(c, out, back);
     }
-    const holder = await ops.freedSeatHolder(c.env, access.actor, access.poolId, seatId);
     const ended = out.sessionsEnded === 1 ? "its session has" : `its ${out.sessionsEnded} sessions have`;
     return redirectWithFlash(c, back, {
-      notice: `Freed the seat${holder ? ` of ${identity(holder)}` : ""}; ${ended} ended. ${out.pool.inUse} of ${out.pool.seats} seats are now in use.`,
+      notice: `Freed the seat of ${identity(out.holder)}; ${ended} ended. ${out.pool.inUse} of ${out.pool.seats} seats are now in use.`,
     });
   });
 
@@ -457,7 +490,7 @@ export function createDashboard() {
     const out = await ops.updatePool(c.env, access.actor, access.poolId, parsed.data);
     if (!out.ok) return actionFailure(c, out, back);
     const notice = Object.keys(parsed.data).length === 1 && parsed.data.seats !== undefined
-      ? `${out.pool.customer} now has ${out.pool.seats} seats.`
+      ? `${isolate(out.pool.customer)} now has ${out.pool.seats} seats.`
       : "Settings saved.";
     return redirectWithFlash(c, back, { notice });
   });

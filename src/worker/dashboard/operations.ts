@@ -8,14 +8,31 @@ import type { Env } from "../env.js";
 import { getPool, listEvents, listSeats, usage } from "../pool-operations.js";
 
 export {
-  createPool, freeSeat, listEvents, listPools, recordAuthFailure, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
+  createPool, freeSeat, getSeat, listEvents, listPools, recordAuthFailure, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
 } from "../pool-operations.js";
 
 export type UsageRange = "24h" | "30d";
 
+/** Seats a page of the pool page shows. */
+export const SEATS_PER_PAGE = 100;
+
+/** Which seats the pool page shows: a search (by user or machine, as identities compare) and a page of it. */
+export interface SeatsView {
+  q: string;
+  /** The `next` of the page before; absent on the first page. */
+  cursor?: string;
+  /** Which page this is, counted from 1, only to say "seats 101–200"; the cursor decides what is read. */
+  page: number;
+}
+
 export interface PoolPageData {
   pool: PoolDetails;
   seats: Seat[];
+  /** The cursor of the next page of seats, or null on the last. */
+  seatsNext: string | null;
+  /** Seats in use that match the search (all of them without one). */
+  seatsTotal: number;
+  view: SeatsView;
   events: PoolEvent[];
   olderEvents: string | null;
   range: UsageRange;
@@ -23,28 +40,21 @@ export interface PoolPageData {
 }
 
 /** Everything the pool page shows. The pool is read first so a wrong key is refused (and logged) once. */
-export async function loadPoolPage(env: Env, actor: Actor, poolId: string, range: UsageRange, before: number | undefined): Promise<Outcome<PoolPageData>> {
+export async function loadPoolPage(
+  env: Env, actor: Actor, poolId: string, range: UsageRange, before: number | undefined, view: SeatsView,
+): Promise<Outcome<PoolPageData>> {
   const got = await getPool(env, actor, poolId);
   if (!got.ok) return got;
   const [seats, events, buckets] = await Promise.all([
-    listSeats(env, actor, poolId),
+    listSeats(env, actor, poolId, { limit: SEATS_PER_PAGE, cursor: view.cursor, q: view.q === "" ? undefined : view.q }),
     listEvents(env, actor, poolId, 25, before),
     usage(env, actor, poolId, { bucket: range === "24h" ? "hour" : "day" }),
   ]);
   if (!seats.ok) return seats;
   if (!events.ok) return events;
   if (!buckets.ok) return buckets;
-  return { ok: true, pool: got.pool, seats: seats.seats, events: events.events, olderEvents: events.next, range, buckets: buckets.buckets };
-}
-
-/** The seat to name on a confirmation page, if it is still in use. */
-export async function findSeat(env: Env, actor: Actor, poolId: string, seatId: string): Promise<Outcome<{ seat: Seat | undefined }>> {
-  const out = await listSeats(env, actor, poolId);
-  return out.ok ? { ok: true, seat: out.seats.find((s) => s.seatId === seatId) } : out;
-}
-
-/** Who held a seat just freed, from the newest `freed` event for it (the free itself answers counts only). */
-export async function freedSeatHolder(env: Env, actor: Actor, poolId: string, seatId: string): Promise<PoolEvent | undefined> {
-  const out = await listEvents(env, actor, poolId, 20, undefined);
-  return out.ok ? out.events.find((e) => e.type === "freed" && e.seatId === seatId) : undefined;
+  return {
+    ok: true, pool: got.pool, seats: seats.seats, seatsNext: seats.next, seatsTotal: seats.total, view,
+    events: events.events, olderEvents: events.next, range, buckets: buckets.buckets,
+  };
 }

@@ -33,3 +33,13 @@ export function ago(iso: string, nowMs: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString("en-GB")} ${n === 1 ? one : many}`;
 }
+
+/**
+ * Text someone else chose (a user, machine or customer name), set inside a sentence that is
+ * a plain string (an attribute, a notice): wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL
+ * ISOLATE, the plain-text `<bdi>`, so U+202E or right-to-left letters in it cannot reorder
+ * the words around it. Plain ASCII cannot, so it is left as it is.
+ */
+export function isolate(text: string): string {
+  return /^[\x20-\x7e]*$/.test(text) ? text : `\u2068${text}\u2069`;
+}

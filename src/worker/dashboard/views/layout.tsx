@@ -150,7 +150,7 @@ export function ErrorPage(props: { title: string; message: string; session?: Das
 export function ConfirmPage(props: {
   session: DashboardSession;
   title: string;
-  message: string;
+  message: Child;
   action: string;
   fields: Record<string, string>;
   submitLabel: string;

@@ -1,18 +1,53 @@
 /** A pool's page: how full it is, how busy it was, who holds each seat, what happened, and its credentials and settings. */
+import type { Child } from "hono/jsx";
 import type { PoolEvent, Seat } from "../../../contract/schemas.js";
-import type { PoolPageData } from "../operations.js";
+import { SEATS_PER_PAGE, type PoolPageData, type SeatsView, type UsageRange } from "../operations.js";
 import type { DashboardSession, Flash } from "../session.js";
 import { Gauge, UsageChart } from "./charts.js";
-import { ago, formatTime, plural } from "./format.js";
+import { ago, formatTime, isolate, plural } from "./format.js";
 import { CsrfField, GroupedCode, GroupPolicyNote, Layout, Messages, ShownOnce } from "./layout.js";
 
 export function poolPath(poolId: string, rest = ""): string {
   return `/admin/pools/${encodeURIComponent(poolId)}${rest}`;
 }
 
-export function identity(s: { user: string | null; machine: string | null; terminalSession: string | null }): string {
-  const parts = [s.user, s.machine && `on ${s.machine}`, s.terminalSession && `(${s.terminalSession})`].filter(Boolean);
+type Holder = { user: string | null; machine: string | null; terminalSession: string | null };
+
+/** "jsmith on PC-0042 (RDP-Tcp#12)" as a plain string (attributes, notices), each name isolated. */
+export function identity(s: Holder): string {
+  const parts = [s.user && isolate(s.user), s.machine && `on ${isolate(s.machine)}`, s.terminalSession && `(${isolate(s.terminalSession)})`].filter(Boolean);
   return parts.join(" ");
+}
+
+/** The same in markup, each name in its own `<bdi>`. */
+export function Identity(props: { of: Holder }) {
+  const { user, machine, terminalSession } = props.of;
+  return (
+    <>
+      {user !== null ? <bdi>{user}</bdi> : null}
+      {machine !== null ? <>{user !== null ? " on " : "on "}<bdi>{machine}</bdi></> : null}
+      {terminalSession !== null ? <> (<bdi>{terminalSession}</bdi>)</> : null}
+    </>
+  );
+}
+
+/** A seats view as the query parameters (and form fields) that name it: `q`, and on later pages `cursor` and `page`. */
+export function seatsViewParams(view: Partial<SeatsView>): Record<string, string> {
+  return {
+    ...(view.q ? { q: view.q } : {}),
+    ...(view.cursor ? { cursor: view.cursor, page: String(view.page ?? 2) } : {}),
+  };
+}
+
+/** The pool page's address for a seats view (and chart range), so every link and form keeps the page the admin is on. */
+export function poolPagePath(poolId: string, view: Partial<SeatsView>, range: UsageRange = "24h", hash = ""): string {
+  const query = new URLSearchParams({ ...(range !== "24h" ? { range } : {}), ...seatsViewParams(view) }).toString();
+  return poolPath(poolId, `${query ? `?${query}` : ""}${hash}`);
+}
+
+/** The seats view as hidden form fields, so a post's redirect comes back to the same page of seats. */
+function SeatsViewFields(props: { view: Partial<SeatsView> }) {
+  return <>{Object.entries(seatsViewParams(props.view)).map(([name, value]) => <input type="hidden" name={name} value={value} />)}</>;
 }
 
 function When(props: { iso: string; now: number }) {
@@ -24,21 +59,27 @@ function When(props: { iso: string; now: number }) {
   );
 }
 
-function SeatRow(props: { seat: Seat; poolId: string; session: DashboardSession; now: number }) {
+function SeatRow(props: { seat: Seat; poolId: string; session: DashboardSession; now: number; view: SeatsView; maxAddresses: number }) {
   const { seat, poolId, session, now } = props;
   const who = identity(seat);
   const confirm = `Free the seat held by ${who}? The application there is told at its next heartbeat that an administrator freed its seat.`;
   return (
-    <tr>
-      <th scope="row" data-label="User">{seat.user}</th>
-      <td data-label="Machine">{seat.machine}</td>
-      <td data-label="Terminal session">{seat.terminalSession ?? <span class="muted">console</span>}</td>
+    <tr class={seat.sharedFromAddresses ? "shared-widely" : undefined}>
+      <th scope="row" data-label="User">
+        <bdi>{seat.user}</bdi>
+        {seat.sharedFromAddresses ? (
+          <> <span class="flag">{`In use from more than ${plural(props.maxAddresses, "network address", "network addresses")}`}</span></>
+        ) : null}
+      </th>
+      <td data-label="Machine"><bdi>{seat.machine}</bdi></td>
+      <td data-label="Terminal session">{seat.terminalSession !== null ? <bdi>{seat.terminalSession}</bdi> : <span class="muted">console</span>}</td>
       <td data-label="Since"><When iso={seat.since} now={now} /></td>
       <td data-label="Last seen"><When iso={seat.lastSeenAt} now={now} /></td>
       <td data-label="Sessions">{seat.sessions.length}</td>
       <td data-label="">
         <form method="post" action={poolPath(poolId, `/seats/${encodeURIComponent(seat.seatId)}/free`)} data-confirm={confirm}>
           <CsrfField session={session} />
+          <SeatsViewFields view={props.view} />
           <input type="hidden" name="confirmed" value="" />
           <button type="submit" class="danger small" aria-label={`Free the seat of ${who}`}>Free</button>
         </form>
@@ -51,6 +92,13 @@ const deniedReasons: Record<string, string> = {
   pool_full: "Turned away: the pool was full",
   credentials_revoked: "Refused: old serial number and product key",
   client_version: "Refused: client version too old",
+  too_many_sessions: "Refused: the seat carries too many sessions",
+};
+
+const sessionLimits: Record<string, string> = {
+  sessions: "Refused: the seat already carries the most sessions the pool allows",
+  addresses: "Refused: the seat is already used from the most network addresses the pool allows",
+  machine_mismatch: "Refused: the seat is held on another computer with the same name",
 };
 
 const changeNames: Record<string, string> = {
@@ -58,31 +106,69 @@ const changeNames: Record<string, string> = {
   customer: "customer",
   minClientVersion: "minimum client version",
   staleAfterHours: "stale-seat expiry (hours)",
+  maxSessionsPerSeat: "most sessions per seat",
+  maxAddressesPerSeat: "most addresses per seat",
+  refuseWidelySharedSeats: "refuse seats shared from more addresses",
 };
 
-export function describeEvent(e: PoolEvent): string {
+/** A setting's old or new value as the event shows it; text (a customer's name) in its own `<bdi>`. */
+function SettingValue(props: { value: unknown }) {
+  const v = props.value;
+  if (v === null || v === undefined) return <>none</>;
+  if (typeof v === "boolean") return <>{v ? "on" : "off"}</>;
+  if (typeof v === "number") return <>{String(v)}</>;
+  return <bdi>{String(v)}</bdi>;
+}
+
+/** " (3 times)" for an event that stands for several (failed sign-ins and denials are counted, not logged one by one). */
+function times(d: Record<string, unknown>): string {
+  const n = Number(d.count ?? 1);
+  return Number.isInteger(n) && n > 1 ? ` (${n.toLocaleString("en-GB")} times)` : "";
+}
+
+/** What an event says happened; any text from its details is isolated. */
+export function EventWhat(props: { event: PoolEvent }) {
+  const e = props.event;
   const d = e.details ?? {};
   switch (e.type) {
-    case "pool_created": return "Pool created";
-    case "checkout": return d.seatShared ? "Joined a seat it already held" : "Took a seat";
-    case "denied": return deniedReasons[String(d.reason)] ?? "Refused";
-    case "release": return d.seatFreed ? "Released; seat returned" : "Released one session; seat still held";
-    case "freed": return `Seat freed by an administrator (${plural(Number(d.sessionsEnded ?? 0), "session")} ended)`;
-    case "expired": return "Seat expired without a heartbeat";
-    case "revoked": return `All sessions ended by a revocation (${plural(Number(d.sessionsEnded ?? 0), "session")})`;
-    case "credentials_rotated": return d.endSessions ? "Serial and product key reissued; sessions ended" : "Serial and product key reissued; sessions carried on";
-    case "admin_key_rotated": return "Admin key replaced";
-    case "pool_updated": {
-      const changes = Object.entries(d as Record<string, { from: unknown; to: unknown }>)
-        .map(([k, v]) => `${changeNames[k] ?? k} ${v.from ?? "none"} → ${v.to ?? "none"}`);
-      return changes.length ? `Settings changed: ${changes.join(", ")}` : "Settings saved, nothing changed";
+    case "pool_created": return <>Pool created</>;
+    case "checkout": return <>{d.seatShared ? "Joined a seat it already held" : "Took a seat"}</>;
+    case "denied": {
+      const why = d.reason === "too_many_sessions" ? sessionLimits[String(d.limit)] : undefined;
+      return <>{`${why ?? deniedReasons[String(d.reason)] ?? "Refused"}${times(d)}`}</>;
     }
-    case "auth_failed": return d.reason === "bad_admin_key" ? "Wrong admin key presented" : "Wrong product key presented";
-    default: return e.type;
+    case "release": return <>{d.seatFreed ? "Released; seat returned" : "Released one session; seat still held"}</>;
+    case "freed": return <>{`Seat freed by an administrator (${plural(Number(d.sessionsEnded ?? 0), "session")} ended)`}</>;
+    case "expired": return <>Seat expired without a heartbeat</>;
+    case "revoked": return <>{`All sessions ended by a revocation (${plural(Number(d.sessionsEnded ?? 0), "session")})`}</>;
+    case "credentials_rotated": return <>{d.endSessions ? "Serial and product key reissued; sessions ended" : "Serial and product key reissued; sessions carried on"}</>;
+    case "admin_key_rotated": return <>Admin key replaced</>;
+    case "pool_updated": {
+      const changes = Object.entries(d as Record<string, { from: unknown; to: unknown }>);
+      if (changes.length === 0) return <>Settings saved, nothing changed</>;
+      return (
+        <>
+          Settings changed:{" "}
+          {changes.map(([k, v], i) => (
+            <>{i > 0 ? ", " : ""}{changeNames[k] ?? k} <SettingValue value={v?.from} /> → <SettingValue value={v?.to} /></>
+          ))}
+        </>
+      );
+    }
+    case "auth_failed": return <>{`${d.reason === "bad_admin_key" ? "Wrong admin key presented" : "Wrong product key presented"}${times(d)}`}</>;
+    case "seat_shared_widely": {
+      return (
+        <>
+          Seat used from more network addresses than the pool allows
+          {typeof d.address === "string" ? <> (newest: <bdi>{d.address}</bdi>)</> : null}
+        </>
+      );
+    }
+    default: return <bdi>{e.type}</bdi>;
   }
 }
 
-function EventsTable(props: { events: PoolEvent[]; now: number; older: string | null; poolId: string; range: string }) {
+function EventsTable(props: { events: PoolEvent[]; now: number; older: string | null; poolId: string; range: UsageRange; view: SeatsView }) {
   if (props.events.length === 0) return <p class="muted">Nothing has happened yet.</p>;
   return (
     <>
@@ -95,19 +181,24 @@ function EventsTable(props: { events: PoolEvent[]; now: number; older: string | 
             {props.events.map((e) => (
               <tr class={`event-${e.type}`}>
                 <td data-label="When"><When iso={e.at} now={props.now} /></td>
-                <td data-label="What">{describeEvent(e)}</td>
-                <td data-label="Who">{identity(e) || <span class="muted">–</span>}</td>
-                <td data-label="By">{e.actor ?? <span class="muted">client</span>}</td>
+                <td data-label="What"><EventWhat event={e} /></td>
+                <td data-label="Who">{e.user !== null || e.machine !== null || e.terminalSession !== null ? <Identity of={e} /> : <span class="muted">–</span>}</td>
+                <td data-label="By">{e.actor !== null ? <bdi>{e.actor}</bdi> : <span class="muted">client</span>}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
       {props.older ? (
-        <p><a href={poolPath(props.poolId, `?range=${props.range}&before=${props.older}#events`)}>Older events</a></p>
+        <p><a href={olderEventsPath(props.poolId, props.view, props.range, props.older)}>Older events</a></p>
       ) : null}
     </>
   );
+}
+
+function olderEventsPath(poolId: string, view: SeatsView, range: UsageRange, before: string): string {
+  const path = poolPagePath(poolId, view, range);
+  return `${path}${path.includes("?") ? "&" : "?"}before=${encodeURIComponent(before)}#events`;
 }
 
 export function PoolPage(props: { session: DashboardSession; data: PoolPageData; flash?: Flash; now: number; olderView: boolean }) {
@@ -116,9 +207,9 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
   const isVendor = session.role === "vendor";
   const range = data.range;
   return (
-    <Layout title={pool.customer} session={session}>
+    <Layout title={isolate(pool.customer)} session={session}>
       <div class="page-head">
-        <h1>{pool.customer}</h1>
+        <h1><bdi>{pool.customer}</bdi></h1>
         <p class="muted">
           Pool <code>{pool.poolId}</code> · created <time datetime={pool.createdAt} data-local="">{formatTime(pool.createdAt)}</time>
         </p>
@@ -136,43 +227,19 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
           <div class="card-head">
             <h2 id="usage-title">Usage</h2>
             <nav class="tabs" aria-label="Usage period">
-              <a href={poolPath(pool.poolId, "?range=24h")} aria-current={range === "24h" ? "page" : undefined}>Last 24 hours</a>
-              <a href={poolPath(pool.poolId, "?range=30d")} aria-current={range === "30d" ? "page" : undefined}>Last 30 days</a>
+              <a href={poolPagePath(pool.poolId, data.view, "24h")} aria-current={range === "24h" ? "page" : undefined}>Last 24 hours</a>
+              <a href={poolPagePath(pool.poolId, data.view, "30d")} aria-current={range === "30d" ? "page" : undefined}>Last 30 days</a>
             </nav>
           </div>
           <UsageChart buckets={data.buckets} seats={pool.seats} range={range} />
         </section>
       </div>
 
-      <section class="card" aria-labelledby="seats-title">
-        <h2 id="seats-title">Who holds a seat <span class="count">{data.seats.length}</span></h2>
-        {data.seats.length === 0 ? (
-          <p class="muted">No seats are in use.</p>
-        ) : (
-          <div class="table-wrap">
-            <table class="seats stack">
-              <thead>
-                <tr>
-                  <th scope="col">User</th><th scope="col">Machine</th><th scope="col">Terminal session</th>
-                  <th scope="col">Since</th><th scope="col">Last seen</th><th scope="col">Sessions</th>
-                  <th scope="col"><span class="visually-hidden">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.seats.map((seat) => <SeatRow seat={seat} poolId={pool.poolId} session={session} now={now} />)}
-              </tbody>
-            </table>
-          </div>
-        )}
-        <p class="help">
-          Freeing a seat ends its sessions: the application learns it at its next heartbeat or when it closes. A seat whose PC went
-          offline stays held until it is freed{pool.staleAfterHours ? ` or goes ${plural(pool.staleAfterHours, "hour")} without a heartbeat` : ""}.
-        </p>
-      </section>
+      <SeatsSection data={data} session={session} now={now} />
 
       <section class="card" aria-labelledby="events-title" id="events">
         <h2 id="events-title">{props.olderView ? "Earlier events" : "Recent events"}</h2>
-        <EventsTable events={data.events} now={now} older={data.olderEvents} poolId={pool.poolId} range={range} />
+        <EventsTable events={data.events} now={now} older={data.olderEvents} poolId={pool.poolId} range={range} view={data.view} />
       </section>
 
       <div class="grid">
@@ -240,10 +307,114 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
             <label for="stale-hours">Free a seat after this many hours without a heartbeat</label>
             <input id="stale-hours" name="staleAfterHours" type="number" inputmode="numeric" min={1} max={8760} step={1} placeholder="never" value={pool.staleAfterHours === null ? "" : String(pool.staleAfterHours)} aria-describedby="stale-help" />
             <p id="stale-help" class="help">Leave empty to keep seats until the application closes or an admin frees them, as users expect of a PC that went offline.</p>
+            <label for="max-sessions">Most sessions per seat</label>
+            <input id="max-sessions" name="maxSessionsPerSeat" type="number" inputmode="numeric" min={1} max={100} step={1} required value={String(pool.maxSessionsPerSeat)} aria-describedby="max-sessions-help" />
+            <p id="max-sessions-help" class="help">
+              One seat is one user on one machine (and terminal session). Each copy of the application that user starts there is a session on
+              the same seat. Past this many, another start is refused, so one shared name cannot carry a whole team. From 1 to 100.
+            </p>
+            <label for="max-addresses">Most network addresses per seat</label>
+            <input id="max-addresses" name="maxAddressesPerSeat" type="number" inputmode="numeric" min={1} max={100} step={1} required value={String(pool.maxAddressesPerSeat)} aria-describedby="max-addresses-help" />
+            <p id="max-addresses-help" class="help">
+              A seat whose sessions come from more network addresses than this is probably one user and machine name used on several computers.
+              It is marked in the list of seats and in the events. From 1 to 100.
+            </p>
+            <fieldset>
+              <legend>When a seat is used from more addresses than that</legend>
+              <label class="choice">
+                <input type="radio" name="refuseWidelySharedSeats" value="no" checked={!pool.refuseWidelySharedSeats} />
+                <span><strong>Only mark it.</strong> The application starts; you see the seat marked and decide.</span>
+              </label>
+              <label class="choice">
+                <input type="radio" name="refuseWidelySharedSeats" value="yes" checked={pool.refuseWidelySharedSeats} />
+                <span><strong>Refuse the start.</strong> The user is told the seat is already in use from too many addresses.</span>
+              </label>
+            </fieldset>
             <button type="submit">Save settings</button>
           </form>
         </section>
       </div>
     </Layout>
+  );
+}
+
+/** Who holds a seat: a page of 100 at a time, found by user or machine, with links to the next page; a plain GET form, so it needs no script. */
+function SeatsSection(props: { data: PoolPageData; session: DashboardSession; now: number }) {
+  const { data, session, now } = props;
+  const { pool, view, seats } = data;
+  const searching = view.q !== "";
+  const first = (view.page - 1) * SEATS_PER_PAGE + 1;
+  const last = first + seats.length - 1;
+  const anyShared = seats.some((s) => s.sharedFromAddresses);
+  let summary: Child;
+  if (searching) {
+    summary = data.seatsTotal === 0
+      ? <>No seat in use matches “<bdi>{view.q}</bdi>”.</>
+      : <>{`${plural(data.seatsTotal, "seat")} in use ${data.seatsTotal === 1 ? "matches" : "match"} `}“<bdi>{view.q}</bdi>”{seats.length < data.seatsTotal ? `; showing ${first.toLocaleString("en-GB")}–${last.toLocaleString("en-GB")}` : ""}.</>;
+  } else if (data.seatsTotal > seats.length && seats.length > 0) {
+    summary = <>{`Showing seats ${first.toLocaleString("en-GB")}–${last.toLocaleString("en-GB")} of ${data.seatsTotal.toLocaleString("en-GB")} in use, ${SEATS_PER_PAGE} a page, the longest held first.`}</>;
+  } else summary = null;
+  return (
+    <section class="card" aria-labelledby="seats-title" id="seat-list">
+      <h2 id="seats-title">Who holds a seat <span class="count">{pool.inUse.toLocaleString("en-GB")}</span></h2>
+      {pool.inUse > 0 || searching ? (
+        <form method="get" action={poolPath(pool.poolId, "#seat-list")} class="search" role="search" aria-label="Find seats">
+          {data.range !== "24h" ? <input type="hidden" name="range" value={data.range} /> : null}
+          <label for="seat-search">Find a seat by user or machine</label>
+          <div class="search-row">
+            <input id="seat-search" name="q" type="search" maxlength={256} value={view.q} aria-describedby="seat-search-help" />
+            <button type="submit" class="small">Search</button>
+            {searching ? <a href={poolPagePath(pool.poolId, {}, data.range, "#seat-list")}>Show every seat</a> : null}
+          </div>
+          <p id="seat-search-help" class="help">Part of a name is enough, in any letter case.</p>
+        </form>
+      ) : null}
+      {summary !== null ? <p class="seats-summary">{summary}</p> : null}
+      {seats.length === 0 ? (
+        searching ? null : <p class="muted">{view.cursor ? "No more seats are in use." : "No seats are in use."}</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="seats stack">
+            <thead>
+              <tr>
+                <th scope="col">User</th><th scope="col">Machine</th><th scope="col">Terminal session</th>
+                <th scope="col">Since</th><th scope="col">Last seen</th><th scope="col">Sessions</th>
+                <th scope="col"><span class="visually-hidden">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {seats.map((seat) => (
+                <SeatRow seat={seat} poolId={pool.poolId} session={session} now={now} view={view} maxAddresses={pool.maxAddressesPerSeat} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {view.cursor || data.seatsNext ? (
+        <nav class="pages" aria-label="Pages of seats">
+          {view.cursor ? <a href={poolPagePath(pool.poolId, { q: view.q }, data.range, "#seat-list")}>First page</a> : null}
+          {view.cursor && data.seatsNext ? " · " : null}
+          {data.seatsNext ? (
+            <a href={poolPagePath(pool.poolId, { q: view.q, cursor: data.seatsNext, page: view.page + 1 }, data.range, "#seat-list")} rel="next">
+              Next page of seats
+            </a>
+          ) : null}
+        </nav>
+      ) : null}
+      {anyShared ? (
+        <p class="help shared-note">
+          <span class="flag">In use from more than {plural(pool.maxAddressesPerSeat, "network address", "network addresses")}</span>: that seat's
+          sessions came from more network addresses than the pool allows, so the same user and machine name is probably
+          being used on several computers, and several people are sharing one seat.{" "}
+          {pool.refuseWidelySharedSeats
+            ? "The pool refuses further starts from new addresses on it. Free the seat to end all its sessions."
+            : "Free the seat to end all its sessions, or choose in Settings to refuse such starts."}
+        </p>
+      ) : null}
+      <p class="help">
+        Freeing a seat ends its sessions: the application learns it at its next heartbeat or when it closes. A seat whose PC went
+        offline stays held until it is freed{pool.staleAfterHours ? ` or goes ${plural(pool.staleAfterHours, "hour")} without a heartbeat` : ""}.
+      </p>
+    </section>
   );
 }

@@ -1,6 +1,7 @@
 /** The vendor's view: every pool with its customer, seats and use; a form to create a pool; seat counts changed in place. */
 import type { PoolListEntry } from "../operations.js";
 import type { DashboardSession, Flash } from "../session.js";
+import { isolate } from "./format.js";
 import { CsrfField, Layout, Messages, ShownOnce } from "./layout.js";
 import { poolPath } from "./pool-page.js";
 
@@ -41,7 +42,7 @@ export function VendorPage(props: { session: DashboardSession; pools: PoolListEn
               <tbody>
                 {pools.map((p) => (
                   <tr>
-                    <th scope="row" data-label="Customer"><a href={poolPath(p.poolId)}>{p.customer}</a></th>
+                    <th scope="row" data-label="Customer"><a href={poolPath(p.poolId)}><bdi>{p.customer}</bdi></a></th>
                     <td data-label="Pool"><code>{p.poolId}</code></td>
                     <td data-label="In use"><UseBar inUse={p.inUse} seats={p.seats} /></td>
                     <td data-label="Seats">
@@ -57,9 +58,9 @@ export function VendorPage(props: { session: DashboardSession; pools: PoolListEn
                           step={1}
                           required
                           value={String(p.seats)}
-                          aria-label={`Seats for ${p.customer}`}
+                          aria-label={`Seats for ${isolate(p.customer)}`}
                         />
-                        <button type="submit" class="small" aria-label={`Set seats for ${p.customer}`}>Set</button>
+                        <button type="submit" class="small" aria-label={`Set seats for ${isolate(p.customer)}`}>Set</button>
                       </form>
                     </td>
                   </tr>
