@@ -148,4 +148,20 @@ describe("a seat held to its machine, against the local service", () => {
     const json = await runCli(["checkout", "--user", user, "--machine", "PC-TEST", "--machine-id", "none", "--json"], env);
     expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: "too_many_sessions", details: { reason: "sessions", max: 2 } } });
   });
+
+  it("marks a seat used from more addresses than the pool allows in `seatkeeper seats list`", async () => {
+    const own = await createPool(server, 2);
+    await vendor(server).updatePool(own.poolId, { maxAddressesPerSeat: 2 });
+    const user = uniqueUser("shared");
+    for (const address of ["198.51.100.1", "198.51.100.2", "198.51.100.3"]) {
+      await clientFor(server, own, { user, machineId: null, headers: { "CF-Connecting-IP": address } }).checkout();
+    }
+    const alone = uniqueUser("alone");
+    await clientFor(server, own, { user: alone, machineId: null }).checkout();
+    const r = await runCli(["seats", "list"], cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: own.adminKey }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split("\n").find((l) => l.includes(user))).toMatch(/ 3 +shared from many addresses$/);
+    expect(r.stdout.split("\n").find((l) => l.includes(alone))).toMatch(/ 1$/);
+    expect(r.stdout).toContain("1 seat is shared from many addresses");
+  });
 });
