@@ -162,8 +162,10 @@ export class SeatkeeperClientCore {
 
   private async need<K extends SettingName>(...names: K[]): Promise<Record<K, string> & ResolvedConfig> {
     const cfg = await this.config();
-    requireSettings(cfg, names, this.platform.policyHint);
-    return { ...cfg, ...(cfg.values as Record<K, string>) };
+    const values = requireSettings(cfg, names, this.platform.policyHint);
+    // Only the settings asked for: the configured machineId must not replace the hashed one checkouts send.
+    const needed = Object.fromEntries(names.map((name) => [name, values[name]])) as Record<K, string>;
+    return { ...cfg, ...needed };
   }
 
   /**

@@ -3,6 +3,7 @@
  * off like any other setting, hashed, never a failure; and the service holding a seat to it.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -10,7 +11,7 @@ import {
 } from "../../src/client/index.js";
 import { startLocalServer, type LocalServer } from "./local-server";
 import { cliEnv, expectNoStackTrace, runCli } from "./cli-helpers";
-import { clientFor, createPool, removeTempDirs, tempDir, uniqueUser, vendor } from "./sdk-helpers";
+import { clientFor, createPool, isolatedClient, removeTempDirs, tempDir, uniqueUser, vendor } from "./sdk-helpers";
 
 let server: LocalServer;
 beforeAll(async () => {
@@ -86,6 +87,40 @@ describe("reading the operating system's machine id", () => {
     const gp = await loadSettings({ env: {}, policyFile: none, platform: "win32", regQuery: async () => "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Seatkeeper\r\n    MachineId    REG_SZ    none\r\n" });
     expect(gp.values.machineId).toBe("none");
     expect(gp.sources.machineId).toBe("Group Policy (HKLM\\SOFTWARE\\Policies\\Seatkeeper)");
+  });
+});
+
+describe("what a checkout sends", () => {
+  it("is the hash of the configured or system id, never the id itself, and nothing when turned off", async () => {
+    const bodies: Array<Record<string, unknown>> = [];
+    const catcher = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c));
+      req.on("end", () => {
+        bodies.push(JSON.parse(body) as Record<string, unknown>);
+        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: "caught" } }));
+      });
+    });
+    await new Promise<void>((resolve) => catcher.listen(0, "127.0.0.1", () => resolve()));
+    const url = `http://127.0.0.1:${(catcher.address() as { port: number }).port}`;
+    try {
+      const send = (machineId: string | null | undefined, env: Record<string, string> = {}) =>
+        isolatedClient({ url, serial: "SK-X", productKey: "K", env, ...(machineId === undefined ? {} : { machineId }) }).checkout().catch(() => undefined);
+      await send(GUID);
+      await send(undefined, { SEATKEEPER_MACHINE_ID: "vm-42" });
+      await send(undefined);
+      await send(null);
+      expect(bodies.map((b) => b.machineId)).toEqual([
+        await hashMachineId(GUID),
+        await hashMachineId("vm-42"),
+        await hashMachineId(readFileSync("/etc/machine-id", "utf8")),
+        undefined,
+      ]);
+      expect(JSON.stringify(bodies)).not.toContain(GUID);
+      expect(JSON.stringify(bodies)).not.toContain("vm-42");
+    } finally {
+      await new Promise((resolve) => catcher.close(resolve));
+    }
   });
 });
 
