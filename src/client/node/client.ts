@@ -32,9 +32,11 @@ export interface NodeClientOptions extends ClientOptions {
 export async function resolveNodeConfig(options: NodeClientOptions = {}): Promise<ResolvedConfig> {
   const env = options.env ?? process.env;
   const explicit = explicitSettings(options);
+  // Read beside the settings (on Windows both spawn reg.exe); unused when a setting gives the id after all.
+  const systemId = options.machineId === undefined ? readSystemMachineId() : undefined;
   const merged = await loadSettings({ options: explicit, env, policyFile: options.policyFile, registry: options.registry });
   const identity = defaultIdentity({ env });
-  const machine = await machineIdToSend({ value: merged.values.machineId, source: merged.sources.machineId }, () => readSystemMachineId());
+  const machine = await machineIdToSend({ value: merged.values.machineId, source: merged.sources.machineId }, () => systemId ?? readSystemMachineId());
   const terminalSession = options.terminalSession === null ? undefined : (options.terminalSession ?? identity.terminalSession);
   return {
     ...merged,
