@@ -28,6 +28,7 @@ export const identityOptions = {
   user: { type: "string" },
   machine: { type: "string" },
   "terminal-session": { type: "string" },
+  "machine-id": { type: "string" },
   "client-version": { type: "string" },
 } satisfies OptionSpec;
 

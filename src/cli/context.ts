@@ -35,6 +35,8 @@ export function clientOptions(p: Parsed, ctx: CliContext, command: string): Node
   if (machine !== undefined) opts.machine = machine;
   const tsn = stringOption(p, "terminal-session");
   if (tsn !== undefined) opts.terminalSession = tsn.trim().toLowerCase() === "none" ? null : tsn;
+  const machineId = stringOption(p, "machine-id");
+  if (machineId !== undefined) opts.machineId = machineId.trim().toLowerCase() === "none" ? null : machineId;
   const version = stringOption(p, "client-version");
   if (version !== undefined) opts.clientVersion = version;
   const t = timeoutMs(p, command);

@@ -4,8 +4,8 @@
  */
 import {
   ClientVersionError, ConfigurationError, CredentialsRevokedError, ForbiddenError, InvalidCredentialsError, InvalidRequestError,
-  InvalidTokenError, NotFoundError, OfflineError, PoolFullError, RateLimitedError, SeatkeeperError, SessionEndedError,
-  UnauthorizedError, UnexpectedResponseError,
+  InvalidTokenError, MethodNotAllowedError, NotFoundError, OfflineError, PayloadTooLargeError, PoolFullError, RateLimitedError,
+  SeatkeeperError, SessionEndedError, TooManySessionsError, UnauthorizedError, UnexpectedResponseError, UnsupportedMediaTypeError,
 } from "../client/index.js";
 import { UsageError } from "./args.js";
 
@@ -22,8 +22,36 @@ export const EXIT = {
 
 export interface Described {
   message: string;
+  /** Further lines under the message (each field a request got wrong). */
+  detail?: string[];
   fix?: string;
   exitCode: number;
+}
+
+/** What a user at start-up is told when their seat refused one more session, by reason. */
+function tooManySessions(err: TooManySessionsError, ask: string): Described {
+  switch (err.reason) {
+    case "machine_mismatch":
+      return {
+        message: "Your seat is in use on another computer that has the same user and computer name as this one.",
+        fix: `Close the program on that computer, or ask ${ask} to free the seat. If it is this very computer, its machine id changed: ${ask} can free the seat.`,
+        exitCode: EXIT.failed,
+      };
+    case "sessions":
+      return {
+        message: `The program already runs ${err.max === undefined ? "as many times as" : `${err.max} times on`} your seat, the most this licence allows.`,
+        fix: "Close one of those windows (or a copy left running in the background) and start again.",
+        exitCode: EXIT.failed,
+      };
+    case "addresses":
+      return {
+        message: `Your seat is already in use from ${err.max === undefined ? "too many" : err.max} different network addresses, the most this licence allows.`,
+        fix: `Close the program on your other computers, or ask ${ask} for a seat of your own.`,
+        exitCode: EXIT.failed,
+      };
+    default:
+      return { message: err.message, fix: `Ask ${ask}.`, exitCode: EXIT.failed };
+  }
 }
 
 export function describeError(err: unknown, contact?: string): Described {
@@ -40,6 +68,10 @@ export function describeError(err: unknown, contact?: string): Described {
       fix: `Ask ${ask} to free a seat or add seats, or try again when someone closes the program.`,
       exitCode: EXIT.poolFull,
     };
+  }
+  if (err instanceof TooManySessionsError) return tooManySessions(err, ask);
+  if (err instanceof PayloadTooLargeError || err instanceof UnsupportedMediaTypeError || err instanceof MethodNotAllowedError) {
+    return { message: err.message, fix: "The service and this seatkeeper do not fit together; `seatkeeper --version` says which version this is.", exitCode: EXIT.failed };
   }
   if (err instanceof OfflineError) {
     return { message: err.message, fix: "`seatkeeper config` shows which address is used and where it comes from; --url or SEATKEEPER_URL sets another.", exitCode: EXIT.offline };
@@ -70,7 +102,7 @@ export function describeError(err: unknown, contact?: string): Described {
   if (err instanceof InvalidTokenError) return { message: err.message, fix: "Use the token printed by `seatkeeper checkout` for that session.", exitCode: EXIT.failed };
   if (err instanceof InvalidRequestError) {
     const issues = err.issues.map((i) => `  ${i.path || "body"}: ${i.message}`);
-    return { message: [err.message, ...issues.slice(issues.length === 1 ? 1 : 0)].join("\n"), exitCode: EXIT.usage };
+    return { message: err.message, detail: issues.slice(issues.length === 1 ? 1 : 0), exitCode: EXIT.usage };
   }
   if (err instanceof UnexpectedResponseError) return { message: err.message, fix: "`seatkeeper config` shows the address in use.", exitCode: EXIT.failed };
   if (err instanceof SeatkeeperError) return { message: err.message, exitCode: EXIT.failed };
@@ -88,5 +120,5 @@ export function describeError(err: unknown, contact?: string): Described {
 export function errorJson(err: unknown, d: Described): unknown {
   const code = err instanceof SeatkeeperError ? err.code : err instanceof UsageError ? "usage" : "client_error";
   const details = err instanceof SeatkeeperError ? err.details : {};
-  return { error: { code, message: d.message, ...(d.fix ? { fix: d.fix } : {}), details } };
+  return { error: { code, message: [d.message, ...(d.detail ?? [])].join("\n"), ...(d.fix ? { fix: d.fix } : {}), details } };
 }

@@ -3,7 +3,7 @@
  * behind a seat pool, operator commands over the admin API, and the policy templates.
  */
 import { readFileSync } from "node:fs";
-import { InvalidCredentialsError, loadSettings, PoolFullError } from "../client/index.js";
+import { InvalidCredentialsError, loadSettings, PoolFullError, TooManySessionsError } from "../client/index.js";
 import { splitRunArgs, UsageError } from "./args.js";
 import type { CliContext, Command, Env } from "./context.js";
 import { configCommand } from "./commands/config.js";
@@ -98,18 +98,14 @@ export async function main(argv: string[], streams: Streams = process, env: Env 
     const notStarted = thrown instanceof CommandNotStartedError ? thrown : undefined;
     const err = notStarted ? notStarted.reason : thrown;
     let contact: string | undefined;
-    if (err instanceof PoolFullError || err instanceof InvalidCredentialsError) {
+    if (err instanceof PoolFullError || err instanceof InvalidCredentialsError || err instanceof TooManySessionsError) {
       contact = (await loadSettings({ env }).catch(() => undefined))?.values.contact;
     }
     const d = describeError(err, contact);
-    if (ctx.out.json) {
-      streams.stderr.write(JSON.stringify(errorJson(err, d), null, 2) + "\n");
-    } else {
-      const lines = [`seatkeeper: ${d.message}`];
-      if (d.fix) lines.push(d.fix);
-      if (notStarted) lines.push(notStarted.message);
-      streams.stderr.write(lines.join("\n") + "\n");
-    }
+    const lines = [`seatkeeper: ${d.message}`, ...(d.detail ?? [])];
+    if (d.fix) lines.push(d.fix);
+    if (notStarted) lines.push(notStarted.message);
+    ctx.out.error(lines, errorJson(err, d));
     if (env.SEATKEEPER_DEBUG && err instanceof Error && err.stack) streams.stderr.write(err.stack + "\n");
     return d.exitCode;
   }

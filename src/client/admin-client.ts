@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import {
   AdminKeyResponse, CreatePoolRequest, CreatePoolResponse, EventsResponse, FreeSeatResponse, PoolDetails, PoolListResponse,
-  RotateCredentialsResponse, SeatsResponse, UsageResponse, type UpdatePoolRequest,
+  RotateCredentialsResponse, SeatsResponse, UsageResponse, type Seat, type SeatsResponse as SeatsPage, type UpdatePoolRequest,
 } from "../contract/index.js";
 import { Transport, type TransportOptions } from "./transport.js";
 
@@ -48,9 +48,28 @@ export class SeatkeeperAdmin {
     return this.transport.request("PATCH", pool(poolId), PoolDetails, { bearer: this.token, body: patch });
   }
 
-  /** Who is using the pool: seats in use with their sessions. */
-  listSeats(poolId: string) {
-    return this.transport.request("GET", `${pool(poolId)}/seats`, SeatsResponse, { bearer: this.token });
+  /**
+   * One page of who is using the pool: seats in use with their sessions, `total` (those
+   * matching `q`), and `next`, the cursor of the following page or null. `limit` 1–500,
+   * default 100; `q` matches part of a user or machine name.
+   */
+  listSeats(poolId: string, query: { limit?: number; cursor?: string; q?: string } = {}) {
+    return this.transport.request("GET", `${pool(poolId)}/seats`, SeatsResponse, { bearer: this.token, query });
+  }
+
+  /** Every page of the seat list (matching `q`), following `next`; `limit` is the page size. */
+  async *seatPages(poolId: string, query: { limit?: number; q?: string } = {}): AsyncGenerator<SeatsPage, void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listSeats(poolId, { ...query, ...(cursor === undefined ? {} : { cursor }) });
+      yield page;
+      cursor = page.next ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  /** Every seat in use (matching `q`), page by page: `for await (const seat of admin.seats(id))`. */
+  async *seats(poolId: string, query: { limit?: number; q?: string } = {}): AsyncGenerator<Seat, void, undefined> {
+    for await (const page of this.seatPages(poolId, query)) yield* page.seats;
   }
 
   /** Frees a seat: all its sessions end with reason `freed`. */

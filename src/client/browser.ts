@@ -3,7 +3,8 @@
  * policy file or registry), the identity must be given, and pending releases are kept
  * in localStorage when there is one. Imports nothing from Node.
  */
-import { mergeSettings, settingNames, type Settings } from "./config.js";
+import { explicitSettings, mergeSettings } from "./config.js";
+import { machineIdToSend } from "./machine-id.js";
 import { MemoryJournal, StorageJournal, type KeyValueStorage } from "./journal.js";
 import { MemoryJwksCache } from "./token.js";
 import { SeatkeeperClientCore, type ClientOptions } from "./session-client.js";
@@ -11,6 +12,7 @@ import { ConfigurationError } from "./errors.js";
 
 export * from "./errors.js";
 export * from "./journal.js";
+export * from "./machine-id.js";
 export * from "./token.js";
 export { mergeSettings, requireSettings, settingNames, type Settings, type MergedSettings } from "./config.js";
 export { Transport, normalizeServiceUrl, type TransportOptions } from "./transport.js";
@@ -37,11 +39,12 @@ export class SeatkeeperClient extends SeatkeeperClientCore {
   constructor(options: BrowserClientOptions) {
     if (!options.user || !options.machine) throw new ConfigurationError("In a browser, give the user and machine names in the options.", ["user", "machine"]);
     const storage = options.storage === null ? undefined : (options.storage ?? defaultStorage());
-    const explicit: Settings = {};
-    for (const name of settingNames) if (options[name] !== undefined) explicit[name] = options[name];
+    const explicit = explicitSettings(options);
     super(options, {
+      // A page cannot read the machine's id: it sends one only when given.
       resolveConfig: async () => ({
         ...mergeSettings([{ source: "options", values: explicit }]),
+        ...(await machineIdToSend({ value: explicit.machineId, source: "options" }, async () => undefined)),
         user: options.user,
         machine: options.machine,
         ...(options.terminalSession ? { terminalSession: options.terminalSession } : {}),

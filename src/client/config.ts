@@ -7,9 +7,10 @@
  */
 import { z } from "zod";
 import { ConfigurationError } from "./errors.js";
+import { MACHINE_ID_OFF } from "./machine-id.js";
 
 /** The settings an IT department deploys centrally. */
-export const settingNames = ["url", "serial", "productKey", "contact"] as const;
+export const settingNames = ["url", "serial", "productKey", "contact", "machineId"] as const;
 export type SettingName = (typeof settingNames)[number];
 export type Settings = Partial<Record<SettingName, string>>;
 
@@ -19,6 +20,7 @@ export const envNames: Record<SettingName, string> = {
   serial: "SEATKEEPER_SERIAL",
   productKey: "SEATKEEPER_PRODUCT_KEY",
   contact: "SEATKEEPER_CONTACT",
+  machineId: "SEATKEEPER_MACHINE_ID",
 };
 
 /** Registry value (REG_SZ) under the policy key for each setting. */
@@ -27,6 +29,7 @@ export const registryValueNames: Record<SettingName, string> = {
   serial: "Serial",
   productKey: "ProductKey",
   contact: "Contact",
+  machineId: "MachineId",
 };
 
 export const POLICY_REGISTRY_KEY = "HKLM\\SOFTWARE\\Policies\\Seatkeeper";
@@ -37,6 +40,7 @@ export const settingLabels: Record<SettingName, string> = {
   serial: "serial number",
   productKey: "product key",
   contact: "contact for licence questions",
+  machineId: "machine id (or none)",
 };
 
 /**
@@ -48,6 +52,7 @@ export const PolicyFile = z.object({
   serial: z.string().min(1).optional(),
   productKey: z.string().min(1).optional(),
   contact: z.string().min(1).optional(),
+  machineId: z.string().min(1).optional(),
 });
 export type PolicyFile = z.infer<typeof PolicyFile>;
 
@@ -85,6 +90,17 @@ export function mergeSettings(layers: SettingsLayer[], warnings: string[] = [], 
     }
   }
   return { values, sources, warnings, errors };
+}
+
+/** The settings given as options; a `machineId` of null (send none) is the setting's "none". */
+export function explicitSettings(options: Partial<Record<SettingName, string | null>>): Settings {
+  const explicit: Settings = {};
+  for (const name of settingNames) {
+    const v = options[name];
+    if (v === null && name === "machineId") explicit[name] = MACHINE_ID_OFF;
+    else if (typeof v === "string") explicit[name] = v;
+  }
+  return explicit;
 }
 
 /** Reads the settings that environment variables give. */

@@ -101,6 +101,43 @@ export class PoolFullError extends SeatkeeperError {
   }
 }
 
+/** Why a seat refused one more session (`details.reason` of `too_many_sessions`). */
+export const tooManySessionsReasons = ["machine_mismatch", "sessions", "addresses"] as const;
+export type TooManySessionsReason = (typeof tooManySessionsReasons)[number];
+
+/**
+ * The identity's seat refused another session: it is held from another machine (another
+ * `machineId`), already carries the pool's `maxSessionsPerSeat` sessions, or is in use from
+ * more than `maxAddressesPerSeat` network addresses on a pool that refuses that.
+ */
+export class TooManySessionsError extends SeatkeeperError {
+  override name = "TooManySessionsError";
+  /** Undefined for a reason this SDK does not know yet (a newer service). */
+  get reason(): TooManySessionsReason | undefined {
+    const r = this.details.reason;
+    return (tooManySessionsReasons as readonly unknown[]).includes(r) ? (r as TooManySessionsReason) : undefined;
+  }
+  /** The pool's limit that was reached (sessions or addresses per seat). */
+  get max(): number | undefined {
+    return typeof this.details.max === "number" ? this.details.max : undefined;
+  }
+}
+
+/** The request body was over the service's limit (16 KiB). */
+export class PayloadTooLargeError extends SeatkeeperError {
+  override name = "PayloadTooLargeError";
+}
+
+/** The request body was not JSON: a fault in the caller, not something a user can fix. */
+export class UnsupportedMediaTypeError extends SeatkeeperError {
+  override name = "UnsupportedMediaTypeError";
+}
+
+/** The path exists but not with this method (an SDK older or newer than the service). */
+export class MethodNotAllowedError extends SeatkeeperError {
+  override name = "MethodNotAllowedError";
+}
+
 /** The session is over: released, freed by an admin, ended by a revocation, or expired. */
 export class SessionEndedError extends SeatkeeperError {
   override name = "SessionEndedError";
@@ -130,7 +167,8 @@ export class RateLimitedError extends SeatkeeperError {
 
 type ErrorClass = new (code: ClientErrorCode, message: string, status?: number, details?: Record<string, unknown>) => SeatkeeperError;
 
-const classes: Partial<Record<ErrorCode, ErrorClass>> = {
+/** Every code but the two built apart; a code added to the contract fails the type check here until it has a class. */
+const classes: Record<Exclude<ErrorCode, "rate_limited" | "internal_error">, ErrorClass> = {
   invalid_request: InvalidRequestError,
   invalid_credentials: InvalidCredentialsError,
   invalid_token: InvalidTokenError,
@@ -139,6 +177,10 @@ const classes: Partial<Record<ErrorCode, ErrorClass>> = {
   forbidden: ForbiddenError,
   not_found: NotFoundError,
   pool_full: PoolFullError,
+  too_many_sessions: TooManySessionsError,
+  payload_too_large: PayloadTooLargeError,
+  unsupported_media_type: UnsupportedMediaTypeError,
+  method_not_allowed: MethodNotAllowedError,
   session_ended: SessionEndedError,
   client_version_unsupported: ClientVersionError,
 };
@@ -160,6 +202,6 @@ export function errorFromResponse(url: string, status: number, body: unknown, re
     const seconds = Number.isFinite(header) && header >= 0 ? header : Number.isFinite(fromDetails) ? fromDetails : 60;
     return new RateLimitedError(message, status, details, seconds);
   }
-  const Class = classes[code] ?? SeatkeeperError;
+  const Class = code === "internal_error" ? SeatkeeperError : classes[code];
   return new Class(code, message, status, details);
 }

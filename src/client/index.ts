@@ -5,6 +5,7 @@
 export * from "./errors.js";
 export * from "./config.js";
 export * from "./journal.js";
+export * from "./machine-id.js";
 export * from "./token.js";
 export { Transport, normalizeServiceUrl, DEFAULT_TIMEOUT_MS, type TransportOptions, type RequestOptions } from "./transport.js";
 export { SeatkeeperAdmin, type AdminOptions } from "./admin-client.js";
@@ -16,6 +17,7 @@ export { FileJournal, processIsAlive } from "./node/file-journal.js";
 export { FileJwksCache } from "./node/file-jwks-cache.js";
 export { nodeHttpFetch, fetchFor, transportFromSettings, transportNames, type TransportName } from "./node/http-fetch.js";
 export { defaultIdentity, terminalSessionFromEnv, type Identity } from "./node/identity.js";
+export { readSystemMachineId, LINUX_MACHINE_ID_FILES, WINDOWS_MACHINE_KEY, type MachineIdSources } from "./node/machine-id.js";
 export { defaultConfigDir, defaultPolicyFile } from "./node/paths.js";
-export { loadSettings, parseRegQueryOutput, type SettingsSources } from "./node/settings.js";
+export { loadSettings, parseRegQueryOutput, regQueryValues, type SettingsSources } from "./node/settings.js";
 export type * from "../contract/schemas.js";

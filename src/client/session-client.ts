@@ -34,6 +34,12 @@ export interface ClientOptions {
   machine?: string;
   /** The terminal session (Remote Desktop, Citrix); `null` to send none. */
   terminalSession?: string | null;
+  /**
+   * This machine's stable id, hashed before it is sent (machine-id.ts says why); `null` to
+   * send none. Default: the setting (SEATKEEPER_MACHINE_ID, policy, Group Policy), else the
+   * operating system's id.
+   */
+  machineId?: string | null;
   /** This application's version, checked against the pool's minimum. */
   clientVersion?: string;
   /** The id of this launch; one is generated when not given. */
@@ -58,6 +64,10 @@ export interface ResolvedConfig extends MergedSettings {
   machine: string;
   terminalSession?: string;
   clientVersion?: string;
+  /** The hashed machine id a checkout sends, if any. */
+  machineId?: string;
+  /** Where it came from, or why there is none. */
+  machineIdSource: string;
 }
 
 /** What a platform supplies. */
@@ -152,8 +162,10 @@ export class SeatkeeperClientCore {
 
   private async need<K extends SettingName>(...names: K[]): Promise<Record<K, string> & ResolvedConfig> {
     const cfg = await this.config();
-    requireSettings(cfg, names, this.platform.policyHint);
-    return { ...cfg, ...(cfg.values as Record<K, string>) };
+    const values = requireSettings(cfg, names, this.platform.policyHint);
+    // Only the settings asked for: the configured machineId must not replace the hashed one checkouts send.
+    const needed = Object.fromEntries(names.map((name) => [name, values[name]])) as Record<K, string>;
+    return { ...cfg, ...needed };
   }
 
   /**
@@ -170,6 +182,7 @@ export class SeatkeeperClientCore {
       machine: cfg.machine,
       ...(cfg.terminalSession ? { terminalSession: cfg.terminalSession } : {}),
       ...(cfg.clientVersion ? { clientVersion: cfg.clientVersion } : {}),
+      ...(cfg.machineId ? { machineId: cfg.machineId } : {}),
       instance: this.instance,
     };
     const transport = this.transport(cfg.url);

@@ -4,23 +4,13 @@
  * service's to say (status/heartbeat). The keys are cached so verification works
  * without the network once they have been fetched.
  */
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet } from "jose";
-import { z } from "zod";
-import type { Jwks } from "../contract/index.js";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWK } from "jose";
+import type { z } from "zod";
+import { SessionTokenClaims, type Jwks } from "../contract/index.js";
 import { InvalidTokenError } from "./errors.js";
 
-/** The claims of a session token (shared/api.md, "check a seat out"). */
-export const SessionTokenClaims = z.object({
-  iss: z.string(),
-  sub: z.string().describe("the session id"),
-  pool: z.string(),
-  seat: z.string(),
-  user: z.string(),
-  machine: z.string(),
-  tsn: z.string().optional().describe("terminal session, when given"),
-  iat: z.number(),
-});
-export type SessionTokenClaims = z.infer<typeof SessionTokenClaims>;
+/** The claims of a session token: the contract's schema, the one the Worker signs with. */
+export { SessionTokenClaims };
 export type JwksDocument = z.infer<typeof Jwks>;
 
 /** Algorithms the contract allows for session tokens. */
@@ -48,6 +38,11 @@ export function readTokenClaims(token: string): SessionTokenClaims {
   return parsed.data;
 }
 
+/** A published key jose can use: every JWK names its key type; anything else in the set is ignored. */
+function isJwk(key: Record<string, unknown>): key is Record<string, unknown> & JWK {
+  return typeof key.kty === "string";
+}
+
 export function jwksHasKey(jwks: JwksDocument, kid: string | undefined): boolean {
   return kid !== undefined && jwks.keys.some((k) => k.kid === kid);
 }
@@ -64,7 +59,7 @@ export async function verifySessionToken(
 ): Promise<SessionTokenClaims> {
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, createLocalJWKSet(jwks as unknown as JSONWebKeySet), {
+    ({ payload } = await jwtVerify(token, createLocalJWKSet({ keys: jwks.keys.filter(isJwk) }), {
       algorithms: TOKEN_ALGORITHMS,
       ...(expect.issuer === undefined ? {} : { issuer: expect.issuer }),
     }));

@@ -166,4 +166,25 @@ describe("seatkeeper policy-template", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('The service address "licensing.contoso.example" is not a URL');
   });
+
+  it("refuses a contact or address holding a line break or another control character, and writes nothing", async () => {
+    const cases: Array<[string[], Record<string, string>, string]> = [
+      [["--contact", "IT desk\r\n\"Serial\"=\"SK-FORGED\""], {}, 'The contact for licence questions (--contact or SEATKEEPER_CONTACT) holds a line break or another control character: "IT desk\\r\\n\"Serial\"=\"SK-FORGED\""'],
+      [["--url", "https://licensing.contoso.example/\nx"], {}, "The service address (--url or SEATKEEPER_URL) holds a line break"],
+      [[], { SEATKEEPER_CONTACT: "Help\u0085desk" }, '"Help\\u0085desk". Give it on one line of plain text.'],
+      [["--contact", "desk \u202eevil"], {}, "desk \\u202eevil"],
+      [["--contact", "tab\tinside"], {}, "tab\\tinside"],
+    ];
+    for (const [args, env, message] of cases) {
+      const out = path.join(tempDir("seatkeeper-policy-"), "policy");
+      const r = await runCli(["policy-template", "--out", out, ...args], cliEnv(undefined, env));
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr.split("\n")[0]).toMatch(/^seatkeeper: The /);
+      expect(existsSync(out)).toBe(false);
+    }
+    // A plain contact still goes into the .reg file as one value.
+    const { out } = await writeTemplates(["--contact", "IT desk, ext. 4242"]);
+    expect(parseRegFile(readFileSync(path.join(out, "seatkeeper.reg")).subarray(2).toString("utf16le")).keys.get("HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Seatkeeper")?.get("Contact")).toBe("IT desk, ext. 4242");
+  });
 });

@@ -15,9 +15,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CreatePoolResponse } from "../../src/client/index.js";
+import { hashMachineId, WINDOWS_MACHINE_KEY, type CreatePoolResponse } from "../../src/client/index.js";
 import { ROOT, startLocalServer, type LocalServer } from "./local-server";
-import { createPool, inUse, removeTempDirs, tempDir, TcpRelay, vendor } from "./sdk-helpers";
+import { clientFor, createPool, inUse, removeTempDirs, tempDir, TcpRelay, vendor } from "./sdk-helpers";
 
 const exec = promisify(execFile);
 const EXE = path.join(ROOT, "dist", "bin", "seatkeeper-win-x64.exe");
@@ -234,6 +234,26 @@ describe("seatkeeper.exe under Wine", () => {
     } finally {
       await relay.close();
     }
+  });
+
+  it("sends a hash of Wine's MachineGuid: the seat it takes refuses the same names from another machine", async () => {
+    await clearPolicy();
+    await setRegistryPolicy({ Url: server.url, Serial: pool.serial, ProductKey: pool.productKey });
+    const query = await wine(["reg", "query", WINDOWS_MACHINE_KEY, "/v", "MachineGuid"]);
+    const guid = /MachineGuid\s+REG_SZ\s+(\S+)/.exec(query.stdout)?.[1];
+    expect(guid, query.stdout + query.stderr).toMatch(/^[0-9a-f-]{36}$/i);
+    const cfg = JSON.parse((await seatkeeper(["config", "--json"])).stdout) as { identity: { machineId: string; machineIdSource: string } };
+    expect(cfg.identity).toEqual({ ...cfg.identity, machineId: await hashMachineId(guid!), machineIdSource: `MachineGuid (${WINDOWS_MACHINE_KEY})` });
+
+    const taken = await seatkeeper(["checkout", "--user", "wine-bound", "--machine", "WINEPC", "--json"]);
+    expect(taken.code, taken.stderr).toBe(0);
+    const copied = clientFor(server, pool, { user: "wine-bound", machine: "WINEPC", machineId: "another-machine" });
+    await expect(copied.checkout()).rejects.toMatchObject({ code: "too_many_sessions", reason: "machine_mismatch" });
+    const same = clientFor(server, pool, { user: "wine-bound", machine: "WINEPC", machineId: guid! });
+    expect((await same.checkout()).seatShared).toBe(true);
+    await same.release();
+    expect((await seatkeeper(["release"])).code).toBe(0);
+    expect(await inUse(server, pool.poolId)).toBe(0);
   });
 
   it("needs the named node-http transport under Wine: the default, fetch, cannot connect there", async () => {

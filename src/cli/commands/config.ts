@@ -27,6 +27,7 @@ export const configCommand: Command = {
       ["user", cfg.user],
       ["machine", cfg.machine],
       ["terminal session", cfg.terminalSession ?? "(none: console or not Windows)"],
+      ["machine id sent", cfg.machineId ? `${cfg.machineId.slice(0, 16)}… (SHA-256 of ${cfg.machineIdSource})` : `(none: ${cfg.machineIdSource})`],
     ];
     const configDir = defaultConfigDir(ctx.env);
     const policyFile = defaultPolicyFile(ctx.env);
@@ -43,7 +44,7 @@ export const configCommand: Command = {
     ctx.out.result(lines, {
       settings: values,
       sources: cfg.sources,
-      identity: { user: cfg.user, machine: cfg.machine, terminalSession: cfg.terminalSession ?? null },
+      identity: { user: cfg.user, machine: cfg.machine, terminalSession: cfg.terminalSession ?? null, machineId: cfg.machineId ?? null, machineIdSource: cfg.machineIdSource },
       policyFile,
       configDir,
       warnings: cfg.warnings,

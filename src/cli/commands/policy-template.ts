@@ -1,12 +1,13 @@
 /** `seatkeeper policy-template`: writes the files an IT department deploys. */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { ConfigurationError, envNames, normalizeServiceUrl, type Settings } from "../../client/index.js";
+import { ConfigurationError, envNames, normalizeServiceUrl, settingLabels, type Settings } from "../../client/index.js";
 // The one parser of the serial format; it lives with the Worker, src/contract has none.
 import { parseSerial } from "../../worker/credentials.js";
 import { flag, noMorePositionals, parse, stringOption, UsageError } from "../args.js";
 import type { Command } from "../context.js";
 import { EXIT } from "../describe-error.js";
+import { hasControl, printable } from "../output.js";
 import { encodeRegFile, PLACEHOLDERS, renderAdml, renderAdmx, renderPolicyJson, renderRegFile } from "../policy-files.js";
 
 export const policyTemplateCommand: Command = {
@@ -34,6 +35,16 @@ export const policyTemplateCommand: Command = {
     const contact = pick("contact", envNames.contact);
     if (contact) values.contact = contact;
 
+    // A line break would end the .reg string and start lines of its own; no setting has a use for any control character.
+    for (const [name, option] of [["url", "--url"], ["serial", "--serial"], ["productKey", "--product-key"], ["contact", "--contact"]] as const) {
+      const v = values[name];
+      if (v !== undefined && hasControl(v)) {
+        throw new UsageError(
+          `The ${settingLabels[name]} (${option} or ${envNames[name]}) holds a line break or another control character: "${printable(v)}". Give it on one line of plain text.`,
+          "policy-template",
+        );
+      }
+    }
     // A mistake here reaches every machine the policy is deployed to: refuse it now, not at each start.
     if (values.serial && !parseSerial(values.serial)) {
       throw new UsageError(

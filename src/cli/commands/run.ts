@@ -9,7 +9,7 @@ import { SeatkeeperClient, type SessionEndedError } from "../../client/index.js"
 import { identityOptions, intOption, parse, splitRunArgs, UsageError } from "../args.js";
 import { clientOptions, type Command } from "../context.js";
 import { EXIT } from "../describe-error.js";
-import { plural } from "../output.js";
+import { plural, printable } from "../output.js";
 
 export const runOptions = { ...identityOptions, "heartbeat-minutes": { type: "string" } } as const;
 
@@ -31,7 +31,7 @@ const endedBecause: Record<SessionEndedError["reason"], string> = {
 export const runCommand: Command = {
   name: "run",
   summary: "take a seat, run a command, give the seat back when it exits",
-  usage: "seatkeeper run [--client-version V] [--heartbeat-minutes N] [--user U] [--machine M] [--url URL] -- COMMAND [ARGS…]",
+  usage: "seatkeeper run [--client-version V] [--heartbeat-minutes N] [--user U] [--machine M] [--machine-id ID|none] [--url URL] -- COMMAND [ARGS…]",
   async run(args, ctx) {
     const { own, command } = splitRunArgs(args, runOptions);
     const p = parse("run", own, runOptions);
@@ -93,7 +93,7 @@ export const runCommand: Command = {
 
     if (outcome.startError) {
       const why = outcome.startError.code === "ENOENT" ? "command not found" : outcome.startError.code === "EACCES" ? "permission denied" : outcome.startError.message;
-      ctx.streams.stderr.write(`seatkeeper: cannot start ${program}: ${why}.\n`);
+      ctx.streams.stderr.write(`${printable(`seatkeeper: cannot start ${program}: ${why}.`)}\n`);
     }
     if (released?.journaled) ctx.out.note("seatkeeper: the service cannot be reached; the seat is given back at the next start.");
     else if (released?.pool) {

@@ -56,7 +56,7 @@ const recordFile = (ctx: CliContext, sessionId: string) => path.join(sessionsDir
 export const checkoutCommand: Command = {
   name: "checkout",
   summary: "take a seat and keep it until `seatkeeper release`",
-  usage: "seatkeeper checkout [--client-version V] [--user U] [--machine M] [--terminal-session T|none] [--url URL] [--json]",
+  usage: "seatkeeper checkout [--client-version V] [--user U] [--machine M] [--terminal-session T|none] [--machine-id ID|none] [--url URL] [--json]",
   async run(args, ctx) {
     const p = parse("checkout", args, identityOptions);
     noMorePositionals(p, "checkout", 0);

@@ -6,13 +6,14 @@
  * is still active, unless it cannot be reached or --offline says not to ask.
  */
 import { InvalidTokenError, OfflineError, SeatkeeperClient, SeatkeeperError, type SessionTokenClaims } from "../../client/index.js";
+import { foldText } from "../../contract/text.js";
 import { flag, identityOptions, noMorePositionals, parse, UsageError } from "../args.js";
 import { clientOptions, type Command } from "../context.js";
 import { EXIT } from "../describe-error.js";
 import { who } from "../output.js";
 
-/** As the service compares identities: case-insensitive, surrounding white space ignored. */
-const same = (a: string | undefined, b: string | undefined) => (a ?? "").trim().toLowerCase() === (b ?? "").trim().toLowerCase();
+/** As the service compares identities (NFC, case folded, zero-width characters removed, trimmed): the contract's own fold. */
+const same = (a: string | undefined, b: string | undefined) => foldText(a ?? "") === foldText(b ?? "");
 
 export const verifyTokenCommand: Command = {
   name: "verify-token",

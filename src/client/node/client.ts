@@ -4,11 +4,13 @@
  * directory.
  */
 import os from "node:os";
-import { settingNames, type Settings } from "../config.js";
+import { explicitSettings } from "../config.js";
+import { machineIdToSend } from "../machine-id.js";
 import { FileJournal } from "./file-journal.js";
 import { FileJwksCache } from "./file-jwks-cache.js";
 import { fetchFor, transportFromSettings, type TransportName } from "./http-fetch.js";
 import { defaultIdentity } from "./identity.js";
+import { readSystemMachineId } from "./machine-id.js";
 import { defaultConfigDir, defaultPolicyFile, type Env } from "./paths.js";
 import { loadSettings } from "./settings.js";
 import { SeatkeeperClientCore, type ClientOptions, type ResolvedConfig } from "../session-client.js";
@@ -29,10 +31,12 @@ export interface NodeClientOptions extends ClientOptions {
 /** Settings, identity and the rest, as a Node client would use them. */
 export async function resolveNodeConfig(options: NodeClientOptions = {}): Promise<ResolvedConfig> {
   const env = options.env ?? process.env;
-  const explicit: Settings = {};
-  for (const name of settingNames) if (options[name] !== undefined) explicit[name] = options[name];
+  const explicit = explicitSettings(options);
+  // Read beside the settings (on Windows both spawn reg.exe); unused when a setting gives the id after all.
+  const systemId = options.machineId === undefined ? readSystemMachineId() : undefined;
   const merged = await loadSettings({ options: explicit, env, policyFile: options.policyFile, registry: options.registry });
   const identity = defaultIdentity({ env });
+  const machine = await machineIdToSend({ value: merged.values.machineId, source: merged.sources.machineId }, () => systemId ?? readSystemMachineId());
   const terminalSession = options.terminalSession === null ? undefined : (options.terminalSession ?? identity.terminalSession);
   return {
     ...merged,
@@ -40,6 +44,7 @@ export async function resolveNodeConfig(options: NodeClientOptions = {}): Promis
     machine: options.machine ?? identity.machine,
     ...(terminalSession ? { terminalSession } : {}),
     ...(options.clientVersion ? { clientVersion: options.clientVersion } : {}),
+    ...machine,
   };
 }
 

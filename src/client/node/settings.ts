@@ -56,6 +56,17 @@ export async function readPolicyFileLayer(file: string): Promise<{ layer: Settin
  * REG_EXPAND_SZ values have their %VARIABLES% expanded from `env`.
  */
 export function parseRegQueryOutput(output: string, env: Env = {}): Settings {
+  const byName = regQueryValues(output, env);
+  const values: Settings = {};
+  for (const name of settingNames) {
+    const v = byName.get(registryValueNames[name].toLowerCase());
+    if (v) values[name] = v;
+  }
+  return values;
+}
+
+/** Every string value of `reg query` output, by lower-cased name. */
+export function regQueryValues(output: string, env: Env = {}): Map<string, string> {
   const byName = new Map<string, string>();
   for (const line of output.split(/\r?\n/)) {
     const m = /^\s+(\S.*?)\s{2,}(REG_SZ|REG_EXPAND_SZ)(?:\s{2,}(.*))?$/.exec(line);
@@ -69,12 +80,7 @@ export function parseRegQueryOutput(output: string, env: Env = {}): Settings {
     }
     byName.set(m[1]!.toLowerCase(), data);
   }
-  const values: Settings = {};
-  for (const name of settingNames) {
-    const v = byName.get(registryValueNames[name].toLowerCase());
-    if (v) values[name] = v;
-  }
-  return values;
+  return byName;
 }
 
 /** `reg query` output for the key, or undefined when the key does not exist. */
@@ -95,7 +101,7 @@ export async function loadSettings(sources: SettingsSources = {}): Promise<Merge
   const errors: ConfigurationError[] = [];
   const complete = () => {
     const { values } = mergeSettings(layers);
-    return Boolean(values.url && values.serial && values.productKey && values.contact);
+    return settingNames.every((name) => Boolean(values[name]));
   };
 
   const policy = await readPolicyFileLayer(policyFile);
