@@ -17,30 +17,15 @@ import { applyPatch } from "./pool-settings.js";
 import { PoolStore, type PoolRow, type SessionRow } from "./pool-store.js";
 import type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 import { SeatLedger } from "./seat-ledger.js";
+import { seatPage, type SeatsPage } from "./seat-list.js";
 import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import type { EndReason } from "../src/contract/errors.js";
-import { foldText } from "../src/contract/text.js";
 import { MINUTE } from "../src/contract/time.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
 
-const DEFAULT_SEATS_PAGE = 100;
-
 /** Who held a seat, as events and answers name them. */
 export type SeatHolder = ReturnType<typeof seatIdentity>;
-
-export interface SeatsPage {
-  limit?: number;
-  /** The `next` of the page before. */
-  cursor?: string;
-  q?: string;
-}
-
-/** A LIKE pattern over the folded identity key for a search term, folded the same way. */
-function identityPattern(q: string): string {
-  const folded = JSON.stringify(foldText(q)).slice(1, -1);
-  return `%${folded.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 const actorName = (a: Actor) => a.label ?? (a.role === "vendor" ? "vendor" : "pool admin");
 
@@ -201,18 +186,7 @@ export class LicencePool extends DurableObject<object> {
   /** A page of the seats in use, oldest first, optionally those whose user or machine contains `q` (compared as names are). */
   listSeats(actor: Actor, page: SeatsPage = {}): Outcome<{ seats: Seat[]; next: string | null; total: number }> {
     const a = this.authorise(actor, "read");
-    if ("ok" in a) return a;
-    const limit = page.limit ?? DEFAULT_SEATS_PAGE;
-    const match = page.q === undefined || page.q.trim() === "" ? undefined : identityPattern(page.q);
-    const rows = this.store.activeSeatsPage(limit + 1, page.cursor, match);
-    const more = rows.length > limit;
-    const seats = more ? rows.slice(0, limit) : rows;
-    return {
-      ok: true,
-      seats: seatList(seats, this.store.activeSessionsOf(seats.map((r) => r.seat_id))),
-      next: more ? seats[seats.length - 1]!.seat_id : null,
-      total: match === undefined ? a.pool.in_use : this.store.countActiveSeatsMatching(match),
-    };
+    return "ok" in a ? a : { ok: true, ...seatPage(this.store, a.pool, page) };
   }
 
   async updatePool(actor: Actor, patch: PoolPatch): Promise<Outcome<{ pool: PoolState }>> {

@@ -6,7 +6,8 @@
  */
 import { failure, type Actor, type Outcome } from "../../durable-objects/outcome.js";
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
-import type { SeatHolder, SeatsPage } from "../../durable-objects/licence-pool.js";
+import type { SeatHolder } from "../../durable-objects/licence-pool.js";
+import type { SeatsPage } from "../../durable-objects/seat-list.js";
 import type { PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket } from "../contract/schemas.js";
 import { messages } from "../contract/messages.js";
 import { DAY, HOUR } from "../contract/time.js";
