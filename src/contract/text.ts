@@ -9,6 +9,7 @@ const FORBIDDEN = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Zero-width characters that make two names look alike: removed before comparing. */
 const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/g;
+const PRINTABLE_ASCII = /^[\t\x20-\x7e]*$/;
 /** Full-width ASCII forms (Ｊｓｍｉｔｈ) compare as the ASCII they stand for, as Windows users see them. */
 const FULL_WIDTH = /[\uff01-\uff5e]/g;
 
@@ -29,6 +30,8 @@ export function text(max: number) {
  * values stay as the client sent them; only comparisons use this.
  */
 export function foldText(s: string): string {
+  // printable ASCII, nearly every name: nothing to normalise, and no character folds to two
+  if (PRINTABLE_ASCII.test(s)) return s.toLowerCase().trim();
   return s
     .normalize("NFC")
     .replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
