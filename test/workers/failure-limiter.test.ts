@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inOneRateWindow } from "../rate-window";
+import { newAdminKey, newPoolId, parseAdminKey } from "../../src/worker/credentials";
 import { VENDOR, call, checkout, createPool, freshAddress } from "./helpers";
 
 describe("brute-force limits on failed authentication", () => {
@@ -40,5 +41,21 @@ describe("brute-force limits on failed authentication", () => {
     expect(limited.headers.get("retry-after")).toBeTruthy();
     expect((await call("GET", `/v1/pools/${pool.poolId}`, { token: pool.adminKey, address })).status).toBe(200);
     expect((await call("GET", "/v1/pools", { token: VENDOR, address })).status).toBe(200);
+  });
+
+  it("answers an admin key for a pool that does not exist as any wrong key: 401, counted", async () => {
+    const pool = await createPool(1);
+    const strangersKey = newAdminKey(newPoolId());
+    const { nowhere, wrongKey, limited } = await inOneRateWindow(async () => {
+      const address = freshAddress();
+      const nowhere = await call("GET", `/v1/pools/${parseAdminKey(strangersKey)!.poolId}`, { token: strangersKey, address });
+      const wrongKey = await call("GET", `/v1/pools/${pool.poolId}`, { token: newAdminKey(pool.poolId), address });
+      for (let i = 0; i < 9; i++) await call("GET", `/v1/pools/${parseAdminKey(strangersKey)!.poolId}`, { token: strangersKey, address });
+      const limited = await call("GET", `/v1/pools/${pool.poolId}`, { token: newAdminKey(pool.poolId), address });
+      return { nowhere, wrongKey, limited };
+    });
+    expect(nowhere.status).toBe(401);
+    expect(nowhere.body).toEqual(wrongKey.body); // nothing tells a missing pool from a wrong key
+    expect(limited.status).toBe(429); // the eleventh failure from that address, the first ten mostly for a pool that does not exist
   });
 });
