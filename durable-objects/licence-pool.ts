@@ -18,6 +18,7 @@ import { PoolStore, type PoolRow, type SessionRow } from "./pool-store.js";
 import type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 import { SeatLedger } from "./seat-ledger.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
+import { LiveChannel, type LiveAttachment } from "./live-channel.js";
 import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import type { EndReason } from "../src/contract/errors.js";
@@ -34,6 +35,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly ledger: SeatLedger;
   private readonly timers: Timers;
   private readonly stale: StaleExpiry;
+  private readonly live: LiveChannel;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
@@ -41,7 +43,8 @@ export class LicencePool extends DurableObject<object> {
     this.store = new PoolStore(ctx.storage.sql);
     this.ledger = new SeatLedger(this.store);
     this.timers = new Timers(this.store, ctx.storage);
-    this.stale = new StaleExpiry(this.store, this.ledger, this.timers);
+    this.live = new LiveChannel(ctx);
+    this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId));
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
     if (hasSchema(ctx.storage)) this.load();
   }
@@ -115,14 +118,16 @@ export class LicencePool extends DurableObject<object> {
     const p = this.pool;
     if (!p) return failure("invalid_token", messages.tokenForeign);
     const now = Date.now();
-    return this.transaction(() => {
+    const out = this.transaction(() => {
       const s = this.store.session(sessionId);
-      if (!s) return { ok: true, released: false, reason: "expired" as const, pool: poolSummary(p) };
+      if (!s) return { ok: true as const, released: false, reason: "expired" as const, pool: poolSummary(p) };
       if (s.seat_id !== seatId) return failure("invalid_token", messages.tokenOtherSession);
-      if (s.ended_at !== null) return { ok: true, released: false, reason: s.end_reason!, pool: poolSummary(p) };
+      if (s.ended_at !== null) return { ok: true as const, released: false, reason: s.end_reason!, pool: poolSummary(p) };
       const { seatFreed } = this.ledger.release(p, sessionId, s.seat_id, now);
-      return { ok: true, released: true, seatFreed, pool: poolSummary(p) };
+      return { ok: true as const, released: true, seatFreed, pool: poolSummary(p) };
     });
+    if (out.ok && out.released) this.live.ended("released", sessionId);
+    return out;
   }
 
   heartbeat(sessionId: string, seatId: string): Outcome<{ active: true; pool: PoolSummary }> {
@@ -220,12 +225,14 @@ export class LicencePool extends DurableObject<object> {
     if ("ok" in a) return a;
     const p = a.pool;
     const now = Date.now();
-    return this.transaction(() => {
+    const out = this.transaction(() => {
       const seat = this.store.activeSeat(seatId);
       if (!seat) return { ...failure("not_found", messages.noSuchSeat), resource: "seat" as const };
       const sessionsEnded = this.ledger.endSeat(p, seat, "freed", { type: "freed", actor: actorName(actor) }, now);
-      return { ok: true, pool: poolSummary(p), sessionsEnded, holder: seatIdentity(seat) };
+      return { ok: true as const, pool: poolSummary(p), sessionsEnded, holder: seatIdentity(seat) };
     });
+    if (out.ok) this.live.ended("freed", seatId);
+    return out;
   }
 
   rotateCredentials(actor: Actor, keyHash: string, endSessions: boolean): Outcome<{ generation: number; sessionsEnded: number }> {
@@ -233,7 +240,7 @@ export class LicencePool extends DurableObject<object> {
     if ("ok" in a) return a;
     const p = a.pool;
     const now = Date.now();
-    return this.transaction(() => {
+    const out = this.transaction(() => {
       const generation = p.generation + 1;
       this.store.writeCredentials(generation, keyHash, now);
       let sessionsEnded = 0;
@@ -244,8 +251,10 @@ export class LicencePool extends DurableObject<object> {
       this.store.logEvent(now, { type: "credentials_rotated", actor: actorName(actor), details: { generation, endSessions } });
       p.generation = generation;
       p.key_hash = keyHash;
-      return { ok: true, generation, sessionsEnded };
+      return { ok: true as const, generation, sessionsEnded };
     });
+    if (endSessions) this.live.ended("revoked");
+    return out;
   }
 
   rotateAdminKey(actor: Actor, adminKeyHash: string): Outcome<{ rotated: true }> {
@@ -269,6 +278,27 @@ export class LicencePool extends DurableObject<object> {
   usage(actor: Actor, from: number, to: number, bucket: "hour" | "day"): Outcome<{ buckets: UsageBucket[] }> {
     const a = this.authorise(actor, "read");
     return "ok" in a ? a : { ok: true, buckets: usageReport(this.store, from, to, bucket) };
+  }
+
+  // ---- live channel ----------------------------------------------------------
+
+  /** The live channel's upgrade, authenticated by the Worker: open for an active session, else its error. */
+  override async fetch(request: Request): Promise<Response> {
+    return this.live.open(request, (sessionId, seatId) => {
+      const p = this.pool;
+      if (!p) return failure("invalid_token", messages.tokenForeign);
+      return this.endedFailure(this.store.session(sessionId), seatId) ?? { pool: poolSummary(p) };
+    });
+  }
+
+  /** `idle` and `active` are for taking idle seats back for someone waiting (not yet built); other text is ignored. */
+  override async webSocketMessage(): Promise<void> {}
+
+  /** A channel that closes records when its client was last seen, once, for stale expiry. */
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    const a = ws.deserializeAttachment() as LiveAttachment | null;
+    const s = a && this.store.session(a.sessionId);
+    if (s && s.ended_at === null && s.seat_id === a.seatId) this.store.touchSession(a.sessionId, a.seatId, Date.now());
   }
 
   // ---- timers ----------------------------------------------------------------

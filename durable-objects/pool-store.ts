@@ -237,6 +237,10 @@ export class PoolStore {
     this.sql.exec("UPDATE seats SET last_seen_at = ? WHERE seat_id = ?", now, seatId);
   }
 
+  touchSeat(seatId: string, now: number): void {
+    this.sql.exec("UPDATE seats SET last_seen_at = ? WHERE seat_id = ?", now, seatId);
+  }
+
   /** Ends one session; the seat ends with its last session. Returns the seat as it now is. */
   endSession(sessionId: string, seatId: string, reason: EndReason, now: number): SeatRow {
     this.sql.exec("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE session_id = ?", now, reason, sessionId);

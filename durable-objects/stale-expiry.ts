@@ -18,6 +18,8 @@ export class StaleExpiry {
     private readonly store: PoolStore,
     private readonly ledger: SeatLedger,
     private readonly timers: Timers,
+    /** Whether a client of the seat holds its live channel open: presence, so the seat is not stale. */
+    private readonly connected: (seatId: string) => boolean,
   ) {}
 
   /** After a seat was taken: make sure a timer is set (one already set is due no later than this seat). */
@@ -38,6 +40,11 @@ export class StaleExpiry {
     if (hours !== null) {
       const stale = this.store.staleSeats(now - hours * HOUR, BATCH);
       for (const seat of stale) {
+        // an open channel is presence: seen now, written once a stale period rather than on every beat
+        if (this.connected(seat.seat_id)) {
+          this.store.touchSeat(seat.seat_id, now);
+          continue;
+        }
         this.ledger.endSeat(p, seat, "expired", {
           type: "expired",
           details: { lastSeenAt: iso(seat.last_seen_at), staleAfterHours: hours },

@@ -128,6 +128,11 @@ export class PayloadTooLargeError extends SeatkeeperError {
   override name = "PayloadTooLargeError";
 }
 
+/** A live channel was asked for without a WebSocket upgrade: a fault in the caller. */
+export class UpgradeRequiredError extends SeatkeeperError {
+  override name = "UpgradeRequiredError";
+}
+
 /** The request body was not JSON: a fault in the caller, not something a user can fix. */
 export class UnsupportedMediaTypeError extends SeatkeeperError {
   override name = "UnsupportedMediaTypeError";
@@ -179,6 +184,7 @@ const classes: Record<Exclude<ErrorCode, "rate_limited" | "internal_error">, Err
   pool_full: PoolFullError,
   too_many_sessions: TooManySessionsError,
   payload_too_large: PayloadTooLargeError,
+  upgrade_required: UpgradeRequiredError,
   unsupported_media_type: UnsupportedMediaTypeError,
   method_not_allowed: MethodNotAllowedError,
   session_ended: SessionEndedError,

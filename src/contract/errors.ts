@@ -1,6 +1,7 @@
 /** The contract's error codes and the HTTP status each one travels with. */
 export const errorStatus = {
   invalid_request: 400,
+  upgrade_required: 400,
   invalid_credentials: 401,
   invalid_token: 401,
   unauthorized: 401,

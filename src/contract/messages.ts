@@ -59,4 +59,5 @@ export const messages = {
   noRoute: (method: string, path: string) => `No route for ${method} ${path}.`,
   methodNotAllowed: (path: string, method: string, allowed: string[]) => `${path} does not serve ${method}; it serves ${allowed.join(", ")}.`,
   internalError: "Something went wrong on our side; the request may be retried.",
+  upgradeRequired: "The live channel is a WebSocket: connect with Upgrade: websocket (a WebSocket client does), or use the heartbeat instead.",
 } as const;

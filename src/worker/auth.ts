@@ -119,12 +119,28 @@ export const poolAdminAuth = createMiddleware<PoolAdminEnv>(async (c, next) => {
   await next();
 });
 
+/** The token a browser sends as the subprotocols `seatkeeper.v1, bearer.<token>`, where it cannot set headers. */
+function subprotocolToken(header: string | undefined): string | undefined {
+  const offered = (header ?? "").split(",").map((p) => p.trim());
+  if (!offered.includes("seatkeeper.v1")) return undefined;
+  return offered.find((p) => p.startsWith("bearer."))?.slice("bearer.".length) || undefined;
+}
+
 /** Client routes on `/v1/sessions/{sessionId}…`: the session's own token. */
-export const sessionAuth = createMiddleware<SessionEnv>(async (c, next) => {
-  const token = bearer(c.req.header("authorization"));
-  const sessionId = c.req.param("sessionId");
-  const claims = token && sessionId ? await verifySessionToken(c.env, token, sessionId) : null;
-  if (!claims) throw new ApiError("invalid_token", messages.badSessionToken);
-  c.set("claims", claims);
-  await next();
-});
+export const sessionAuth = createSessionAuth((c) => bearer(c.req.header("authorization")));
+
+/** The live channel: the session's token as a header, or as a subprotocol. */
+export const liveAuth = createSessionAuth(
+  (c) => bearer(c.req.header("authorization")) ?? subprotocolToken(c.req.header("sec-websocket-protocol")),
+);
+
+function createSessionAuth(tokenOf: (c: Context<SessionEnv>) => string | undefined) {
+  return createMiddleware<SessionEnv>(async (c, next) => {
+    const token = tokenOf(c);
+    const sessionId = c.req.param("sessionId");
+    const claims = token && sessionId ? await verifySessionToken(c.env, token, sessionId) : null;
+    if (!claims) throw new ApiError("invalid_token", messages.badSessionToken);
+    c.set("claims", claims);
+    await next();
+  });
+}

@@ -2,6 +2,7 @@
  * One function per client operation on sessions, as pool-operations.ts is for admins:
  * the Worker hashes the product key and signs the token, the pool object decides.
  */
+import { LIVE_HEADERS, LIVE_PROTOCOL } from "../../durable-objects/live-channel.js";
 import { messages } from "../contract/messages.js";
 import type { Outcome } from "../../durable-objects/outcome.js";
 import { failure } from "../../durable-objects/outcome.js";
@@ -70,4 +71,14 @@ export async function heartbeat(env: Env, s: TokenSession): Promise<Outcome<{ an
 export async function sessionStatus(env: Env, s: TokenSession): Promise<Outcome<{ answer: SessionStatus }>> {
   const out = await poolStub(env, s.pool).status(s.sub, s.seat);
   return out.ok ? { ok: true, answer: out.session } : out;
+}
+
+/**
+ * Opens the session's live channel: the pool object accepts the WebSocket (101), or
+ * answers the session's end (410) before any upgrade. The Worker has verified the token.
+ */
+export async function openLive(env: Env, s: TokenSession, request: Request): Promise<Response> {
+  const headers = new Headers({ Upgrade: "websocket", [LIVE_HEADERS.session]: s.sub, [LIVE_HEADERS.seat]: s.seat });
+  if ((request.headers.get("sec-websocket-protocol") ?? "").includes(LIVE_PROTOCOL)) headers.set(LIVE_HEADERS.protocol, "1");
+  return poolStub(env, s.pool).fetch(new Request("https://pool.invalid/live", { headers }));
 }

@@ -3,11 +3,12 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import {
   CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionPath, SessionStatus,
 } from "../../contract/schemas.js";
-import { sessionAuth } from "../auth.js";
+import { liveAuth, sessionAuth } from "../auth.js";
 import type { AppEnv } from "../env.js";
-import { fail } from "../errors.js";
+import { ApiError, fail } from "../errors.js";
+import { messages } from "../../contract/messages.js";
 import { bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, publicSecurity } from "../openapi.js";
-import { checkout, heartbeat, release, sessionStatus } from "../session-operations.js";
+import { checkout, heartbeat, openLive, release, sessionStatus } from "../session-operations.js";
 
 // The serial number and product key travel in the body, so a checkout is authenticated after it is parsed.
 const checkoutRoute = createRoute({
@@ -63,6 +64,23 @@ const statusRoute = createRoute({
   responses: { 200: jsonContent(SessionStatus, "The session, active or ended"), ...errorResponses("invalid_token", "session_ended") },
 });
 
+const liveRoute = createRoute({
+  method: "get",
+  path: "/v1/sessions/{sessionId}/live",
+  operationId: "openLiveChannel",
+  tags: ["Client"],
+  summary: "The session's live channel (WebSocket)",
+  description:
+    "Upgrades to a WebSocket on which the service says at once what happens to the seat: `{\"type\":\"hello\",\"sessionId\",\"seatId\",\"pool\"}` on open, `{\"type\":\"ended\",\"reason\"}` when the session ends (then a close with 1000). The text `ping` is answered `pong`. Authenticate with `Authorization: Bearer <session token>` or, where headers cannot be set, the subprotocols `seatkeeper.v1, bearer.<token>` (answered with `seatkeeper.v1`). An open channel counts as seen for stale-seat expiry.",
+  security: bearerSecurity,
+  middleware: [liveAuth] as const,
+  request: { params: SessionPath },
+  responses: {
+    101: { description: "Switching Protocols: the live channel is open" },
+    ...errorResponses("upgrade_required", "invalid_token", "session_ended"),
+  },
+});
+
 export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(checkoutRoute, async (c) => {
     const out = await checkout(c.env, c.req.raw, c.req.valid("json"));
@@ -83,5 +101,10 @@ export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(statusRoute, async (c) => {
     const out = await sessionStatus(c.env, c.var.claims);
     return out.ok ? c.json(out.answer, 200) : fail(out);
+  });
+
+  app.openapi(liveRoute, async (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required", messages.upgradeRequired);
+    return openLive(c.env, c.var.claims, c.req.raw);
   });
 }
