@@ -72,7 +72,7 @@ export function seatList(seats: SeatRow[], sessions: SessionRow[]): Seat[] {
 }
 
 /** An event as it crosses RPC: `details` stays JSON text (an `unknown` would not survive the stub's types); the Worker parses it. */
-export function storedEvent(r: EventRow): StoredEvent {
+function storedEvent(r: EventRow): StoredEvent {
   return {
     id: String(r.id),
     at: iso(r.at),

@@ -304,7 +304,6 @@ export class PoolStore {
 
   /** The active sessions of some seats, oldest first (the `sessions_active_seat` index, per seat). */
   activeSessionsOf(seatIds: string[]): SessionRow[] {
-    if (seatIds.length === 0) return [];
     const out: SessionRow[] = [];
     for (const id of seatIds) {
       out.push(...this.sql.exec<SessionRow & Row>("SELECT * FROM sessions WHERE seat_id = ? AND ended_at IS NULL ORDER BY started_at", id));

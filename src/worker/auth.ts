@@ -12,7 +12,7 @@ import { MIN_VENDOR_TOKEN_LENGTH, normalizeKey, parseAdminKey, parsePoolId, sha2
 import type { AppEnv, Env, PoolAdminEnv, SessionEnv, VendorEnv } from "./env.js";
 import { ApiError, fail } from "./errors.js";
 import { failedAuthentication } from "./failure-limiter.js";
-import { getPool, recordAuthFailure } from "./pool-operations.js";
+import { auditCredentialFailure, getPool } from "./pool-operations.js";
 import { verifySessionToken } from "./tokens.js";
 
 /** The credential of an `Authorization: Bearer …` header. */
@@ -78,17 +78,15 @@ async function adminActor(env: Env, request: Request, poolId: string | undefined
     if (out.ok) return actor;
     // a key for a pool that does not exist is a wrong key like any other, not a 404 the limiter never counts
     if (out.code === "unauthorized" || out.code === "not_found") {
-      return failedAuthentication(env, request, "unauthorized", messages.badAdminCredential, (address) =>
-        recordAuthFailure(env, adminKey.poolId, { reason: "bad_admin_key", address }),
-      );
+      return failedAuthentication(env, request, "unauthorized", messages.badAdminCredential, auditCredentialFailure(env, adminKey.poolId, "bad_admin_key"));
     }
     return fail(out);
   }
   if (await isVendorToken(env, credential)) return { role: "vendor" };
   // Over the limit, a failure is refused before any pool writes a word about it.
   const targetPool = poolId === undefined ? null : parsePoolId(poolId);
-  return failedAuthentication(env, request, "unauthorized", messages.badAdminCredential, targetPool === null ? undefined : (address) =>
-    recordAuthFailure(env, targetPool, { reason: "bad_vendor_token", address }),
+  return failedAuthentication(
+    env, request, "unauthorized", messages.badAdminCredential, targetPool === null ? undefined : auditCredentialFailure(env, targetPool, "bad_vendor_token"),
   );
 }
 

@@ -17,13 +17,13 @@ export function clientAddress(request: Request): string {
 }
 
 /** Counts one failure against the address; true while the address is within the limit. */
-export async function countFailure(env: Env, request: Request): Promise<boolean> {
+async function countFailure(env: Env, request: Request): Promise<boolean> {
   const { success } = await env.AUTH_FAILURES.limit({ key: clientAddress(request) });
   return success;
 }
 
 /** The error for an address over the limit. */
-export function rateLimited(): ApiError {
+function rateLimited(): ApiError {
   return new ApiError(
     "rate_limited",
     messages.rateLimited(RETRY_AFTER_SECONDS),

@@ -68,6 +68,11 @@ export async function recordAuthFailure(env: Env, poolId: string, failure: AuthF
   await poolStub(env, poolId).recordAuthFailure(failure);
 }
 
+/** The `record` a failed admin credential hands the failure limiter: the pool logs it, by the caller's address. */
+export function auditCredentialFailure(env: Env, poolId: string, reason: "bad_admin_key" | "bad_vendor_token") {
+  return (address: string) => recordAuthFailure(env, poolId, { reason, address });
+}
+
 /** Also how an admin key is checked: its pool compares the hash (and logs a wrong one). */
 export async function getPool(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ pool: PoolDetails }>> {
   const out = await poolStub(env, poolId).getPool(actor);

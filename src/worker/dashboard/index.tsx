@@ -288,7 +288,7 @@ export function createDashboard() {
       return await failedAuthentication(
         c.env, c.req.raw, "unauthorized",
         "That admin key or vendor token is not valid. Check it and try again; letter case and dashes do not matter in an admin key.",
-        adminKey ? (address) => ops.recordAuthFailure(c.env, adminKey.poolId, { reason: "bad_admin_key", address }) : undefined,
+        adminKey ? ops.auditCredentialFailure(c.env, adminKey.poolId, "bad_admin_key") : undefined,
       );
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;

@@ -11,6 +11,13 @@ export function poolPath(poolId: string, rest = ""): string {
   return `/admin/pools/${encodeURIComponent(poolId)}${rest}`;
 }
 
+/** What a failed authentication presented, by its `details.reason`. */
+const failedCredential: Record<string, string> = {
+  bad_product_key: "Wrong product key presented",
+  bad_admin_key: "Wrong admin key presented",
+  bad_vendor_token: "Wrong vendor token presented",
+};
+
 type Holder = { user: string | null; machine: string | null; terminalSession: string | null };
 
 /** "jsmith on PC-0042 (RDP-Tcp#12)" as a plain string (attributes, notices), each name isolated. */
@@ -155,7 +162,10 @@ export function EventWhat(props: { event: PoolEvent }) {
         </>
       );
     }
-    case "auth_failed": return <>{`${d.reason === "bad_admin_key" ? "Wrong admin key presented" : "Wrong product key presented"}${times(d)}`}</>;
+    case "auth_failed": {
+      const reason = String(d.reason);
+      return <>{`${Object.hasOwn(failedCredential, reason) ? failedCredential[reason] : "Wrong credential presented"}${times(d)}`}</>;
+    }
     case "seat_shared_widely": {
       return (
         <>
