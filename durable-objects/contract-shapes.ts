@@ -119,9 +119,10 @@ function usageBuckets(rows: UsageRow[], level: number, start: number, end: numbe
 }
 
 /** Usage buckets from `from` to `to` (ms, inclusive), oldest first, read from the store's hours. */
-export function usageReport(store: PoolStore, from: number, to: number, bucket: "hour" | "day"): UsageBucket[] {
+/** `inUse` is the live level, which the newest stored hour may lag behind (see `PoolStore.recordUsage`). */
+export function usageReport(store: PoolStore, from: number, to: number, bucket: "hour" | "day", inUse: number): UsageBucket[] {
   const size = bucketSize(bucket);
   const start = Math.floor(from / size) * size;
   const end = Math.floor(to / size) * size;
-  return usageBuckets(store.usageHours(start, end + size), store.levelBefore(start), start, end, bucket);
+  return usageBuckets(store.usageHours(start, end + size, inUse), store.levelBefore(start, inUse), start, end, bucket);
 }

@@ -146,6 +146,47 @@ export const poolMigrations: readonly Migration[] = [
       CREATE UNIQUE INDEX events_aggregated ON events (agg_key) WHERE agg_key IS NOT NULL;
     `,
   },
+  {
+    id: 4,
+    why: "The write budget: seats keyed by seat id and sessions by (seat id, session id), both WITHOUT ROWID, with no index but the active seat of an identity and a launch's instance; so a checkout writes 5 rows, not 10.",
+    sql: `
+      CREATE TABLE seats_v4 (
+        seat_id TEXT NOT NULL PRIMARY KEY,
+        identity TEXT NOT NULL,
+        user TEXT NOT NULL,
+        machine TEXT NOT NULL,
+        terminal_session TEXT,
+        since INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        sessions INTEGER NOT NULL,
+        ended_at INTEGER,
+        machine_id TEXT,
+        shared_widely INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      INSERT INTO seats_v4 (seat_id, identity, user, machine, terminal_session, since, last_seen_at, sessions, ended_at, machine_id, shared_widely)
+        SELECT seat_id, identity, user, machine, terminal_session, since, last_seen_at, sessions, ended_at, machine_id, shared_widely FROM seats;
+      DROP TABLE seats;
+      ALTER TABLE seats_v4 RENAME TO seats;
+      CREATE UNIQUE INDEX seats_active_identity ON seats (identity) WHERE ended_at IS NULL;
+      CREATE TABLE sessions_v4 (
+        seat_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        instance TEXT,
+        client_version TEXT,
+        started_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        end_reason TEXT,
+        address TEXT,
+        PRIMARY KEY (seat_id, session_id)
+      ) WITHOUT ROWID;
+      INSERT INTO sessions_v4 (seat_id, session_id, instance, client_version, started_at, last_seen_at, ended_at, end_reason, address)
+        SELECT seat_id, session_id, instance, client_version, started_at, last_seen_at, ended_at, end_reason, address FROM sessions;
+      DROP TABLE sessions;
+      ALTER TABLE sessions_v4 RENAME TO sessions;
+      CREATE UNIQUE INDEX sessions_instance ON sessions (instance) WHERE instance IS NOT NULL;
+    `,
+  },
 ];
 
 export const directoryMigrations: readonly Migration[] = [

@@ -2,6 +2,10 @@
  * All SQL of a pool object, in one module. Every method is synchronous, so a caller
  * can read, decide and write with no `await` in between. It speaks rows; turning rows
  * into the contract's shapes is `contract-shapes.ts`'s job.
+ *
+ * Rows written are what a pool costs to run (Cloudflare bills each, index entries
+ * included), so every statement goes through `run`/`all`, which count `rowsWritten` and
+ * `rowsRead` into `meter`: the bench reads it, and the write budget is a figure like latency.
  */
 import type { EndReason } from "../src/contract/errors.js";
 import type { EventType } from "../src/contract/schemas.js";
@@ -11,6 +15,7 @@ export interface PoolRow {
   pool_id: string;
   customer: string;
   seats: number;
+  /** Seats in use: kept in memory and recounted on load (the column is never written after creation). */
   in_use: number;
   min_client_version: string | null;
   stale_after_hours: number | null;
@@ -112,28 +117,66 @@ export const ENDED_RETENTION_MS = 90 * DAY;
 export const ENDED_CAP = 50_000;
 /** Hourly usage is kept this long. */
 export const USAGE_RETENTION_MS = 400 * DAY;
-/** Pruning runs every this many writes, so a class may run this far past its cap between runs. */
+/** Events are pruned every this many writes, so a class may run this far past its cap between runs. */
 export const PRUNE_EVERY = 256;
+/** Ended sessions and seats are pruned every this many ends: that prune counts them, a scan, since no index is kept for it. */
+export const ENDED_PRUNE_EVERY = 4096;
+
+/** What this object's statements read and wrote since it started: a billing meter. */
+export interface StoreMeter {
+  rowsWritten: number;
+  rowsRead: number;
+  /** Alarms set or deleted: Cloudflare bills each as a row written. */
+  alarmWrites: number;
+}
 
 type Row = Record<string, SqlStorageValue>;
 
 export class PoolStore {
+  readonly meter: StoreMeter = { rowsWritten: 0, rowsRead: 0, alarmWrites: 0 };
   private writesSincePrune = 0;
+  private endsSincePrune = 0;
+  /** The newest usage row as it was written (see `recordUsage`); undefined until read. */
+  private newestUsage: { hour: number; level: number } | null | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
+  /** Every statement: run to the end, its rows counted. */
+  private all<T extends Row>(query: string, ...params: unknown[]): T[] {
+    const cursor = this.sql.exec<T>(query, ...params);
+    const rows = cursor.toArray();
+    this.meter.rowsWritten += cursor.rowsWritten;
+    this.meter.rowsRead += cursor.rowsRead;
+    return rows;
+  }
+
+  private run(query: string, ...params: unknown[]): void {
+    this.all(query, ...params);
+  }
+
   private first<T extends Row>(query: string, ...params: unknown[]): T | undefined {
-    return this.sql.exec<T>(query, ...params).toArray()[0];
+    return this.all<T>(query, ...params)[0];
+  }
+
+  /** After a transaction rolled back: what this store remembers of the disk is read again. */
+  forgetCache(): void {
+    this.newestUsage = undefined;
   }
 
   // ---- pool ----------------------------------------------------------------
 
+  /**
+   * The pool row, with `in_use` recounted from the active seats: the counter lives in
+   * memory and is never written (a row per checkout saved), so loading recounts it, exactly.
+   */
   readPool(): PoolRow | undefined {
-    return this.first<PoolRow & Row>("SELECT * FROM pool WHERE id = 1");
+    const p = this.first<PoolRow & Row>("SELECT * FROM pool WHERE id = 1");
+    if (p) p.in_use = this.first<{ n: number }>("SELECT COUNT(*) AS n FROM seats WHERE ended_at IS NULL")!.n;
+    return p;
   }
 
   insertPool(p: PoolRow): void {
-    this.sql.exec(
+    this.run(
       `INSERT INTO pool (id, pool_id, customer, seats, in_use, min_client_version, stale_after_hours,
          generation, key_hash, admin_key_hash, created_at, max_sessions_per_seat, max_addresses_per_seat,
          refuse_widely_shared_seats) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -141,15 +184,11 @@ export class PoolStore {
       p.generation, p.key_hash, p.admin_key_hash, p.created_at, p.max_sessions_per_seat, p.max_addresses_per_seat,
       p.refuse_widely_shared_seats,
     );
-    this.sql.exec("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
-  }
-
-  writeInUse(inUse: number): void {
-    this.sql.exec("UPDATE pool SET in_use = ? WHERE id = 1", inUse);
+    this.run("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
   }
 
   writeSettings(p: PoolRow): void {
-    this.sql.exec(
+    this.run(
       `UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ?, max_sessions_per_seat = ?,
          max_addresses_per_seat = ?, refuse_widely_shared_seats = ? WHERE id = 1`,
       p.customer, p.seats, p.min_client_version, p.stale_after_hours, p.max_sessions_per_seat,
@@ -158,13 +197,13 @@ export class PoolStore {
   }
 
   writeCredentials(generation: number, keyHash: string, now: number): void {
-    this.sql.exec("UPDATE credentials SET revoked_at = ? WHERE revoked_at IS NULL", now);
-    this.sql.exec("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", generation, keyHash, now);
-    this.sql.exec("UPDATE pool SET generation = ?, key_hash = ? WHERE id = 1", generation, keyHash);
+    this.run("UPDATE credentials SET revoked_at = ? WHERE revoked_at IS NULL", now);
+    this.run("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", generation, keyHash, now);
+    this.run("UPDATE pool SET generation = ?, key_hash = ? WHERE id = 1", generation, keyHash);
   }
 
   writeAdminKeyHash(hash: string): void {
-    this.sql.exec("UPDATE pool SET admin_key_hash = ? WHERE id = 1", hash);
+    this.run("UPDATE pool SET admin_key_hash = ? WHERE id = 1", hash);
   }
 
   keyHashOfGeneration(generation: number): string | undefined {
@@ -172,6 +211,10 @@ export class PoolStore {
   }
 
   // ---- seats and sessions --------------------------------------------------
+  //
+  // `seats` is keyed by seat id with one partial index (the active seat of an identity);
+  // `sessions` by (seat id, session id), so a seat's sessions are a range of the key and
+  // need no index; only a launch's `instance` has one, and only when it is set.
 
   activeSeatOf(identity: string): SeatRow | undefined {
     return this.first<SeatRow & Row>("SELECT * FROM seats WHERE identity = ? AND ended_at IS NULL", identity);
@@ -179,14 +222,14 @@ export class PoolStore {
 
   /** The distinct client addresses of a seat's active sessions (at most `maxSessionsPerSeat` rows). */
   seatAddresses(seatId: string): string[] {
-    return this.sql
-      .exec<{ address: string }>("SELECT DISTINCT address FROM sessions WHERE seat_id = ? AND ended_at IS NULL AND address IS NOT NULL", seatId)
-      .toArray()
-      .map((r) => r.address);
+    return this.all<{ address: string }>(
+      "SELECT DISTINCT address FROM sessions WHERE seat_id = ? AND ended_at IS NULL AND address IS NOT NULL",
+      seatId,
+    ).map((r) => r.address);
   }
 
   markSharedWidely(seatId: string): void {
-    this.sql.exec("UPDATE seats SET shared_widely = 1 WHERE seat_id = ?", seatId);
+    this.run("UPDATE seats SET shared_widely = 1 WHERE seat_id = ?", seatId);
   }
 
   activeSeat(seatId: string): SeatRow | undefined {
@@ -194,7 +237,7 @@ export class PoolStore {
   }
 
   insertSeat(s: Omit<SeatRow, "ended_at" | "shared_widely">): void {
-    this.sql.exec(
+    this.run(
       `INSERT INTO seats (seat_id, identity, user, machine, terminal_session, since, last_seen_at, sessions, machine_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       s.seat_id, s.identity, s.user, s.machine, s.terminal_session, s.since, s.last_seen_at, s.sessions, s.machine_id,
@@ -202,19 +245,20 @@ export class PoolStore {
   }
 
   joinSeat(seatId: string, now: number): void {
-    this.sql.exec("UPDATE seats SET sessions = sessions + 1, last_seen_at = ? WHERE seat_id = ?", now, seatId);
+    this.run("UPDATE seats SET sessions = sessions + 1, last_seen_at = ? WHERE seat_id = ?", now, seatId);
   }
 
   insertSession(s: Omit<SessionRow, "ended_at" | "end_reason">): void {
-    this.sql.exec(
+    this.run(
       `INSERT INTO sessions (session_id, seat_id, instance, client_version, started_at, last_seen_at, address)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
       s.session_id, s.seat_id, s.instance, s.client_version, s.started_at, s.last_seen_at, s.address,
     );
   }
 
-  session(sessionId: string): SessionRow | undefined {
-    return this.first<SessionRow & Row>("SELECT * FROM sessions WHERE session_id = ?", sessionId);
+  /** A session by its key: its token names both its id and its seat. */
+  session(sessionId: string, seatId: string): SessionRow | undefined {
+    return this.first<SessionRow & Row>("SELECT * FROM sessions WHERE seat_id = ? AND session_id = ?", seatId, sessionId);
   }
 
   sessionByInstance(instance: string): (SessionRow & { identity: string }) | undefined {
@@ -224,8 +268,9 @@ export class PoolStore {
     );
   }
 
-  forgetInstance(sessionId: string): void {
-    this.sql.exec("UPDATE sessions SET instance = NULL WHERE session_id = ?", sessionId);
+  /** Frees a launch's instance id from the ended session that had it, for a new session of the same launch. */
+  forgetInstance(instance: string): void {
+    this.run("UPDATE sessions SET instance = NULL WHERE instance = ?", instance);
   }
 
   seatById(seatId: string): SeatRow | undefined {
@@ -233,50 +278,50 @@ export class PoolStore {
   }
 
   touchSession(sessionId: string, seatId: string, now: number): void {
-    this.sql.exec("UPDATE sessions SET last_seen_at = ? WHERE session_id = ?", now, sessionId);
-    this.sql.exec("UPDATE seats SET last_seen_at = ? WHERE seat_id = ?", now, seatId);
+    this.run("UPDATE sessions SET last_seen_at = ? WHERE seat_id = ? AND session_id = ?", now, seatId, sessionId);
+    this.run("UPDATE seats SET last_seen_at = ? WHERE seat_id = ?", now, seatId);
   }
 
   touchSeat(seatId: string, now: number): void {
-    this.sql.exec("UPDATE seats SET last_seen_at = ? WHERE seat_id = ?", now, seatId);
+    this.run("UPDATE seats SET last_seen_at = ? WHERE seat_id = ?", now, seatId);
   }
 
   /** Ends one session; the seat ends with its last session. Returns the seat as it now is. */
   endSession(sessionId: string, seatId: string, reason: EndReason, now: number): SeatRow {
-    this.sql.exec("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE session_id = ?", now, reason, sessionId);
-    this.writesSincePrune++;
-    return this.sql
-      .exec<SeatRow & Row>(
-        `UPDATE seats SET sessions = sessions - 1, ended_at = CASE WHEN sessions = 1 THEN ? ELSE NULL END
-         WHERE seat_id = ? RETURNING *`,
-        now, seatId,
-      )
-      .one();
+    this.run("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE seat_id = ? AND session_id = ?", now, reason, seatId, sessionId);
+    this.noteEnded(now, 1);
+    return this.all<SeatRow & Row>(
+      `UPDATE seats SET sessions = sessions - 1, ended_at = CASE WHEN sessions = 1 THEN ? ELSE NULL END
+       WHERE seat_id = ? RETURNING *`,
+      now, seatId,
+    )[0]!;
   }
 
   /** Ends every session of a seat and the seat. Returns how many sessions ended. */
   endSeat(seatId: string, reason: EndReason, now: number): number {
-    const ended = this.sql.exec(
+    const ended = this.all(
       "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE seat_id = ? AND ended_at IS NULL RETURNING 1",
       now, reason, seatId,
-    ).toArray().length;
-    this.sql.exec("UPDATE seats SET sessions = 0, ended_at = ? WHERE seat_id = ?", now, seatId);
-    this.writesSincePrune++;
+    ).length;
+    this.run("UPDATE seats SET sessions = 0, ended_at = ? WHERE seat_id = ?", now, seatId);
+    this.noteEnded(now, ended);
     return ended;
   }
 
   /** Ends every active session and seat of the pool. Returns how many sessions ended. */
   endAll(reason: EndReason, now: number): number {
-    const ended = this.sql.exec("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL RETURNING 1", now, reason).toArray().length;
-    this.sql.exec("UPDATE seats SET sessions = 0, ended_at = ? WHERE ended_at IS NULL", now);
-    this.writesSincePrune++;
+    const ended = this.all("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL RETURNING 1", now, reason).length;
+    this.run("UPDATE seats SET sessions = 0, ended_at = ? WHERE ended_at IS NULL", now);
+    this.noteEnded(now, ended);
     return ended;
   }
 
+  /** Stale expiry runs on its timer, rarely: a scan of the active seats, instead of an index every seat would pay for. */
   staleSeats(lastSeenBefore: number, limit: number): SeatRow[] {
-    return this.sql
-      .exec<SeatRow & Row>("SELECT * FROM seats WHERE ended_at IS NULL AND last_seen_at <= ? ORDER BY last_seen_at LIMIT ?", lastSeenBefore, limit)
-      .toArray();
+    return this.all<SeatRow & Row>(
+      "SELECT * FROM seats WHERE ended_at IS NULL AND last_seen_at <= ? ORDER BY last_seen_at LIMIT ?",
+      lastSeenBefore, limit,
+    );
   }
 
   oldestActiveLastSeen(): number | null {
@@ -289,24 +334,22 @@ export class PoolStore {
    * identity contains `match` (a LIKE pattern). Walks the primary key: no sort, no extra index.
    */
   activeSeatsPage(limit: number, after: string | undefined, match: string | undefined): SeatRow[] {
-    return this.sql
-      .exec<SeatRow & Row>(
-        `SELECT * FROM seats WHERE ended_at IS NULL AND seat_id > ? ${match === undefined ? "" : "AND identity LIKE ? ESCAPE '\\'"}
-         ORDER BY seat_id LIMIT ?`,
-        ...(match === undefined ? [after ?? "", limit] : [after ?? "", match, limit]),
-      )
-      .toArray();
+    return this.all<SeatRow & Row>(
+      `SELECT * FROM seats WHERE ended_at IS NULL AND seat_id > ? ${match === undefined ? "" : "AND identity LIKE ? ESCAPE '\\'"}
+       ORDER BY seat_id LIMIT ?`,
+      ...(match === undefined ? [after ?? "", limit] : [after ?? "", match, limit]),
+    );
   }
 
   countActiveSeatsMatching(match: string): number {
     return this.first<{ n: number }>("SELECT COUNT(*) AS n FROM seats WHERE ended_at IS NULL AND identity LIKE ? ESCAPE '\\'", match)!.n;
   }
 
-  /** The active sessions of some seats, oldest first (the `sessions_active_seat` index, per seat). */
+  /** The active sessions of some seats, oldest first (a range of the sessions' key per seat). */
   activeSessionsOf(seatIds: string[]): SessionRow[] {
     const out: SessionRow[] = [];
     for (const id of seatIds) {
-      out.push(...this.sql.exec<SessionRow & Row>("SELECT * FROM sessions WHERE seat_id = ? AND ended_at IS NULL ORDER BY started_at", id));
+      out.push(...this.all<SessionRow & Row>("SELECT * FROM sessions WHERE seat_id = ? AND ended_at IS NULL ORDER BY started_at", id));
     }
     return out;
   }
@@ -320,61 +363,91 @@ export class PoolStore {
   // ---- events --------------------------------------------------------------
 
   logEvent(now: number, e: EventInput): void {
-    this.sql.exec(
+    this.run(
       `INSERT INTO events (at, type, actor, seat_id, session_id, user, machine, terminal_session, details)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       now, e.type, e.actor ?? null, e.seatId ?? null, e.sessionId ?? null, e.user ?? null, e.machine ?? null,
       e.terminalSession ?? null, e.details ? JSON.stringify(e.details) : null,
     );
-    if (++this.writesSincePrune >= PRUNE_EVERY) this.prune(now);
+    if (++this.writesSincePrune >= PRUNE_EVERY) this.pruneEvents();
   }
 
   /** Counts one more of an aggregated event: the first of its key is inserted with `count: 1`. Returns true for a new row. */
   countEvent(now: number, e: AggregatedEventInput): boolean {
-    const bumped = this.sql.exec(
+    const bumped = this.all(
       `UPDATE events SET details = json_set(details, '$.count', json_extract(details, '$.count') + 1, '$.lastAt', ?)
        WHERE agg_key = ? RETURNING 1`,
       new Date(now).toISOString(), e.key,
-    ).toArray().length;
+    ).length;
     if (bumped > 0) return false;
-    this.sql.exec(
+    this.run(
       `INSERT INTO events (at, type, actor, seat_id, session_id, user, machine, terminal_session, details, agg_key)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       now, e.type, e.actor ?? null, e.seatId ?? null, e.sessionId ?? null, e.user ?? null, e.machine ?? null,
       e.terminalSession ?? null, JSON.stringify({ ...e.details, count: 1 }), e.key,
     );
-    if (++this.writesSincePrune >= PRUNE_EVERY) this.prune(now);
+    if (++this.writesSincePrune >= PRUNE_EVERY) this.pruneEvents();
     return true;
   }
 
   /** A page of events, newest first, before the event id `before`. */
   events(limit: number, before: number | undefined): EventRow[] {
-    return this.sql
-      .exec<EventRow & Row>("SELECT * FROM events WHERE id < ? ORDER BY id DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit)
-      .toArray();
+    return this.all<EventRow & Row>("SELECT * FROM events WHERE id < ? ORDER BY id DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit);
   }
 
   // ---- usage ---------------------------------------------------------------
 
-  /** O(1) per change: one upsert into the hour's bucket. */
+  private newestUsageRow(): { hour: number; level: number } | null {
+    if (this.newestUsage === undefined) {
+      const r = this.first<{ hour: number; last_in_use: number }>("SELECT hour, last_in_use FROM usage_hours ORDER BY hour DESC LIMIT 1");
+      this.newestUsage = r ? { hour: r.hour, level: r.last_in_use } : null;
+    }
+    return this.newestUsage;
+  }
+
+  /**
+   * One upsert into the hour's bucket per checkout or denial. A fall in use within an
+   * hour that already has its row writes nothing: that row's `last_in_use` then lags, and
+   * the true level is the live counter, since nothing changed in a later hour (the first
+   * change of an hour always writes). The first write of a later hour first puts the
+   * lagging row right (`before` is the level it ended at); readers pass the live level for
+   * the newest row. So a release costs no usage row, and an hour at most two.
+   */
   recordUsage(now: number, before: number, after: number, checkouts: number, denials: number): void {
-    this.sql.exec(
+    const hour = Math.floor(now / HOUR) * HOUR;
+    const newest = this.newestUsageRow();
+    if (newest && newest.hour === hour && checkouts === 0 && denials === 0 && after <= before) return;
+    if (newest && newest.hour < hour && newest.level !== before) {
+      this.run("UPDATE usage_hours SET last_in_use = ? WHERE hour = ?", before, newest.hour);
+    }
+    this.run(
       `INSERT INTO usage_hours (hour, peak_in_use, last_in_use, checkouts, denials) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (hour) DO UPDATE SET peak_in_use = max(peak_in_use, excluded.peak_in_use),
          last_in_use = excluded.last_in_use, checkouts = checkouts + excluded.checkouts,
          denials = denials + excluded.denials`,
-      Math.floor(now / HOUR) * HOUR, Math.max(before, after), after, checkouts, denials,
+      hour, Math.max(before, after), after, checkouts, denials,
     );
+    if (!newest || newest.hour <= hour) this.newestUsage = { hour, level: after };
   }
 
-  /** The hours that saw a change, from `start` (inclusive) to `end` (exclusive), oldest first. */
-  usageHours(start: number, end: number): UsageRow[] {
-    return this.sql.exec<UsageRow & Row>("SELECT * FROM usage_hours WHERE hour >= ? AND hour < ? ORDER BY hour", start, end).toArray();
+  /**
+   * The hours that saw a change, from `start` (inclusive) to `end` (exclusive), oldest
+   * first; the newest row's level is `liveLevel` (see `recordUsage`).
+   */
+  usageHours(start: number, end: number, liveLevel: number): UsageRow[] {
+    const newest = this.newestUsageRow();
+    return this.all<UsageRow & Row>("SELECT * FROM usage_hours WHERE hour >= ? AND hour < ? ORDER BY hour", start, end)
+      .map((r) => (r.hour === newest?.hour ? { ...r, last_in_use: liveLevel } : r));
   }
 
   /** Seats in use at the end of the last hour that saw a change before `start`: the level quiet hours carry. */
-  levelBefore(start: number): number {
-    return this.first<{ last_in_use: number }>("SELECT last_in_use FROM usage_hours WHERE hour < ? ORDER BY hour DESC LIMIT 1", start)?.last_in_use ?? 0;
+  levelBefore(start: number, liveLevel: number): number {
+    const r = this.first<{ hour: number; last_in_use: number }>(
+      "SELECT hour, last_in_use FROM usage_hours WHERE hour < ? ORDER BY hour DESC LIMIT 1",
+      start,
+    );
+    if (!r) return 0;
+    return r.hour === this.newestUsageRow()?.hour ? liveLevel : r.last_in_use;
   }
 
   // ---- timers --------------------------------------------------------------
@@ -384,51 +457,58 @@ export class PoolStore {
   }
 
   setTimer(t: TimerRow): void {
-    this.sql.exec(
+    this.run(
       "INSERT INTO timers (kind, key, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at",
       t.kind, t.key, t.due_at,
     );
   }
 
   deleteTimer(kind: string, key: string): void {
-    this.sql.exec("DELETE FROM timers WHERE kind = ? AND key = ?", kind, key);
+    this.run("DELETE FROM timers WHERE kind = ? AND key = ?", kind, key);
   }
 
   dueTimers(now: number, limit: number): TimerRow[] {
-    return this.sql.exec<TimerRow & Row>("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?", now, limit).toArray();
+    return this.all<TimerRow & Row>("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?", now, limit);
   }
 
   earliestTimer(): number | null {
     return this.first<{ t: number | null }>("SELECT MIN(due_at) AS t FROM timers")?.t ?? null;
   }
 
-  // ---- bounds --------------------------------------------------------------
+  // ---- bounds: the newest events, recent ended sessions, a year of usage ----
 
-  /** Keeps storage bounded: the newest events, recent ended sessions, a year of usage. */
-  prune(now: number): void {
+  /** Each class of event keeps its newest (a walk of the rowid): a flood of failed authentications never pushes out who used the seats. */
+  private pruneEvents(): void {
     this.writesSincePrune = 0;
-    // each class keeps its newest: a flood of failed authentications never pushes out who used the seats
-    this.sql.exec(
+    this.run(
       `DELETE FROM events WHERE agg_key IS NULL AND id <= (SELECT id FROM events WHERE agg_key IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?)`,
       EVENTS_CAP,
     );
-    this.sql.exec(
+    this.run(
       `DELETE FROM events WHERE agg_key IS NOT NULL AND id <= (SELECT id FROM events WHERE agg_key IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET ?)`,
       SECURITY_EVENTS_CAP,
     );
+  }
+
+  private noteEnded(now: number, n: number): void {
+    this.endsSincePrune += n;
+    if (this.endsSincePrune >= ENDED_PRUNE_EVERY) this.pruneEnded(now);
+  }
+
+  /** Ended sessions and seats past their retention or beyond the cap, oldest first; a scan, every `ENDED_PRUNE_EVERY` ends. */
+  private pruneEnded(now: number): void {
+    this.endsSincePrune = 0;
     const cutoff = now - ENDED_RETENTION_MS;
-    this.sql.exec(
-      `DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM sessions WHERE ended_at IS NOT NULL
-         AND (ended_at < ? OR ended_at <= (SELECT ended_at FROM sessions WHERE ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1 OFFSET ?))
-         LIMIT 5000)`,
-      cutoff, ENDED_CAP,
-    );
-    this.sql.exec(
-      `DELETE FROM seats WHERE seat_id IN (SELECT seat_id FROM seats WHERE ended_at IS NOT NULL
-         AND (ended_at < ? OR ended_at <= (SELECT ended_at FROM seats WHERE ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1 OFFSET ?))
-         LIMIT 5000)`,
-      cutoff, ENDED_CAP,
-    );
-    this.sql.exec("DELETE FROM usage_hours WHERE hour < ?", now - USAGE_RETENTION_MS);
+    for (const [table, key] of [["sessions", "seat_id, session_id"], ["seats", "seat_id"]] as const) {
+      this.run(`DELETE FROM ${table} WHERE ended_at IS NOT NULL AND ended_at < ?`, cutoff);
+      const excess = this.first<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ended_at IS NOT NULL`)!.n - ENDED_CAP;
+      if (excess > 0) {
+        this.run(
+          `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ended_at IS NOT NULL ORDER BY ended_at LIMIT ?)`,
+          excess,
+        );
+      }
+    }
+    this.run("DELETE FROM usage_hours WHERE hour < ?", now - USAGE_RETENTION_MS);
   }
 }

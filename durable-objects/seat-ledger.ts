@@ -46,7 +46,8 @@ export class SeatLedger {
         pool: poolSummary(p),
       };
     }
-    if (plan.forgetInstanceOf !== null) this.store.forgetInstance(plan.forgetInstanceOf);
+    // the launch's earlier session ended: its instance id passes to this one
+    if (plan.forgetInstanceOf !== null) this.store.forgetInstance(input.instance!);
     const who = { user: input.user, machine: input.machine, terminalSession: input.terminalSession ?? null };
     const sessionId = randomId("ses_", 22);
     const seatShared = plan.kind === "join";
@@ -122,11 +123,10 @@ export class SeatLedger {
     return sessionsEnded;
   }
 
-  /** The in-use counter, written only when it changes, and the hour's usage bucket. */
+  /** The in-use counter (in memory; recounted on load) and the hour's usage bucket. */
   private setInUse(p: PoolRow, now: number, inUse: number, checkouts: number, denials: number): void {
     const before = p.in_use;
     p.in_use = inUse;
-    if (inUse !== before) this.store.writeInUse(inUse);
     this.store.recordUsage(now, before, inUse, checkouts, denials);
   }
 }

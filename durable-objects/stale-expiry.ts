@@ -4,7 +4,7 @@
  * turns stale; when it fires it ends what is stale and sets itself for the next.
  * By default a seat never expires: a client that went offline keeps its seat.
  */
-import { HOUR } from "../src/contract/time.js";
+import { HOUR, MINUTE } from "../src/contract/time.js";
 import { iso } from "./contract-shapes.js";
 import type { PoolRow, PoolStore } from "./pool-store.js";
 import type { SeatLedger } from "./seat-ledger.js";
@@ -12,6 +12,13 @@ import type { Timers } from "./timers.js";
 
 /** Seats ended by one run; the rest are left to the next run, which the timer makes immediate. */
 const BATCH = 1000;
+
+/**
+ * HTTP heartbeats write last-seen at most this often per session. The shortest stale
+ * period is an hour, four windows, so a client that stops beating is expired at most a
+ * quarter of the period early, and one that keeps beating never.
+ */
+export const PRESENCE_WRITE_WINDOW = 15 * MINUTE;
 
 export class StaleExpiry {
   constructor(

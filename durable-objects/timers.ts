@@ -78,6 +78,7 @@ export class Timers {
     const at = this.store.earliestTimer();
     if (at === this.alarmAt) return;
     this.alarmAt = at;
+    this.store.meter.alarmWrites++;
     if (at === null) await this.storage.deleteAlarm();
     else await this.storage.setAlarm(at);
   }

@@ -57,7 +57,6 @@ export class SqlLab extends DurableObject<object> {
       this.store.activeSeatOf(identityKey(w.user, w.machine, null));
       this.store.insertSeat({ seat_id: seatId, identity: identityKey(w.user, w.machine, null), user: w.user, machine: w.machine, terminal_session: null, since: now, last_seen_at: now, sessions: 1, machine_id: null });
       this.store.insertSession({ session_id: sessionId, seat_id: seatId, instance: null, client_version: "16.0.2", started_at: now, last_seen_at: now, address: "192.0.2.1" });
-      this.writeInUse(counter);
       this.store.recordUsage(now, counter - 1, counter, 1, 0);
       this.store.logEvent(now, { type: "checkout", seatId, sessionId, ...w, terminalSession: null, details: { seatShared: false, clientVersion: "16.0.2" } });
     });
@@ -87,7 +86,7 @@ export class SqlLab extends DurableObject<object> {
           tx(() => this.store.logEvent(now, { type: "checkout", seatId: "seat_x", sessionId: "ses_x", ...w, terminalSession: null, details: { seatShared: false, clientVersion: "16.0.2" } }));
           break;
         }
-        case "sql-session": tx(() => void this.store.session(`ses_${counter - i}`)); break;
+        case "sql-session": tx(() => void this.store.session(`ses_${counter - i}`, `seat_${counter - i}`)); break;
         case "sql-checkout": this.takeSeat(now, tx); break;
         case "sql-end-session":
         case "sql-release": {
@@ -96,9 +95,8 @@ export class SqlLab extends DurableObject<object> {
           if (step === "sql-end-session") tx(() => void this.store.endSession(s.sessionId, s.seatId, "released", now));
           else {
             tx(() => {
-              this.store.session(s.sessionId);
+              this.store.session(s.sessionId, s.seatId);
               this.store.endSession(s.sessionId, s.seatId, "released", now);
-              this.writeInUse(this.open.length);
               this.store.recordUsage(now, this.open.length + 1, this.open.length, 0, 0);
               this.store.logEvent(now, { type: "release", seatId: s.seatId, sessionId: s.sessionId, user: "u", machine: "m", terminalSession: null, details: { seatFreed: true } });
             });

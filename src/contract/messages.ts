@@ -27,7 +27,6 @@ export const messages = {
   poolExists: "A pool with this id exists already.",
 
   tokenForeign: "The token does not belong to a session of this service.",
-  tokenOtherSession: "The token does not belong to this session.",
   sessionGone: "This session has ended and its record has expired.",
   sessionEnded(reason: EndReason): string {
     switch (reason) {

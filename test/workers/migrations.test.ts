@@ -46,4 +46,28 @@ describe("schema migrations", () => {
       expect(sql.exec("SELECT kind, key, due_at FROM timers").toArray()).toEqual([{ kind: "stale", key: "", due_at: 3000 + 8 * 3_600_000 }]);
     });
   });
+
+  it("carry every seat and session of an earlier version through the write budget's rebuild, with only the indexes it keeps", async () => {
+    await runInDurableObject(emptyObject(), (_i, state) => {
+      const sql = state.storage.sql;
+      runMigrations(state.storage, poolMigrations.filter((m) => m.id <= 3));
+      sql.exec(`INSERT INTO seats (seat_id, identity, user, machine, since, last_seen_at, sessions, machine_id, shared_widely) VALUES
+        ('s1', 'i1', 'ann', 'PC-1', 0, 5000, 2, 'm1', 1), ('s0', 'i0', 'old', 'PC-0', 0, 1000, 0, NULL, 0)`);
+      sql.exec("UPDATE seats SET ended_at = 2000 WHERE seat_id = 's0'");
+      sql.exec(`INSERT INTO sessions (session_id, seat_id, instance, client_version, started_at, last_seen_at, address) VALUES
+        ('x1', 's1', 'launch-1', '16.0', 0, 5000, '192.0.2.1'), ('x2', 's1', NULL, '16.0', 10, 5000, '192.0.2.2')`);
+      const before = {
+        seats: sql.exec("SELECT * FROM seats ORDER BY seat_id").toArray(),
+        sessions: sql.exec("SELECT * FROM sessions ORDER BY session_id").toArray(),
+      };
+      runMigrations(state.storage, poolMigrations);
+      const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).sort()));
+      expect(sorted(sql.exec("SELECT * FROM seats ORDER BY seat_id").toArray())).toEqual(sorted(before.seats));
+      expect(sorted(sql.exec("SELECT * FROM sessions ORDER BY session_id").toArray())).toEqual(sorted(before.sessions));
+      const indexes = sql.exec("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('seats', 'sessions') AND sql IS NOT NULL ORDER BY name").toArray();
+      expect(indexes.map((r) => r.name)).toEqual(["seats_active_identity", "sessions_instance"]);
+      const tables = sql.exec("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ('seats', 'sessions')").toArray();
+      for (const t of tables) expect(String(t.sql)).toMatch(/WITHOUT ROWID/);
+    });
+  });
 });

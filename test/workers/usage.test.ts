@@ -66,7 +66,14 @@ describe("usage buckets", () => {
       store.recordUsage(base + 61 * 60_000, 1, 1, 0, 1); // 10:01 denial at 1
       store.recordUsage(base + 65 * 60_000, 1, 0, 0, 0); // 10:05 release → 0
       store.recordUsage(base + 3 * HOUR + 5 * 60_000, 0, 1, 1, 0); // 12:05 checkout → 1
-      return { hours: usageReport(store, base - HOUR, base + 4 * HOUR, "hour"), days: usageReport(store, base, base + HOUR, "day") };
+      store.recordUsage(base + 3 * HOUR + 30 * 60_000, 1, 0, 0, 0); // 12:30 release → 0, the live level
+      // a fall within an hour that has its row writes nothing; the next hour's first write puts that row right
+      const lagging = store.usageHours(base, base + HOUR, 0)[0];
+      return {
+        hours: usageReport(store, base - HOUR, base + 4 * HOUR, "hour", 0),
+        days: usageReport(store, base, base + HOUR, "day", 0),
+        lagging,
+      };
     });
     expect(buckets.hours).toEqual([
       { start: "2026-11-20T08:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0 },
@@ -74,8 +81,10 @@ describe("usage buckets", () => {
       { start: "2026-11-20T10:00:00.000Z", peakInUse: 1, checkouts: 0, denials: 1 },
       { start: "2026-11-20T11:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0 },
       { start: "2026-11-20T12:00:00.000Z", peakInUse: 1, checkouts: 1, denials: 0 },
-      { start: "2026-11-20T13:00:00.000Z", peakInUse: 1, checkouts: 0, denials: 0 },
+      { start: "2026-11-20T13:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0 },
     ]);
+    // 09:59's release wrote nothing; 10:01's denial, the first write of a later hour, set 09:00's level to 1
+    expect(buckets.lagging).toMatchObject({ hour: base, peak_in_use: 2, last_in_use: 1 });
     expect(buckets.days).toEqual([{ start: "2026-11-20T00:00:00.000Z", peakInUse: 2, checkouts: 3, denials: 1 }]);
   });
 
