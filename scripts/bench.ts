@@ -6,24 +6,27 @@
  *   one pool    checkout+release cycles from N keep-alive connections on one pool
  *   many pools  the same load spread over 1,000 pools
  *   empty/full  the same cycles on an empty pool and on one already holding 10,000 seats
+ *   cost        rows written and read per operation, billable requests, and the cost of a
+ *               million seat-days at Cloudflare's list prices (counts, not timings)
  *
  * Everything is judged as a ratio taken within one round, and the rounds are
  * interleaved, because this machine is shared and its absolute speed drifts.
  *
  *   npm run bench -- [--json FILE] [--svg FILE] [--connections 8] [--duration 5]
  *                    [--rounds 5] [--pools 1000] [--seats 10000] [--state-dir DIR]
- *                    [--no-disk] [--no-breakdown] [--profile FILE] [--quick] [--strict]
+ *                    [--no-disk] [--no-breakdown] [--profile FILE] [--quick] [--strict] [--cost-only]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureBreakdown } from "./bench/breakdown.js";
+import { measureCost } from "./bench/cost.js";
 import { Inspector } from "./bench/inspector.js";
 import { categorize, type CpuProfile } from "./bench/profile.js";
 import { runLoad, type LoadResult, type Step } from "./bench/load.js";
 import {
-  formatTable, median, medianFigure, renderSvg, SCENARIOS, type BenchReport, type Figure, type ScenarioName, type Target,
+  formatCost, formatTable, median, medianFigure, renderSvg, SCENARIOS, type BenchReport, type Figure, type ScenarioName, type Target,
 } from "./bench/report.js";
 import { residentBytes, ROOT, startBenchRuntime, type BenchRuntime } from "./bench/runtime.js";
 import { freePort } from "./free-port.js";
@@ -43,11 +46,14 @@ const { values: args } = parseArgs({
     "no-breakdown": { type: "boolean", default: false },
     profile: { type: "string" },
     quick: { type: "boolean", default: false },
+    "cost-only": { type: "boolean", default: false },
     strict: { type: "boolean", default: false },
   },
 });
 
 const quick = args.quick;
+/** The SDK's keep-alive on the live channel, which a seat-day sends (src/client/live-channel.ts). */
+const LIVE_PING_SECONDS = 45;
 const connections = Number(args.connections);
 const duration = quick ? 2 : Number(args.duration);
 const rounds = quick ? 1 : Number(args.rounds);
@@ -116,6 +122,13 @@ async function main(): Promise<void> {
   let breakdown: BenchReport["breakdown"] = null;
   let cpuShares: BenchReport["cpuShares"] = null;
   try {
+    log("Counting rows and requests per operation and per seat-day …");
+    const cost = await measureCost(url, rt.vendorToken, { pingIntervalSeconds: LIVE_PING_SECONDS, heartbeatMinutes: 5 });
+    if (args["cost-only"]) {
+      log("\n" + formatCost(cost));
+      if (args.json) writeFileSync(args.json, JSON.stringify({ cost }, null, 2) + "\n");
+      return;
+    }
     // Memory and storage per held seat first, while nothing else runs in the runtime.
     const [emptyPool, fullPool] = await createPools(url, rt.vendorToken, 2, heldSeats * 2, "Bench size");
     await runLoad(url, cycleSteps([emptyPool!]), { connections, duration: 2 }); // the code paths warm, so the JIT's output is in "before"
@@ -237,6 +250,15 @@ async function main(): Promise<void> {
       disk,
       breakdown,
       cpuShares,
+      rowsWritten: {
+        checkout: cost.operations.checkout.rowsWritten,
+        checkoutWithInstance: cost.operations.checkoutWithInstance.rowsWritten,
+        release: cost.operations.release.rowsWritten,
+        heartbeat: cost.operations.heartbeat.rowsWritten,
+        seatDay: cost.seatDay.cost.rowsWritten,
+      },
+      costPerMillionSeatDays: cost.seatDay.perMillion,
+      cost,
       failures,
     };
 

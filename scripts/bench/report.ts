@@ -1,4 +1,5 @@
 /** The bench's findings: the record it writes as JSON, the table it prints, and the chart it draws. */
+import { SEAT_DAY_HOURS, type CostReport } from "./cost.js";
 import type { LabStep } from "./steps.js";
 
 export interface Figure {
@@ -66,6 +67,11 @@ export interface BenchReport {
   breakdown: { micros: Record<LabStep, number>; plans: Record<string, string[]> } | null;
   /** Shares of the Worker isolate's time under one-pool load, from a CPU profile. */
   cpuShares: { category: string; share: number }[] | null;
+  /** Rows written per operation (index entries and alarms included), and per seat-day under `seatkeeper run`. */
+  rowsWritten: { checkout: number; checkoutWithInstance: number; release: number; heartbeat: number; seatDay: number };
+  /** US dollars per million seat-days at Cloudflare's list prices (see `cost.prices`). */
+  costPerMillionSeatDays: number;
+  cost: CostReport;
   /** Requests or checkouts answered otherwise than expected, by scenario; any makes the run fail. */
   failures: string[];
 }
@@ -106,6 +112,7 @@ const kib = (x: number) => `${(x / 1024).toFixed(1)} KiB`;
 
 export function formatTable(report: BenchReport): string {
   const lines: string[] = [];
+  lines.push(formatCost(report.cost), "");
   const label = (l: string) => l.replace("N seats", `${report.settings.heldSeats.toLocaleString("en-GB")} seats`);
   const width = Math.max(...SCENARIOS.map((s) => label(s.label).length));
   lines.push(`${"".padEnd(width)}   req/s   median ms   p99 ms   CPU µs/req   checkout median/p99 ms`);
@@ -270,4 +277,24 @@ export function renderSvg(report: BenchReport): string {
   out.push(`<text x="450" y="${fy + 70}" fill="#555" font-size="11">Cloudflare ~1,000 req/s per Durable Object</text>`);
   out.push(`</svg>`);
   return out.join("\n") + "\n";
+}
+
+
+export function formatCost(c: CostReport): string {
+  const lines: string[] = [];
+  lines.push(`per operation (rows counted by the pool object's store; Cloudflare's list prices of ${c.prices.date}):`);
+  lines.push(`  ${"".padEnd(22)} rows written   rows read   Worker req   DO req   WS msgs`);
+  for (const [name, o] of Object.entries(c.operations)) {
+    lines.push(`  ${name.padEnd(22)} ${f1(o.rowsWritten).padStart(12)}   ${f1(o.rowsRead).padStart(9)}   ${f0(o.workerRequests).padStart(10)}   ${f0(o.durableObjectRequests).padStart(6)}   ${f0(o.webSocketMessages).padStart(7)}`);
+  }
+  lines.push("");
+  lines.push(`a seat-day (a seat held ${SEAT_DAY_HOURS} hours by seatkeeper run):`);
+  for (const d of [c.before, c.seatDay, c.seatDayHeartbeats]) {
+    lines.push(
+      `  ${d.label.padEnd(38)} ${f0(d.cost.rowsWritten).padStart(4)} rows written, ${f0(d.cost.workerRequests)} Worker + ${f0(d.cost.durableObjectRequests)} DO requests, ` +
+        `${f0(d.cost.webSocketMessages)} WS messages: $${f2(d.perMillion)} per million seat-days`,
+    );
+    lines.push(`  ${"".padEnd(38)} (${d.recipe})`);
+  }
+  return lines.join("\n");
 }

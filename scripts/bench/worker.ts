@@ -2,7 +2,8 @@
  * The bench's own Worker: the production service unchanged, plus what only the bench
  * needs. `/__bench/noop` is the ceiling (the cheapest Worker → Durable Object RPC
  * round trip this runtime can do), `/__bench/write` the same with one committed row;
- * `/__bench/probe/{poolId}` reads a pool object's database size; `/__bench/lab/…`
+ * `/__bench/probe/{poolId}` reads a pool object's database size, `/__bench/meter/{poolId}` its rows
+ * written and read; `/__bench/lab/…`
  * times single steps (lab.ts). Nothing here is deployed: wrangler.toml never sees this file.
  */
 import service, { LicencePool as ProductionLicencePool, PoolDirectory } from "../../src/worker/index.js";
@@ -22,6 +23,7 @@ const NOOP = "/__bench/noop";
 const WRITE = "/__bench/write";
 const PROBE = "/__bench/probe/";
 const LAB = "/__bench/lab/";
+const METER = "/__bench/meter/";
 
 export default {
   async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
@@ -42,6 +44,10 @@ export default {
       const poolId = path.slice(PROBE.length);
       const pool = env.POOL.get(env.POOL.idFromName(poolId)) as unknown as DurableObjectStub<LicencePool>;
       return Response.json(await pool.benchProbe());
+    }
+    if (path.startsWith(METER)) {
+      const pool = env.POOL.get(env.POOL.idFromName(path.slice(METER.length)));
+      return Response.json(await pool.meter());
     }
     if (path.startsWith(LAB)) {
       const [step, count, concurrency] = path.slice(LAB.length).split("/");
