@@ -131,17 +131,16 @@ export class SqlLab extends DurableObject<object> {
   plans(): Record<string, string[]> {
     const statements: Record<string, string> = {
       "find the identity's seat": "SELECT seat_id FROM seats WHERE identity = ? AND ended_at IS NULL",
-      "find the session": "SELECT * FROM sessions WHERE session_id = ?",
+      "find the session": "SELECT * FROM sessions WHERE seat_id = ? AND session_id = ?",
       "find an instance": "SELECT sessions.*, seats.identity FROM sessions JOIN seats USING (seat_id) WHERE sessions.instance = ?",
-      "end the session": "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE session_id = ?",
+      "end the session": "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE seat_id = ? AND session_id = ?",
       "end the seat with its last session": "UPDATE seats SET sessions = sessions - 1, ended_at = CASE WHEN sessions = 1 THEN ? ELSE NULL END WHERE seat_id = ? RETURNING *",
-      "write the in-use counter (pool row)": "UPDATE pool SET in_use = ? WHERE id = 1",
+      "a seat's active sessions": "SELECT * FROM sessions WHERE seat_id = ? AND ended_at IS NULL ORDER BY started_at",
       "usage bucket (primary-key upsert)": "INSERT INTO usage_hours (hour, peak_in_use, last_in_use, checkouts, denials) VALUES (?, ?, ?, ?, ?) ON CONFLICT (hour) DO UPDATE SET peak_in_use = max(peak_in_use, excluded.peak_in_use), last_in_use = excluded.last_in_use, checkouts = checkouts + excluded.checkouts, denials = denials + excluded.denials",
-      "prune events": "DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?",
-      "prune sessions": "DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM sessions WHERE ended_at < ? LIMIT 5000)",
-      "prune seats": "DELETE FROM seats WHERE seat_id IN (SELECT seat_id FROM seats WHERE ended_at < ? LIMIT 5000)",
+      "prune events": "DELETE FROM events WHERE agg_key IS NULL AND id <= (SELECT id FROM events WHERE agg_key IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?)",
+      "prune ended sessions (every 4,096 ends)": "DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ?",
       "oldest active seat (expiry alarm)": "SELECT MIN(last_seen_at) AS t FROM seats WHERE ended_at IS NULL",
-      "seats in use (admin list)": "SELECT * FROM seats WHERE ended_at IS NULL ORDER BY since, seat_id",
+      "seats in use (admin list, a page)": "SELECT * FROM seats WHERE ended_at IS NULL AND seat_id > ? ORDER BY seat_id LIMIT ?",
     };
     const out: Record<string, string[]> = {};
     for (const [name, sql] of Object.entries(statements)) {
