@@ -146,6 +146,19 @@ export const poolMigrations: readonly Migration[] = [
       CREATE UNIQUE INDEX events_aggregated ON events (agg_key) WHERE agg_key IS NOT NULL;
     `,
   },
+  {
+    id: 10,
+    why: "Borrowing a seat to work offline: the pool's two limits, and one row per borrowed seat with the session that borrowed it and when it comes back.",
+    sql: `
+      ALTER TABLE pool ADD COLUMN max_borrow_days INTEGER;
+      ALTER TABLE pool ADD COLUMN max_borrowed_seats INTEGER;
+      CREATE TABLE borrows (
+        seat_id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        until INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const directoryMigrations: readonly Migration[] = [
