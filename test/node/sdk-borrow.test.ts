@@ -101,6 +101,14 @@ describe("borrowing a seat to work offline", () => {
     await expect(clientFor(server, pool, who).checkout()).rejects.toMatchObject({ reason: "invalid" });
   });
 
+  it("does not take a lease for a session token", async () => {
+    const client = clientFor(server, pool, { user: uniqueUser("tok"), machineId: "m-1" });
+    await client.checkout();
+    const { lease } = await client.borrow(1);
+    await expect(client.verifyToken(lease)).rejects.toMatchObject({ code: "invalid_token" });
+    expect((await client.returnSeat()).released).toBe(true);
+  });
+
   it("refuses a lease copied to another machineId", async () => {
     const { who } = await borrowedLaptop();
     const copy = clientFor(server, pool, { ...who, machineId: "machine-guid-B" });
