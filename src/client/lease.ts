@@ -63,6 +63,9 @@ export function leaseDate(until: string | Date): string {
   return new Date(until).toLocaleDateString("en-GB", { day: "numeric", month: "long", timeZone: "UTC" });
 }
 
+/** Clocks differ a little between this machine and the service; more than this behind the latest time seen is a clock set back. */
+export const CLOCK_TOLERANCE_MS = 5 * 60_000;
+
 function isJwk(key: Record<string, unknown>): key is Record<string, unknown> & JWK {
   return typeof key.kty === "string";
 }
@@ -73,7 +76,7 @@ function isJwk(key: Record<string, unknown>): key is Record<string, unknown> & J
  */
 export async function verifyLease(stored: StoredLease, jwks: JwksDocument | undefined, holder: LeaseHolder, now: number): Promise<LeaseClaims> {
   const until = stored.until;
-  if (now < stored.latestSeenAt) {
+  if (now + CLOCK_TOLERANCE_MS < stored.latestSeenAt) {
     throw new LeaseRefusedError(
       "clock_back",
       `This computer's clock is behind a time it has already seen (${new Date(stored.latestSeenAt).toISOString()}), so the borrowed seat cannot be used offline. Set the clock right, or connect to the network.`,

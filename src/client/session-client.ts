@@ -434,12 +434,14 @@ export class SeatkeeperClientCore {
   private async syncLease(url: string): Promise<void> {
     const stored = await this.leases.load(url).catch(() => undefined);
     if (!stored) return;
+    let ended = false;
     try {
-      await this.transport(url).request("GET", `/v1/sessions/${encodeURIComponent(stored.sessionId)}`, SessionStatus, { bearer: stored.token })
-        .then((st) => { if (!st.active) throw new SessionEndedError("session_ended", "ended"); });
+      const st = await this.transport(url).request("GET", `/v1/sessions/${encodeURIComponent(stored.sessionId)}`, SessionStatus, { bearer: stored.token });
+      ended = !st.active;
     } catch (err) {
-      if (err instanceof SessionEndedError || err instanceof InvalidTokenError) return this.leases.remove(url);
+      ended = err instanceof SessionEndedError || err instanceof InvalidTokenError;
     }
+    if (ended) return this.leases.remove(url);
     const latest = Math.max(stored.latestSeenAt, this.clock(), this.serviceTime ?? 0);
     if (latest > stored.latestSeenAt) await this.leases.save({ ...stored, latestSeenAt: latest });
   }

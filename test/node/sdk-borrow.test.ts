@@ -101,6 +101,18 @@ describe("borrowing a seat to work offline", () => {
     await expect(clientFor(server, pool, who).checkout()).rejects.toMatchObject({ reason: "invalid" });
   });
 
+  it("learns at the next online start that an admin freed the borrowed seat, and drops the lease", async () => {
+    const { relay, who, borrowed, configDir } = await borrowedLaptop();
+    await vendor(server).freeSeat(pool.poolId, borrowed.seatId);
+    await relay.open();
+    const online = clientFor(server, pool, who);
+    await online.checkout();
+    expect(readdirSync(path.join(configDir, "leases"))).toEqual([]);
+    await online.release();
+    await relay.close();
+    await expect(clientFor(server, pool, who).checkout()).rejects.toBeInstanceOf(OfflineError);
+  });
+
   it("does not take a lease for a session token", async () => {
     const client = clientFor(server, pool, { user: uniqueUser("tok"), machineId: "m-1" });
     await client.checkout();
