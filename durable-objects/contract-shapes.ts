@@ -5,7 +5,7 @@
 import type { EndReason } from "../src/contract/errors.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
 import { DAY, HOUR } from "../src/contract/time.js";
-import type { EventRow, PoolRow, PoolStore, SeatRow, SessionRow, UsageRow } from "./pool-store.js";
+import type { BorrowRow, EventRow, PoolRow, PoolStore, SeatRow, SessionRow, UsageRow } from "./pool-store.js";
 import type { PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -26,6 +26,8 @@ export function poolState(p: PoolRow): PoolState {
     maxSessionsPerSeat: p.max_sessions_per_seat,
     maxAddressesPerSeat: p.max_addresses_per_seat,
     refuseWidelySharedSeats: p.refuse_widely_shared_seats === 1,
+    maxBorrowDays: p.max_borrow_days ?? null,
+    maxBorrowedSeats: p.max_borrowed_seats ?? null,
     createdAt: iso(p.created_at),
   };
 }
@@ -50,12 +52,14 @@ export function sessionView(s: SessionRow, seat: SeatRow): SessionView {
 }
 
 /** Active seats with their active sessions, in the seats' order. */
-export function seatList(seats: SeatRow[], sessions: SessionRow[]): Seat[] {
+export function seatList(seats: SeatRow[], sessions: SessionRow[], borrows: BorrowRow[] = []): Seat[] {
+  const until = new Map(borrows.map((b) => [b.seat_id, b.until]));
   const bySeat = new Map<string, Seat>();
   const out = seats.map((s) => {
     const seat: Seat = {
       seatId: s.seat_id, ...seatIdentity(s), since: iso(s.since), lastSeenAt: iso(s.last_seen_at), sessions: [],
       sharedFromAddresses: s.shared_widely === 1,
+      borrowedUntil: until.has(s.seat_id) ? iso(until.get(s.seat_id)!) : null,
     };
     bySeat.set(s.seat_id, seat);
     return seat;

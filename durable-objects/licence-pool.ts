@@ -19,6 +19,7 @@ import type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPa
 import { SeatLedger } from "./seat-ledger.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
 import { LiveChannel, type LiveAttachment } from "./live-channel.js";
+import { Borrowing, type BorrowGrant } from "./borrowing.js";
 import { PRESENCE_WRITE_WINDOW, StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import type { EndReason } from "../src/contract/errors.js";
@@ -36,6 +37,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly timers: Timers;
   private readonly stale: StaleExpiry;
   private readonly live: LiveChannel;
+  private readonly borrowing: Borrowing;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
@@ -44,7 +46,9 @@ export class LicencePool extends DurableObject<object> {
     this.ledger = new SeatLedger(this.store);
     this.timers = new Timers(this.store, ctx.storage);
     this.live = new LiveChannel(ctx);
-    this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId));
+    this.borrowing = new Borrowing(this.store, this.ledger, this.timers);
+    // a borrowed seat is kept until its `until` however long its client is away, as an open channel keeps one
+    this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId) || this.borrowing.holds(seatId));
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
     if (hasSchema(ctx.storage)) this.load();
   }
@@ -86,6 +90,8 @@ export class LicencePool extends DurableObject<object> {
       max_sessions_per_seat: input.maxSessionsPerSeat,
       max_addresses_per_seat: input.maxAddressesPerSeat,
       refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
+      max_borrow_days: null,
+      max_borrowed_seats: null,
     };
     this.transaction(() => {
       this.store.insertPool(row);
@@ -124,9 +130,25 @@ export class LicencePool extends DurableObject<object> {
       if (!s) return { ok: true as const, released: false, reason: "expired" as const, pool: poolSummary(p) };
       if (s.ended_at !== null) return { ok: true as const, released: false, reason: s.end_reason!, pool: poolSummary(p) };
       const { seatFreed } = this.ledger.release(p, sessionId, s.seat_id, now);
+      this.borrowing.released(sessionId, this.store.seatById(s.seat_id)!, now);
       return { ok: true as const, released: true, seatFreed, pool: poolSummary(p) };
     });
     if (out.ok && out.released) this.live.ended("released", sessionId);
+    return out;
+  }
+
+  /** Borrows the session's seat to work offline; the Worker signs the lease. */
+  async borrow(sessionId: string, seatId: string, days: number): Promise<Outcome<BorrowGrant & { poolId: string }>> {
+    const p = this.pool;
+    if (!p) return failure("invalid_token", messages.tokenForeign);
+    const now = Date.now();
+    const out = this.transaction((): Outcome<BorrowGrant & { poolId: string }> => {
+      const ended = this.endedFailure(this.store.session(sessionId, seatId));
+      if (ended) return ended;
+      const grant = this.borrowing.borrow(p, sessionId, this.store.activeSeat(seatId)!, days, now);
+      return grant.ok ? { ...grant, poolId: p.pool_id } : grant;
+    });
+    await this.timers.syncAlarm();
     return out;
   }
 
@@ -218,11 +240,11 @@ export class LicencePool extends DurableObject<object> {
     if ("ok" in a) return a;
     const row = this.store.activeSeat(seatId);
     if (!row) return { ...failure("not_found", messages.noSuchSeat), resource: "seat" };
-    return { ok: true, seat: seatList([row], this.store.activeSessionsOf([row.seat_id]))[0]! };
+    return { ok: true, seat: seatList([row], this.store.activeSessionsOf([row.seat_id]), this.store.borrowsOf([row.seat_id]))[0]! };
   }
 
   /** Ends every session of a seat; answers whose seat it was, so the caller can say so without reading the log. */
-  freeSeat(actor: Actor, seatId: string): Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }> {
+  async freeSeat(actor: Actor, seatId: string): Promise<Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }>> {
     const a = this.authorise(actor, "free");
     if ("ok" in a) return a;
     const p = a.pool;
@@ -231,9 +253,11 @@ export class LicencePool extends DurableObject<object> {
       const seat = this.store.activeSeat(seatId);
       if (!seat) return { ...failure("not_found", messages.noSuchSeat), resource: "seat" as const };
       const sessionsEnded = this.ledger.endSeat(p, seat, "freed", { type: "freed", actor: actorName(actor) }, now);
+      this.borrowing.seatsEnded();
       return { ok: true as const, pool: poolSummary(p), sessionsEnded, holder: seatIdentity(seat) };
     });
     if (out.ok) this.live.ended("freed", seatId);
+    await this.timers.syncAlarm();
     return out;
   }
 
@@ -248,6 +272,7 @@ export class LicencePool extends DurableObject<object> {
       let sessionsEnded = 0;
       if (endSessions) {
         sessionsEnded = this.ledger.endAll(p, "revoked", now);
+        this.borrowing.seatsEnded();
         this.store.logEvent(now, { type: "revoked", actor: actorName(actor), details: { sessionsEnded } });
       }
       this.store.logEvent(now, { type: "credentials_rotated", actor: actorName(actor), details: { generation, endSessions } });
@@ -311,7 +336,7 @@ export class LicencePool extends DurableObject<object> {
     const p = this.pool;
     if (!p) return;
     const now = Date.now();
-    this.transaction(() => this.timers.runDue(now, { stale: () => this.stale.expire(p, now) }));
+    this.transaction(() => this.timers.runDue(now, { stale: () => this.stale.expire(p, now), borrow: (seatId) => this.borrowing.expire(p, seatId, now) }));
     await this.timers.syncAlarm();
   }
 

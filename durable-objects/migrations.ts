@@ -24,9 +24,10 @@ export function runMigrations(storage: DurableObjectStorage, migrations: readonl
   checkMigrations(migrations);
   const sql = storage.sql;
   sql.exec("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
-  const done = sql.exec<{ id: number }>("SELECT COALESCE(MAX(id), 0) AS id FROM _migrations").one().id;
+  // by id, not "after the highest": a step that landed after a higher one (work merged out of order) still runs
+  const done = new Set(sql.exec<{ id: number }>("SELECT id FROM _migrations").toArray().map((r) => r.id));
   for (const m of migrations) {
-    if (m.id <= done) continue;
+    if (done.has(m.id)) continue;
     storage.transactionSync(() => {
       sql.exec(m.sql);
       sql.exec("INSERT INTO _migrations (id, applied_at) VALUES (?, ?)", m.id, Date.now());
@@ -185,6 +186,19 @@ export const poolMigrations: readonly Migration[] = [
       DROP TABLE sessions;
       ALTER TABLE sessions_v4 RENAME TO sessions;
       CREATE UNIQUE INDEX sessions_instance ON sessions (instance) WHERE instance IS NOT NULL;
+    `,
+  },
+  {
+    id: 10,
+    why: "Borrowing a seat to work offline: the pool's two limits, and one row per borrowed seat with the session that borrowed it and when it comes back.",
+    sql: `
+      ALTER TABLE pool ADD COLUMN max_borrow_days INTEGER;
+      ALTER TABLE pool ADD COLUMN max_borrowed_seats INTEGER;
+      CREATE TABLE borrows (
+        seat_id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        until INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

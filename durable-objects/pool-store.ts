@@ -27,6 +27,9 @@ export interface PoolRow {
   max_addresses_per_seat: number;
   /** 0 or 1 */
   refuse_widely_shared_seats: number;
+  /** Borrowing: the longest a seat may be borrowed for (null: off), and how many at once (null: no limit). */
+  max_borrow_days: number | null;
+  max_borrowed_seats: number | null;
 }
 
 export interface SeatRow {
@@ -179,10 +182,10 @@ export class PoolStore {
     this.run(
       `INSERT INTO pool (id, pool_id, customer, seats, in_use, min_client_version, stale_after_hours,
          generation, key_hash, admin_key_hash, created_at, max_sessions_per_seat, max_addresses_per_seat,
-         refuse_widely_shared_seats) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         refuse_widely_shared_seats, max_borrow_days, max_borrowed_seats) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       p.pool_id, p.customer, p.seats, p.in_use, p.min_client_version, p.stale_after_hours,
       p.generation, p.key_hash, p.admin_key_hash, p.created_at, p.max_sessions_per_seat, p.max_addresses_per_seat,
-      p.refuse_widely_shared_seats,
+      p.refuse_widely_shared_seats, p.max_borrow_days, p.max_borrowed_seats,
     );
     this.run("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
   }
@@ -190,9 +193,9 @@ export class PoolStore {
   writeSettings(p: PoolRow): void {
     this.run(
       `UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ?, max_sessions_per_seat = ?,
-         max_addresses_per_seat = ?, refuse_widely_shared_seats = ? WHERE id = 1`,
+         max_addresses_per_seat = ?, refuse_widely_shared_seats = ?, max_borrow_days = ?, max_borrowed_seats = ? WHERE id = 1`,
       p.customer, p.seats, p.min_client_version, p.stale_after_hours, p.max_sessions_per_seat,
-      p.max_addresses_per_seat, p.refuse_widely_shared_seats,
+      p.max_addresses_per_seat, p.refuse_widely_shared_seats, p.max_borrow_days, p.max_borrowed_seats,
     );
   }
 
@@ -511,4 +514,48 @@ export class PoolStore {
     }
     this.run("DELETE FROM usage_hours WHERE hour < ?", now - USAGE_RETENTION_MS);
   }
+
+  // ---- borrowing (migration 10) ----------------------------------------------
+
+  borrowOfSeat(seatId: string): BorrowRow | undefined {
+    return this.first<BorrowRow & Row>("SELECT * FROM borrows WHERE seat_id = ?", seatId);
+  }
+
+  /** Borrows of the given seats, for the seat list. */
+  borrowsOf(seatIds: string[]): BorrowRow[] {
+    const out: BorrowRow[] = [];
+    for (const id of seatIds) {
+      const b = this.borrowOfSeat(id);
+      if (b) out.push(b);
+    }
+    return out;
+  }
+
+  countBorrows(): number {
+    return this.first<{ n: number }>("SELECT COUNT(*) AS n FROM borrows")!.n;
+  }
+
+  setBorrow(b: BorrowRow): void {
+    this.run(
+      "INSERT INTO borrows (seat_id, session_id, until) VALUES (?, ?, ?) ON CONFLICT (seat_id) DO UPDATE SET session_id = excluded.session_id, until = excluded.until",
+      b.seat_id, b.session_id, b.until,
+    );
+  }
+
+  deleteBorrow(seatId: string): void {
+    this.run("DELETE FROM borrows WHERE seat_id = ?", seatId);
+  }
+
+  /** Drops every borrow whose seat has ended (a revocation ends them all at once); returns their seat ids. */
+  dropEndedBorrows(): string[] {
+    return this.all<{ seat_id: string }>(
+      "DELETE FROM borrows WHERE seat_id NOT IN (SELECT seat_id FROM seats WHERE ended_at IS NULL) RETURNING seat_id",
+    ).map((r) => r.seat_id);
+  }
+}
+
+export interface BorrowRow {
+  seat_id: string;
+  session_id: string;
+  until: number;
 }

@@ -30,7 +30,7 @@ export function seatPage(store: PoolStore, p: PoolRow, page: SeatsPage): { seats
   const more = rows.length > limit;
   const seats = more ? rows.slice(0, limit) : rows;
   return {
-    seats: seatList(seats, store.activeSessionsOf(seats.map((r) => r.seat_id))),
+    seats: seatList(seats, store.activeSessionsOf(seats.map((r) => r.seat_id)), store.borrowsOf(seats.map((r) => r.seat_id))),
     next: more ? seats[seats.length - 1]!.seat_id : null,
     // without a search, the in-use counter is the count
     total: match === undefined ? p.in_use : store.countActiveSeatsMatching(match),

@@ -4,7 +4,7 @@
  */
 import {
   ClientVersionError, ConfigurationError, CredentialsRevokedError, ForbiddenError, InvalidCredentialsError, InvalidRequestError,
-  InvalidTokenError, MethodNotAllowedError, NotFoundError, OfflineError, PayloadTooLargeError, PoolFullError, RateLimitedError,
+  InvalidTokenError, LeaseRefusedError, MethodNotAllowedError, NotFoundError, OfflineError, PayloadTooLargeError, PoolFullError, RateLimitedError,
   SeatkeeperError, SessionEndedError, TooManySessionsError, UnauthorizedError, UnexpectedResponseError, UnsupportedMediaTypeError,
 } from "../client/index.js";
 import { UsageError } from "./args.js";
@@ -72,6 +72,9 @@ export function describeError(err: unknown, contact?: string): Described {
   if (err instanceof TooManySessionsError) return tooManySessions(err, ask);
   if (err instanceof PayloadTooLargeError || err instanceof UnsupportedMediaTypeError || err instanceof MethodNotAllowedError) {
     return { message: err.message, fix: "The service and this seatkeeper do not fit together; `seatkeeper --version` says which version this is.", exitCode: EXIT.failed };
+  }
+  if (err instanceof LeaseRefusedError) {
+    return { message: `Cannot reach the Seatkeeper service, and the borrowed seat cannot stand in: ${err.message}`, exitCode: EXIT.offline };
   }
   if (err instanceof OfflineError) {
     return { message: err.message, fix: "`seatkeeper config` shows which address is used and where it comes from; --url or SEATKEEPER_URL sets another.", exitCode: EXIT.offline };

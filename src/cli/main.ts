@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { InvalidCredentialsError, loadSettings, PoolFullError, TooManySessionsError } from "../client/index.js";
 import { splitRunArgs, UsageError } from "./args.js";
 import type { CliContext, Command, Env } from "./context.js";
+import { borrowCommand, returnCommand } from "./commands/borrow.js";
 import { configCommand } from "./commands/config.js";
 import { adminKeysCommand, credentialsCommand } from "./commands/credentials.js";
 import { eventsCommand } from "./commands/events.js";
@@ -24,6 +25,8 @@ const commands: Command[] = [
   checkoutCommand,
   releaseCommand,
   statusCommand,
+  borrowCommand,
+  returnCommand,
   verifyTokenCommand,
   configCommand,
   poolsCommand,

@@ -7,6 +7,7 @@ import { explicitSettings, mergeSettings } from "./config.js";
 import { machineIdToSend } from "./machine-id.js";
 import { MemoryJournal, StorageJournal, type KeyValueStorage } from "./journal.js";
 import { MemoryJwksCache } from "./token.js";
+import { MemoryLeaseStore } from "./lease.js";
 import { SeatkeeperClientCore, type ClientOptions } from "./session-client.js";
 import { ConfigurationError } from "./errors.js";
 
@@ -14,6 +15,7 @@ export * from "./errors.js";
 export * from "./journal.js";
 export * from "./machine-id.js";
 export * from "./token.js";
+export * from "./lease.js";
 export { mergeSettings, requireSettings, settingNames, type Settings, type MergedSettings } from "./config.js";
 export { Transport, normalizeServiceUrl, type TransportOptions } from "./transport.js";
 export { SeatkeeperAdmin, type AdminOptions } from "./admin-client.js";
@@ -51,6 +53,7 @@ export class SeatkeeperClient extends SeatkeeperClientCore {
         ...(options.clientVersion ? { clientVersion: options.clientVersion } : {}),
       }),
       journal: storage ? new StorageJournal(storage) : new MemoryJournal(),
+      leases: new MemoryLeaseStore(),
       jwksCache: new MemoryJwksCache(),
       policyHint: "pass them as options",
     });

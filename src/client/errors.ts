@@ -7,7 +7,7 @@
 import { ErrorResponse, endReasons, type EndReason, type ErrorCode } from "../contract/index.js";
 
 /** The service's codes, plus the client's own. */
-export type ClientErrorCode = ErrorCode | "offline" | "unexpected_response" | "not_configured" | "no_session";
+export type ClientErrorCode = ErrorCode | "offline" | "unexpected_response" | "not_configured" | "no_session" | "lease_refused";
 
 export class SeatkeeperError extends Error {
   override name = "SeatkeeperError";
@@ -170,6 +170,38 @@ export class RateLimitedError extends SeatkeeperError {
   }
 }
 
+/** The pool does not allow borrowing, or not for this long; `maxBorrowDays` says how long it allows (null: not at all). */
+export class BorrowNotAllowedError extends SeatkeeperError {
+  override name = "BorrowNotAllowedError";
+  get maxBorrowDays(): number | null {
+    return typeof this.details.maxBorrowDays === "number" ? this.details.maxBorrowDays : null;
+  }
+}
+
+/** As many seats as the pool allows are borrowed already (`max`). */
+export class BorrowLimitError extends SeatkeeperError {
+  override name = "BorrowLimitError";
+  get max(): number | undefined {
+    return typeof this.details.max === "number" ? this.details.max : undefined;
+  }
+}
+
+/** Why a stored lease cannot start the application offline (`details.reason` of `lease_refused`). */
+export const leaseRefusals = ["none", "expired", "clock_back", "invalid", "other_machine", "other_identity"] as const;
+export type LeaseRefusal = (typeof leaseRefusals)[number];
+
+/**
+ * The service could not be reached and the borrowed seat cannot stand in for it: there is
+ * none, it has expired, the clock went back, or it is not genuine or not for this machine.
+ * The OfflineError is its `cause`.
+ */
+export class LeaseRefusedError extends SeatkeeperError {
+  override name = "LeaseRefusedError";
+  constructor(readonly reason: LeaseRefusal, message: string, options?: { cause?: unknown; until?: string }) {
+    super("lease_refused", message, undefined, { reason, ...(options?.until ? { until: options.until } : {}) }, options);
+  }
+}
+
 type ErrorClass = new (code: ClientErrorCode, message: string, status?: number, details?: Record<string, unknown>) => SeatkeeperError;
 
 /** Every code but the two built apart; a code added to the contract fails the type check here until it has a class. */
@@ -189,6 +221,8 @@ const classes: Record<Exclude<ErrorCode, "rate_limited" | "internal_error">, Err
   method_not_allowed: MethodNotAllowedError,
   session_ended: SessionEndedError,
   client_version_unsupported: ClientVersionError,
+  borrow_not_allowed: BorrowNotAllowedError,
+  borrow_limit: BorrowLimitError,
 };
 
 /**

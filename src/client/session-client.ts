@@ -4,12 +4,13 @@
  * entry (node/client.ts) or the browser entry (browser.ts).
  */
 import {
-  CheckoutResponse, HeartbeatResponse, Jwks, ReleaseResponse, SessionStatus,
+  BorrowResponse, CheckoutResponse, HeartbeatResponse, Jwks, ReleaseResponse, SessionStatus,
   type CheckoutRequest,
 } from "../contract/index.js";
 import type { MergedSettings, SettingName } from "./config.js";
 import { requireSettings } from "./config.js";
-import { InvalidRequestError, InvalidTokenError, NotFoundError, OfflineError, SeatkeeperError, SessionEndedError } from "./errors.js";
+import { InvalidRequestError, InvalidTokenError, LeaseRefusedError, NotFoundError, OfflineError, SeatkeeperError, SessionEndedError } from "./errors.js";
+import { verifyLease, type LeaseStore, type StoredLease } from "./lease.js";
 import type { HeldSession, PendingRelease, SessionJournal } from "./journal.js";
 import { jwksHasKey, tokenKeyId, verifySessionToken, type JwksCache, type JwksDocument, type SessionTokenClaims } from "./token.js";
 import { Transport, type TransportOptions } from "./transport.js";
@@ -56,7 +57,14 @@ export interface ClientOptions {
   /** Where to keep pending releases; the platform's default when not given. */
   journal?: SessionJournal;
   jwksCache?: JwksCache;
+  /** Where a borrowed seat's lease is kept; the platform's default (beside the journal) when not given. */
+  leases?: LeaseStore;
+  /** The clock (ms), for offline starts on a borrowed seat; tests inject one. Default Date.now. */
+  now?: () => number;
 }
+
+/** A checkout's answer; `offline` when no service was reachable and a borrowed seat's lease stood in. */
+export type CheckoutResult = CheckoutResponse & { offline?: true; borrowedUntil?: string };
 
 /** The settings and identity a client runs with, and where each setting came from. */
 export interface ResolvedConfig extends MergedSettings {
@@ -75,6 +83,7 @@ export interface ClientPlatform {
   resolveConfig(): Promise<ResolvedConfig>;
   journal: SessionJournal;
   jwksCache: JwksCache;
+  leases: LeaseStore;
   /** How to name the policy sources in "not configured" messages. */
   policyHint: string;
   /** Process id and host name, for crash recovery; absent where there are none. */
@@ -84,6 +93,8 @@ export interface ClientPlatform {
 export type ReleaseResult = ReleaseResponse & {
   /** The service could not be reached; the release is journalled for the next checkout. */
   journaled?: true;
+  /** The session is a borrowed seat: closing the application keeps it; `returnSeat()` gives it back. */
+  borrowedUntil?: string;
 };
 
 export interface ReplayReport {
@@ -100,7 +111,7 @@ interface HeldRef {
   sessionId: string;
   token: string;
   url: string;
-  checkout?: CheckoutResponse;
+  checkout?: CheckoutResult;
 }
 
 const DEFAULT_RETRIES = 2;
@@ -153,7 +164,7 @@ export class SeatkeeperClientCore {
     const key = `${url}\n${timeoutMs ?? ""}`;
     let t = this.transports.get(key);
     if (!t) {
-      const opts: TransportOptions = { url, headers: this.options.headers, timeoutMs: timeoutMs ?? this.options.timeoutMs, fetch: this.options.fetch };
+      const opts: TransportOptions = { url, headers: this.options.headers, timeoutMs: timeoutMs ?? this.options.timeoutMs, fetch: this.observingFetch() };
       t = new Transport(opts);
       this.transports.set(key, t);
     }
@@ -172,7 +183,7 @@ export class SeatkeeperClientCore {
    * Takes a seat: first releases any sessions journalled by an earlier launch, then
    * checks out. Throws PoolFullError, OfflineError, InvalidCredentialsError and the rest.
    */
-  async checkout(): Promise<CheckoutResponse> {
+  async checkout(): Promise<CheckoutResult> {
     const cfg = await this.need("url", "serial", "productKey");
     await this.replayJournal().catch(() => undefined);
     const body: CheckoutRequest = {
@@ -193,6 +204,7 @@ export class SeatkeeperClientCore {
         response = await transport.request("POST", "/v1/sessions", CheckoutResponse, { body });
         break;
       } catch (err) {
+        if (err instanceof OfflineError && attempt >= retries) return this.startOffline(transport.url, cfg, err);
         if (!(err instanceof SeatkeeperError) || !err.retryable || attempt >= retries) throw err;
         await sleep(300 * 3 ** attempt);
       }
@@ -209,6 +221,7 @@ export class SeatkeeperClientCore {
       await this.journal.recordHeld(held).catch(() => undefined);
     }
     await this.cacheJwks(transport.url, false).catch(() => undefined);
+    await this.syncLease(transport.url).catch(() => undefined);
     this.startHeartbeat();
     return response;
   }
@@ -228,6 +241,12 @@ export class SeatkeeperClientCore {
     const s = this.current;
     if (!s) return { released: false };
     const { sessionId, token } = s;
+    const borrowed = await this.leases.load(s.url).catch(() => undefined);
+    if (borrowed?.sessionId === sessionId) {
+      // closing the application keeps a borrowed seat: only `returnSeat()` gives it back
+      await this.forget(sessionId);
+      return { released: false, borrowedUntil: borrowed.until };
+    }
     try {
       const out = await this.transport(s.url, Math.min(this.options.timeoutMs ?? RELEASE_TIMEOUT_MS, RELEASE_TIMEOUT_MS)).request(
         "DELETE", `/v1/sessions/${encodeURIComponent(sessionId)}`, ReleaseResponse, { bearer: token },
@@ -244,6 +263,45 @@ export class SeatkeeperClientCore {
       if (err instanceof InvalidTokenError) await this.forget(sessionId);
       throw err;
     }
+  }
+
+  /**
+   * Borrows the seat this client holds for `days`, to work offline: the service keeps it
+   * until `until`, and the lease is stored (beside the journal) so that a later checkout
+   * with no service reachable starts on it. Throws BorrowNotAllowedError, BorrowLimitError.
+   */
+  async borrow(days: number): Promise<BorrowResponse> {
+    const s = this.requireSession();
+    const out = await this.transport(s.url).request("POST", `/v1/sessions/${encodeURIComponent(s.sessionId)}/borrow`, BorrowResponse, {
+      bearer: s.token, body: { days },
+    });
+    await this.cacheJwks(s.url, true);
+    const pool = s.checkout?.pool ?? { poolId: "", seats: 0, inUse: 0 };
+    await this.leases.save({
+      url: s.url, sessionId: s.sessionId, token: s.token, lease: out.lease, until: out.until, seatId: out.seatId, pool,
+      latestSeenAt: Math.max(this.clock(), this.serviceTime ?? 0),
+    });
+    // the borrowed session is kept by the service, not by this process: a crash must not release it
+    await this.journal.removeHeld(s.sessionId).catch(() => undefined);
+    this.stopHeartbeat();
+    return out;
+  }
+
+  /** The borrowed seat stored for the service, if any. */
+  async borrowed(): Promise<StoredLease | undefined> {
+    return this.leases.load(this.transport((await this.need("url")).url).url);
+  }
+
+  /**
+   * Gives a borrowed seat back before `until`: released now, or, with no service reachable,
+   * journalled and handed back by the next online start. The lease is dropped either way.
+   */
+  async returnSeat(): Promise<ReleaseResult & { returned: boolean }> {
+    const lease = await this.borrowed();
+    if (!lease) return { released: false, returned: false };
+    await this.leases.remove(lease.url);
+    this.attach({ sessionId: lease.sessionId, token: lease.token, url: lease.url });
+    return { ...(await this.release()), returned: true };
   }
 
   /** Marks the session as seen. Throws SessionEndedError (with `reason`) once it has ended. */
@@ -322,6 +380,70 @@ export class SeatkeeperClientCore {
   /** Stops the background heartbeat without releasing. */
   close(): void {
     this.stopHeartbeat();
+  }
+
+  private get leases(): LeaseStore {
+    return this.options.leases ?? this.platform.leases;
+  }
+
+  private clock(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** The service's clock from the last answer's `Date` header. */
+  private serviceTime?: number;
+
+  /** The fetch a transport uses, noting the service's `Date` header: a clock the user cannot set back. */
+  private observingFetch(): typeof fetch {
+    const inner = this.options.fetch ?? ((input, init) => fetch(input, init));
+    return async (input, init) => {
+      const res = await inner(input, init);
+      const date = Date.parse(res.headers.get("date") ?? "");
+      if (Number.isFinite(date)) this.serviceTime = Math.max(this.serviceTime ?? 0, date);
+      return res;
+    };
+  }
+
+  /**
+   * No service reachable: start on the stored lease when it verifies for this identity and
+   * machine, marked `offline`; else a LeaseRefusedError (or the OfflineError when there is none).
+   */
+  private async startOffline(url: string, cfg: ResolvedConfig, offline: OfflineError): Promise<CheckoutResult> {
+    const stored = await this.leases.load(url).catch(() => undefined);
+    if (!stored) throw offline;
+    const now = this.clock();
+    try {
+      await verifyLease(stored, await this.jwksCache.load(url), cfg, now);
+    } catch (err) {
+      if (err instanceof LeaseRefusedError) Object.defineProperty(err, "cause", { value: offline });
+      throw err;
+    }
+    await this.leases.save({ ...stored, latestSeenAt: Math.max(stored.latestSeenAt, now) });
+    const result: CheckoutResult = {
+      sessionId: stored.sessionId, token: stored.token, seatId: stored.seatId, seatShared: false, pool: stored.pool,
+      offline: true, borrowedUntil: stored.until,
+    };
+    this.current = { sessionId: stored.sessionId, token: stored.token, url, checkout: result };
+    return result;
+  }
+
+  /**
+   * After an online start: a borrowed seat an admin freed (or that expired) is forgotten, and
+   * the latest time seen moves on, so a clock set back later is caught.
+   */
+  private async syncLease(url: string): Promise<void> {
+    const stored = await this.leases.load(url).catch(() => undefined);
+    if (!stored) return;
+    let ended = false;
+    try {
+      const st = await this.transport(url).request("GET", `/v1/sessions/${encodeURIComponent(stored.sessionId)}`, SessionStatus, { bearer: stored.token });
+      ended = !st.active;
+    } catch (err) {
+      ended = err instanceof SessionEndedError || err instanceof InvalidTokenError;
+    }
+    if (ended) return this.leases.remove(url);
+    const latest = Math.max(stored.latestSeenAt, this.clock(), this.serviceTime ?? 0);
+    if (latest > stored.latestSeenAt) await this.leases.save({ ...stored, latestSeenAt: latest });
   }
 
   private get jwksCache(): JwksCache {

@@ -71,6 +71,8 @@ export async function verifySessionToken(
       : "it is not a well-formed signed JWT";
     throw new InvalidTokenError("invalid_token", `The session token does not verify: ${why}.`);
   }
+  // a lease is signed by the same keys, but it is not a session token
+  if (typeof payload === "object" && payload !== null && "typ" in payload) throw new InvalidTokenError("invalid_token", "This is a lease for a borrowed seat, not a session token.");
   const claims = SessionTokenClaims.safeParse(payload);
   if (!claims.success) throw new InvalidTokenError("invalid_token", "The token verifies but lacks the claims of a Seatkeeper session token.");
   if (expect.sessionId !== undefined && claims.data.sub !== expect.sessionId) {

@@ -17,6 +17,8 @@ export const errorStatus = {
   client_version_unsupported: 426,
   rate_limited: 429,
   internal_error: 500,
+  borrow_not_allowed: 403,
+  borrow_limit: 409,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -59,4 +59,9 @@ export const messages = {
   methodNotAllowed: (path: string, method: string, allowed: string[]) => `${path} does not serve ${method}; it serves ${allowed.join(", ")}.`,
   internalError: "Something went wrong on our side; the request may be retried.",
   upgradeRequired: "The live channel is a WebSocket: connect with Upgrade: websocket (a WebSocket client does), or use the heartbeat instead.",
+
+  // ---- borrowing a seat to work offline ----
+  borrowOff: "This pool does not allow borrowing a seat to work offline; ask your IT department to set maxBorrowDays.",
+  borrowTooLong: (max: number) => `This pool lets a seat be borrowed for at most ${max} days.`,
+  borrowLimit: (max: number) => `${max} seats of this pool are borrowed already, the most it allows. Return one, or ask your IT department.`,
 } as const;

@@ -100,6 +100,16 @@ export const CheckoutResponse = z
 
 export const SessionPath = z.object({ sessionId: z.string().min(1).max(100).describe("the session's id, from the checkout") });
 
+export const BorrowRequest = z.object({
+  days: z.number().int().min(1).max(90).describe("how many days to borrow the seat for, at most the pool's maxBorrowDays"),
+}).meta({ example: { days: 7 } });
+
+export const BorrowResponse = z.object({
+  lease: z.string().describe("a JWT signed like session tokens (typ lease), verified offline with the JWKS"),
+  until: Timestamp.describe("when the borrowed seat comes back to the pool"),
+  seatId: z.string(),
+}).meta({ example: { lease: "eyJhbGciOiJFZERTQSJ9.eyJ0eXAiOiJsZWFzZSJ9.c2ln", until: "2026-04-27T09:30:00.000Z", seatId: "seat_8w1r4tn9q2xb7m" } });
+
 export const ReleaseResponse = z.object({
   released: z.boolean().describe("true when this call ended the session; false when it had already ended"),
   seatFreed: z.boolean().optional().describe("true when the seat returned to the pool (this was its last session)"),
@@ -143,6 +153,8 @@ export const PoolPath = z.object({ poolId: z.string().min(1).max(64).describe("t
 export const SeatPath = PoolPath.extend({ seatId: z.string().min(1).max(100).describe("the seat's id, from the seat list") });
 
 const Customer = text(200).describe("the customer's name, as the vendor's staff know it");
+const MaxBorrowDays = z.number().int().min(1).max(90).describe("the longest a seat may be borrowed for offline use, 1 to 90 days; null (the default) turns borrowing off");
+const MaxBorrowedSeats = z.number().int().min(0).max(100_000).describe("how many seats may be borrowed at once; null (the default): no limit");
 const RefuseWidelySharedSeats = z.boolean().describe("refuse a checkout that would spread a seat over more addresses than maxAddressesPerSeat, instead of only flagging it");
 const MinClientVersion = dottedVersion.describe("refuse clients older than this dotted version; null lets every version in");
 
@@ -184,6 +196,8 @@ export const PoolDetails = z
     maxSessionsPerSeat: z.number().int(),
     maxAddressesPerSeat: z.number().int(),
     refuseWidelySharedSeats: z.boolean(),
+    maxBorrowDays: z.number().int().nullable().optional().describe("the longest a seat may be borrowed for, in days; null: borrowing is off"),
+    maxBorrowedSeats: z.number().int().nullable().optional().describe("how many seats may be borrowed at once; null: no limit"),
     createdAt: Timestamp,
   })
   .meta({ example: poolExample });
@@ -214,6 +228,8 @@ export const UpdatePoolRequest = z
     maxSessionsPerSeat: MaxSessionsPerSeat.optional(),
     maxAddressesPerSeat: MaxAddressesPerSeat.optional(),
     refuseWidelySharedSeats: z.boolean().optional(),
+    maxBorrowDays: MaxBorrowDays.nullable().optional(),
+    maxBorrowedSeats: MaxBorrowedSeats.nullable().optional(),
   })
   .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });
@@ -234,6 +250,7 @@ export const Seat = z.object({
   lastSeenAt: Timestamp,
   sessions: z.array(SeatSession),
   sharedFromAddresses: z.boolean().describe("its sessions came from more client addresses than the pool's maxAddressesPerSeat"),
+  borrowedUntil: Timestamp.nullable().optional().describe("when a seat borrowed to work offline comes back; null when it is not borrowed"),
 });
 
 export const SeatsQuery = z.object({
@@ -295,6 +312,8 @@ export const eventTypes = [
   "pool_updated",
   "auth_failed",
   "seat_shared_widely",
+  "borrowed",
+  "returned",
 ] as const;
 
 export const PoolEvent = z.object({
@@ -373,6 +392,8 @@ export const Jwks = z
 export type CheckoutRequest = z.infer<typeof CheckoutRequest>;
 export type CheckoutResponse = z.infer<typeof CheckoutResponse>;
 export type ReleaseResponse = z.infer<typeof ReleaseResponse>;
+export type BorrowRequest = z.infer<typeof BorrowRequest>;
+export type BorrowResponse = z.infer<typeof BorrowResponse>;
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 export type SessionStatus = z.infer<typeof SessionStatus>;
 export type PoolSummary = z.infer<typeof PoolSummary>;

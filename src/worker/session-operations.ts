@@ -6,13 +6,13 @@ import { LIVE_HEADERS, LIVE_PROTOCOL } from "../../durable-objects/live-channel.
 import { messages } from "../contract/messages.js";
 import type { Outcome } from "../../durable-objects/outcome.js";
 import { failure } from "../../durable-objects/outcome.js";
-import type { CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionStatus } from "../contract/schemas.js";
+import type { BorrowResponse, CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionStatus } from "../contract/schemas.js";
 import type { SessionTokenClaims } from "../contract/token.js";
 import { normalizeKey, parseSerial, sha256Hex } from "./credentials.js";
 import type { Env } from "./env.js";
 import { clientAddress, failedAuthentication } from "./failure-limiter.js";
 import { poolStub } from "./pool-stub.js";
-import { signSessionToken } from "./tokens.js";
+import { signLease, signSessionToken } from "./tokens.js";
 
 /**
  * Takes or joins a seat; `created` is false for a repeated `instance`. A wrong serial or
@@ -61,6 +61,24 @@ export async function release(env: Env, s: TokenSession): Promise<Outcome<{ answ
   if (!out.ok) return out;
   const { ok: _ok, ...answer } = out;
   return { ok: true, answer };
+}
+
+/** Borrows the session's seat for `days`: the pool object decides, the Worker signs the lease. */
+export async function borrow(env: Env, s: TokenSession, days: number): Promise<Outcome<{ answer: BorrowResponse }>> {
+  const now = Date.now();
+  const out = await poolStub(env, s.pool).borrow(s.sub, s.seat, days);
+  if (!out.ok) return out;
+  const lease = await signLease(env, {
+    sub: s.sub,
+    pool: out.poolId,
+    seat: out.seatId,
+    user: out.user,
+    machine: out.machine,
+    ...(out.machineId === null ? {} : { machineId: out.machineId }),
+    nbf: Math.floor(now / 1000),
+    exp: out.until / 1000,
+  });
+  return { ok: true, answer: { lease, until: new Date(out.until).toISOString(), seatId: out.seatId } };
 }
 
 export async function heartbeat(env: Env, s: TokenSession): Promise<Outcome<{ answer: HeartbeatResponse }>> {

@@ -9,7 +9,7 @@
  * The output is a standard compact JWS (RFC 7515/7519) that jose or any JWT library verifies.
  */
 import type { JWK } from "jose";
-import { SessionTokenClaims, type SignedSessionClaims } from "../contract/token.js";
+import { SessionTokenClaims, type LeaseClaims, type SignedSessionClaims } from "../contract/token.js";
 import type { Env } from "./env.js";
 
 interface VerifyKey {
@@ -145,6 +145,15 @@ export function issuer(env: Env): string {
 }
 
 export async function signSessionToken(env: Env, claims: SignedSessionClaims): Promise<string> {
+  return sign(env, claims);
+}
+
+/** A lease: signed like a session token, its `typ` claim `lease`, valid from `nbf` to `exp`. */
+export async function signLease(env: Env, claims: Omit<LeaseClaims, "iss" | "iat" | "typ">): Promise<string> {
+  return sign(env, { typ: "lease", ...claims });
+}
+
+async function sign(env: Env, claims: { sub: string } & Record<string, unknown>): Promise<string> {
   const km = await material(env);
   const { sub, ...rest } = claims;
   const payload = { ...rest, iss: issuer(env), sub, iat: Math.floor(Date.now() / 1000) };
@@ -179,7 +188,10 @@ export async function verifySessionToken(env: Env, token: string, sessionId: str
     }
   }
   if (!genuine) return null;
-  const claims = SessionTokenClaims.safeParse(decodeJson(encodedPayload));
+  const payload = decodeJson(encodedPayload);
+  // a lease is signed by the same key but is no session token: it cannot release or heartbeat
+  if (payload && "typ" in payload) return null;
+  const claims = SessionTokenClaims.safeParse(payload);
   if (!claims.success) return null;
   const { iss, sub, exp, nbf } = claims.data;
   const now = Math.floor(Date.now() / 1000);

@@ -8,6 +8,7 @@
  * a Node process's stdout or stderr on a pipe fails (EBADF), so output goes to files; and
  * fetch cannot connect (Wine lacks TCP_KEEPALIVE, see src/client/node/http-fetch.ts), so
  * the tests name SEATKEEPER_TRANSPORT=node-http, and one checks that the default still fails.
+ * A seat borrowed with `borrow --days` starts `run` with the service cut off, on the lease.
  */
 import { execFile, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashMachineId, WINDOWS_MACHINE_KEY, type CreatePoolResponse } from "../../src/client/index.js";
+import { hashMachineId, leaseDate, WINDOWS_MACHINE_KEY, type CreatePoolResponse } from "../../src/client/index.js";
 import { ROOT, startLocalServer, type LocalServer } from "./local-server";
 import { clientFor, createPool, inUse, removeTempDirs, tempDir, TcpRelay, vendor } from "./sdk-helpers";
 
@@ -263,5 +264,31 @@ describe("seatkeeper.exe under Wine", () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`Cannot reach the Seatkeeper service at ${server.url} (UNKNOWN)`);
     expect(await inUse(server, pool.poolId)).toBe(0);
+  });
+
+  it("borrows a seat, then `run` starts offline on the lease with the service cut off", async () => {
+    await clearPolicy();
+    const lending = await createPool(server, 1);
+    await vendor(server).updatePool(lending.poolId, { maxBorrowDays: 7 });
+    const relay = new TcpRelay(server.port);
+    await relay.open();
+    try {
+      await setRegistryPolicy({ Url: relay.url, Serial: lending.serial, ProductKey: lending.productKey });
+      const borrowed = await seatkeeper(["borrow", "--days", "3", "--json"]);
+      expect(borrowed.code, borrowed.stderr).toBe(0);
+      const { until, seatId } = JSON.parse(borrowed.stdout) as { until: string; seatId: string };
+      expect(readdirSync(path.join(localAppData(), "Seatkeeper", "leases")).filter((f) => f.endsWith(".json"))).toHaveLength(1);
+      expect(await inUse(server, lending.poolId)).toBe(1);
+
+      await relay.close();
+      const offline = await seatkeeper(["run", "--", "cmd", "/c", "exit", "5"]);
+      expect(offline.code, offline.stderr).toBe(5);
+      expect(offline.stderr).toContain(`seatkeeper: working offline on a borrowed seat until ${leaseDate(until)}; running cmd`);
+      expect(offline.stderr).toContain(`the seat stays borrowed until ${leaseDate(until)}`);
+      await vendor(server).freeSeat(lending.poolId, seatId);
+    } finally {
+      await relay.close();
+      await clearPolicy();
+    }
   });
 });

@@ -54,7 +54,7 @@ describe("auth before validation", () => {
     expect(adminOps.map((o) => o.operationId).sort()).toEqual(
       ["createPool", "freeSeat", "getPool", "getUsage", "listEvents", "listPools", "listSeats", "rotateAdminKey", "rotateCredentials", "updatePool"],
     );
-    expect(sessionOps.map((o) => o.operationId).sort()).toEqual(["getSession", "heartbeat", "openLiveChannel", "releaseSession"]);
+    expect(sessionOps.map((o) => o.operationId).sort()).toEqual(["borrowSeat", "getSession", "heartbeat", "openLiveChannel", "releaseSession"]);
 
     for (const op of adminOps) {
       const path = concrete(op.path, pool, seatId, sessionId);

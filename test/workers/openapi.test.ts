@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VENDOR, call, createPool } from "./helpers";
+import { VENDOR, call, checkout, createPool } from "./helpers";
 
 describe("the OpenAPI document and docs", () => {
   it("is OpenAPI 3.1 and lists every route of the contract", async () => {
@@ -87,15 +87,16 @@ describe("the OpenAPI document describes the service as it answers", () => {
   it("documents 415 on each operation that takes a body, and each one answers it", async () => {
     const { ops } = await documentOperations();
     const withBody = ops.filter((o) => o.op.requestBody);
-    expect(withBody.map((o) => o.op.operationId).sort()).toEqual(["checkout", "createPool", "rotateCredentials", "updatePool"]);
+    expect(withBody.map((o) => o.op.operationId).sort()).toEqual(["borrowSeat", "checkout", "createPool", "rotateCredentials", "updatePool"]);
     for (const o of ops) {
       if (o.op.requestBody) expect(o.op.responses["415"]?.description, o.path).toContain("unsupported_media_type");
       else expect(o.op.responses["415"], o.path).toBeUndefined();
     }
     const pool = await createPool(1);
-    const path = (p: string) => p.replace("{poolId}", pool.poolId);
+    const session = (await checkout(pool, { user: "ann", machine: "pc" })).body;
+    const path = (p: string) => p.replace("{poolId}", pool.poolId).replace("{sessionId}", session.sessionId);
     for (const o of withBody) {
-      const token = o.op.security?.length ? VENDOR : undefined;
+      const token = o.op.security?.length ? (o.path.includes("{sessionId}") ? session.token : VENDOR) : undefined;
       const res = await call(o.method, path(o.path), { token, rawBody: '{"seats":1}', headers: { "content-type": "text/plain" } });
       expect(res.status, o.path).toBe(415);
       expect(res.body.error.code).toBe("unsupported_media_type");

@@ -15,6 +15,7 @@ function describePool(p: PoolDetails): string[] {
     `  serial              ${p.serial}`,
     `  min client version  ${p.minClientVersion ?? "any"}`,
     `  stale after         ${p.staleAfterHours === null ? "never (seats are held until released or freed)" : plural(p.staleAfterHours, "hour") + " without a heartbeat"}`,
+    `  borrowing           ${p.maxBorrowDays == null ? "off" : `up to ${plural(p.maxBorrowDays, "day")}, ${p.maxBorrowedSeats == null ? "any number of seats" : `at most ${plural(p.maxBorrowedSeats, "seat")}`} at once`}`,
     `  created             ${shortTime(p.createdAt)} UTC`,
   ];
 }
@@ -71,7 +72,10 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
   },
 
   async set(args, ctx) {
-    const p = parse("pools set", args, { ...adminOptions, customer: { type: "string" }, seats: { type: "string" }, "min-client-version": { type: "string" }, "stale-after-hours": { type: "string" } });
+    const p = parse("pools set", args, {
+      ...adminOptions, customer: { type: "string" }, seats: { type: "string" }, "min-client-version": { type: "string" }, "stale-after-hours": { type: "string" },
+      "max-borrow-days": { type: "string" }, "max-borrowed-seats": { type: "string" },
+    });
     noMorePositionals(p, "pools set", 1);
     const patch: UpdatePoolRequest = {};
     const seats = intOption(p, "seats", "pools set", SEATS);
@@ -85,8 +89,13 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
       if (stale === null) patch.staleAfterHours = null;
       else patch.staleAfterHours = intOption(p, "stale-after-hours", "pools set", HOURS)!;
     }
+    // borrowing a seat to work offline: `none` turns borrowing off, or lifts the limit
+    const borrowDays = nullableOption(p, "max-borrow-days");
+    if (borrowDays !== undefined) patch.maxBorrowDays = borrowDays === null ? null : intOption(p, "max-borrow-days", "pools set", { min: 1, max: 90 })!;
+    const borrowSeats = nullableOption(p, "max-borrowed-seats");
+    if (borrowSeats !== undefined) patch.maxBorrowedSeats = borrowSeats === null ? null : intOption(p, "max-borrowed-seats", "pools set", { min: 0, max: 100_000 })!;
     if (Object.keys(patch).length === 0) {
-      throw new UsageError("Say what to change: --seats N, --customer NAME, --min-client-version V|none, --stale-after-hours H|none.", "pools");
+      throw new UsageError("Say what to change: --seats N, --customer NAME, --min-client-version V|none, --stale-after-hours H|none, --max-borrow-days D|none, --max-borrowed-seats N|none.", "pools");
     }
     const { admin, token } = await adminClient(p, ctx, "pools set");
     const pool = await admin.updatePool(poolId(p, token, "pools", p.positionals[0]), patch);
@@ -106,7 +115,7 @@ export const poolsCommand: Command = {
     "seatkeeper pools create --customer NAME --seats N [--min-client-version V] [--stale-after-hours H]",
     "seatkeeper pools list [--limit N] [--after POOL]",
     "seatkeeper pools show [POOL]",
-    "seatkeeper pools set [POOL] [--seats N] [--customer NAME] [--min-client-version V|none] [--stale-after-hours H|none]",
+    "seatkeeper pools set [POOL] [--seats N] [--customer NAME] [--min-client-version V|none] [--stale-after-hours H|none] [--max-borrow-days D|none] [--max-borrowed-seats N|none]",
     "  all take --token T (or SEATKEEPER_ADMIN_TOKEN) and --url URL (or SEATKEEPER_URL); POOL defaults to the admin key's pool",
   ].join("\n"),
   async run(args, ctx) {

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import os from "node:os";
-import { SeatkeeperClient, type SessionEndedError } from "../../client/index.js";
+import { leaseDate, SeatkeeperClient, type SessionEndedError } from "../../client/index.js";
 import { identityOptions, intOption, parse, splitRunArgs, UsageError } from "../args.js";
 import { clientOptions, type Command } from "../context.js";
 import { EXIT } from "../describe-error.js";
@@ -57,8 +57,12 @@ export const runCommand: Command = {
     } catch (err) {
       throw new CommandNotStartedError(err, program);
     }
-    const taken = seat.seatShared ? "joined the seat this identity already holds" : "seat taken";
-    ctx.out.note(`seatkeeper: ${taken} (${seat.pool.inUse} of ${plural(seat.pool.seats, "seat")} in use); running ${program}`);
+    if (seat.offline) {
+      ctx.out.note(`seatkeeper: working offline on a borrowed seat until ${leaseDate(seat.borrowedUntil!)}; running ${program}`);
+    } else {
+      const taken = seat.seatShared ? "joined the seat this identity already holds" : "seat taken";
+      ctx.out.note(`seatkeeper: ${taken} (${seat.pool.inUse} of ${plural(seat.pool.seats, "seat")} in use); running ${program}`);
+    }
 
     const child = spawn(program, command.slice(1), {
       stdio: "inherit",
@@ -95,7 +99,8 @@ export const runCommand: Command = {
       const why = outcome.startError.code === "ENOENT" ? "command not found" : outcome.startError.code === "EACCES" ? "permission denied" : outcome.startError.message;
       ctx.streams.stderr.write(`${printable(`seatkeeper: cannot start ${program}: ${why}.`)}\n`);
     }
-    if (released?.journaled) ctx.out.note("seatkeeper: the service cannot be reached; the seat is given back at the next start.");
+    if (released?.borrowedUntil) ctx.out.note(`seatkeeper: the seat stays borrowed until ${leaseDate(released.borrowedUntil)}.`);
+    else if (released?.journaled) ctx.out.note("seatkeeper: the service cannot be reached; the seat is given back at the next start.");
     else if (released?.pool) {
       const what = released.seatFreed ? "seat given back" : "session ended, the seat stays with this identity's other sessions";
       ctx.out.note(`seatkeeper: ${what} (${released.pool.inUse} of ${plural(released.pool.seats, "seat")} in use)`);

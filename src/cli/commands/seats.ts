@@ -43,7 +43,7 @@ async function list(args: string[], ctx: CliContext): Promise<number> {
           ["SEAT", "HELD BY", "SINCE", "LAST SEEN", "SESSIONS", "NOTE"],
           seats.map((s) => [
             s.seatId, who(s.user, s.machine, s.terminalSession), shortTime(s.since), shortTime(s.lastSeenAt), String(s.sessions.length),
-            s.sharedFromAddresses ? SHARED_MARK : "",
+            [s.sharedFromAddresses ? SHARED_MARK : "", s.borrowedUntil ? `borrowed until ${shortTime(s.borrowedUntil)} UTC` : ""].filter(Boolean).join("; "),
           ]),
         );
   if (seats.length > 0) {

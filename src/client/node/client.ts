@@ -7,6 +7,7 @@ import os from "node:os";
 import { explicitSettings } from "../config.js";
 import { machineIdToSend } from "../machine-id.js";
 import { FileJournal } from "./file-journal.js";
+import { FileLeaseStore } from "./file-lease-store.js";
 import { FileJwksCache } from "./file-jwks-cache.js";
 import { fetchFor, transportFromSettings, type TransportName } from "./http-fetch.js";
 import { defaultIdentity } from "./identity.js";
@@ -68,6 +69,7 @@ export class SeatkeeperClient extends SeatkeeperClientCore {
     super(fetchImpl ? { ...options, fetch: fetchImpl } : options, {
       resolveConfig: () => resolveNodeConfig({ ...options, policyFile }),
       journal: new FileJournal(configDir),
+      leases: new FileLeaseStore(configDir),
       jwksCache: new FileJwksCache(configDir),
       policyHint: `policy file ${policyFile}${process.platform === "win32" ? " or Group Policy" : ""}`,
       process: { pid: process.pid, host: os.hostname() },

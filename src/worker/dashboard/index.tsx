@@ -54,6 +54,8 @@ const fieldNames: Record<string, string> = {
   maxSessionsPerSeat: "Most sessions per seat",
   maxAddressesPerSeat: "Most network addresses per seat",
   refuseWidelySharedSeats: "When a seat is used from more addresses",
+  maxBorrowDays: "Days a seat may be borrowed",
+  maxBorrowedSeats: "Most seats borrowed at once",
 };
 
 // ---- cookies ----------------------------------------------------------------
@@ -171,6 +173,16 @@ function settingsFrom(form: Record<string, string>): { patch: Record<string, unk
   for (const [key, field] of [["maxSessionsPerSeat", "Most sessions per seat"], ["maxAddressesPerSeat", "Most network addresses per seat"]] as const) {
     if (form[key] === undefined) continue;
     const n = wholeNumber(form[key], field, 1, 100);
+    if (typeof n === "string") return { error: n };
+    patch[key] = n;
+  }
+  for (const [key, field, min, max] of [["maxBorrowDays", "Days a seat may be borrowed", 1, 90], ["maxBorrowedSeats", "Most seats borrowed at once", 0, 100_000]] as const) {
+    if (form[key] === undefined) continue;
+    if (form[key].trim() === "") {
+      patch[key] = null;
+      continue;
+    }
+    const n = wholeNumber(form[key], field, min, max);
     if (typeof n === "string") return { error: n };
     patch[key] = n;
   }

@@ -1,14 +1,14 @@
 /** The client API: check a seat out, release it, heartbeat, status. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import {
-  CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionPath, SessionStatus,
+  BorrowRequest, BorrowResponse, CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionPath, SessionStatus,
 } from "../../contract/schemas.js";
 import { liveAuth, sessionAuth } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, fail } from "../errors.js";
 import { messages } from "../../contract/messages.js";
 import { bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, publicSecurity } from "../openapi.js";
-import { checkout, heartbeat, openLive, release, sessionStatus } from "../session-operations.js";
+import { borrow, checkout, heartbeat, openLive, release, sessionStatus } from "../session-operations.js";
 
 // The serial number and product key travel in the body, so a checkout is authenticated after it is parsed.
 const checkoutRoute = createRoute({
@@ -81,6 +81,23 @@ const liveRoute = createRoute({
   },
 });
 
+const borrowRoute = createRoute({
+  method: "post",
+  path: "/v1/sessions/{sessionId}/borrow",
+  operationId: "borrowSeat",
+  tags: ["Client"],
+  summary: "Borrow the seat to work offline",
+  description:
+    "Keeps the session's seat for `days` whatever happens to the client (no heartbeats needed); at `until` the session ends `expired`, and releasing it earlier returns the seat. The lease is a JWT signed like session tokens (`typ` `lease`, `sub` the session id, `pool`, `seat`, `user`, `machine`, `machineId` when the session has one, `nbf`, `exp` = `until`), verified offline with the JWKS. Borrowing again moves `until`.",
+  security: bearerSecurity,
+  middleware: [sessionAuth] as const,
+  request: { params: SessionPath, body: jsonBody(BorrowRequest, "How many days, at most the pool's maxBorrowDays") },
+  responses: {
+    200: jsonContent(BorrowResponse, "The seat is borrowed until `until`"),
+    ...bodyErrorResponses("invalid_token", "session_ended", "borrow_not_allowed", "borrow_limit"),
+  },
+});
+
 export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(checkoutRoute, async (c) => {
     const out = await checkout(c.env, c.req.raw, c.req.valid("json"));
@@ -90,6 +107,11 @@ export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(releaseRoute, async (c) => {
     const out = await release(c.env, c.var.claims);
+    return out.ok ? c.json(out.answer, 200) : fail(out);
+  });
+
+  app.openapi(borrowRoute, async (c) => {
+    const out = await borrow(c.env, c.var.claims, c.req.valid("json").days);
     return out.ok ? c.json(out.answer, 200) : fail(out);
   });
 

@@ -77,6 +77,9 @@ function SeatRow(props: { seat: Seat; poolId: string; session: DashboardSession;
         {seat.sharedFromAddresses ? (
           <> <span class="flag">{`In use from more than ${plural(props.maxAddresses, "network address", "network addresses")}`}</span></>
         ) : null}
+        {seat.borrowedUntil ? (
+          <> <span class="flag borrowed">Borrowed until <time datetime={seat.borrowedUntil} data-local="">{formatTime(seat.borrowedUntil)}</time></span></>
+        ) : null}
       </th>
       <td data-label="Machine"><bdi>{seat.machine}</bdi></td>
       <td data-label="Terminal session">{seat.terminalSession !== null ? <bdi>{seat.terminalSession}</bdi> : <span class="muted">console</span>}</td>
@@ -116,6 +119,8 @@ const changeNames: Record<string, string> = {
   maxSessionsPerSeat: "most sessions per seat",
   maxAddressesPerSeat: "most addresses per seat",
   refuseWidelySharedSeats: "refuse seats shared from more addresses",
+  maxBorrowDays: "longest borrowing (days)",
+  maxBorrowedSeats: "most seats borrowed at once",
 };
 
 /** A setting's old or new value as the event shows it; text (a customer's name) in its own `<bdi>`. */
@@ -340,6 +345,15 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
                 <span><strong>Refuse the start.</strong> The user is told the seat is already in use from too many addresses.</span>
               </label>
             </fieldset>
+            <label for="max-borrow-days">Let a seat be borrowed to work offline for up to this many days</label>
+            <input id="max-borrow-days" name="maxBorrowDays" type="number" inputmode="numeric" min={1} max={90} step={1} placeholder="no borrowing" value={pool.maxBorrowDays == null ? "" : String(pool.maxBorrowDays)} aria-describedby="max-borrow-days-help" />
+            <p id="max-borrow-days-help" class="help">
+              A borrowed seat stays taken until its end date, so its user can start the application without a connection (on a site or a
+              flight). Leave empty to allow no borrowing. From 1 to 90.
+            </p>
+            <label for="max-borrowed-seats">Most seats borrowed at once</label>
+            <input id="max-borrowed-seats" name="maxBorrowedSeats" type="number" inputmode="numeric" min={0} max={100000} step={1} placeholder="no limit" value={pool.maxBorrowedSeats == null ? "" : String(pool.maxBorrowedSeats)} aria-describedby="max-borrowed-seats-help" />
+            <p id="max-borrowed-seats-help" class="help">Leave empty for no limit.</p>
             <button type="submit">Save settings</button>
           </form>
         </section>
