@@ -60,4 +60,12 @@ export const messages = {
   methodNotAllowed: (path: string, method: string, allowed: string[]) => `${path} does not serve ${method}; it serves ${allowed.join(", ")}.`,
   internalError: "Something went wrong on our side; the request may be retried.",
   upgradeRequired: "The live channel is a WebSocket: connect with Upgrade: websocket (a WebSocket client does), or use the heartbeat instead.",
+
+  // ---- people: staff roles and pool admins ----
+  roleMayNot: (role: string, what: string) => `The ${role} role may not ${what}; ask an owner of the vendor's staff.`,
+  staffDisabled: "This staff member is disabled; ask an owner of the vendor's staff.",
+  staffExists: (email: string) => `A staff member with the e-mail address ${email} exists already.`,
+  noSuchStaff: "No staff member with this id.",
+  noSuchAdmin: "No admin with this id in this pool.",
+  lastAdmin: "This is the pool's last admin, so it cannot be removed: add another admin first.",
 } as const;

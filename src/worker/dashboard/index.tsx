@@ -84,7 +84,7 @@ async function redirectWithFlash(c: C, to: string, flash: Flash): Promise<Respon
 // ---- who is signed in --------------------------------------------------------
 
 function actorOf(s: DashboardSession): Actor {
-  return s.role === "vendor" ? { role: "vendor", label: "vendor (dashboard)" } : { role: "admin", keyHash: s.keyHash, label: "pool admin (dashboard)" };
+  return s.role === "vendor" ? { role: "vendor" } : { role: "admin", keyHash: s.keyHash };
 }
 
 /** The pool named in the path, if this session may open it; otherwise the page that says why not. */
@@ -274,7 +274,7 @@ export function createDashboard() {
     const credential = ((await formOf(c)).credential ?? "").trim();
     if (!credential) return c.html(<SignInPage error="Enter your pool admin key or the vendor token." />, 400);
     if (credential.length <= 200) {
-      const who = await verifyCredential(c.env, credential, "pool admin (dashboard)");
+      const who = await verifyCredential(c.env, credential);
       if (who) {
         await writeSession(c, startSession(who));
         clearCookie(c, FLASH_COOKIE);
@@ -356,7 +356,7 @@ export function createDashboard() {
     const parsed = CreatePoolRequest.safeParse(settings.patch);
     if (!parsed.success) return redirectWithFlash(c, "/admin", { error: zodMessage(parsed.error.issues) });
     const p = parsed.data;
-    const out = await ops.createPool(c.env, { ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null });
+    const out = await ops.createPool(c.env, { ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null }, actorOf(session));
     if (!out.ok) return redirectWithFlash(c, "/admin", { error: out.message });
     return redirectWithFlash(c, poolPath(out.pool.poolId), {
       notice: `Created the pool for ${isolate(out.pool.customer)} with ${out.pool.seats} seats.`,
