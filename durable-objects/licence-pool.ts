@@ -291,6 +291,12 @@ export class LicencePool extends DurableObject<object> {
 
   // ---- pool admins -------------------------------------------------------------
 
+  /** Which admin a key is (for the dashboard's session, so removing the admin ends it); null for the vendor. */
+  identify(actor: Actor): Outcome<{ adminId: string | null }> {
+    const a = this.authorise(actor, "read");
+    return "ok" in a ? a : { ok: true, adminId: a.admin?.admin_id ?? null };
+  }
+
   addAdmin(actor: Actor, admin: { name: string; email: string | null; keyHash: string }): Outcome<{ admin: PoolAdmin }> {
     const a = this.authorise(actor, "manage_admins");
     if ("ok" in a) return a;

@@ -14,7 +14,7 @@ import type { AppEnv, Env, PoolAdminEnv, SessionEnv, VendorEnv } from "./env.js"
 import { ApiError, fail } from "./errors.js";
 import { failedAuthentication } from "./failure-limiter.js";
 import { auditCredentialFailure, getPool } from "./pool-operations.js";
-import { directoryStub } from "./pool-stub.js";
+import { directoryStub, poolStub } from "./pool-stub.js";
 import { verifySessionToken } from "./tokens.js";
 
 /** The credential of an `Authorization: Bearer …` header. */
@@ -47,7 +47,7 @@ async function isVendorToken(env: Env, credential: string): Promise<boolean> {
 }
 
 /** A signed-in caller: the vendor (a staff member, or the ADMIN_TOKEN), or the holder of one pool's admin key (its hash). */
-export type Credential = Extract<Actor, { role: "vendor" }> | (Extract<Actor, { role: "admin" }> & { poolId: string });
+export type Credential = Extract<Actor, { role: "vendor" }> | (Extract<Actor, { role: "admin" }> & { poolId: string; adminId: string | null });
 
 /** A staff member by their token: the person, or why not (unknown, disabled). */
 async function staffByToken(env: Env, normalized: string): Promise<Extract<Actor, { role: "vendor" }> | "disabled" | null> {
@@ -58,15 +58,15 @@ async function staffByToken(env: Env, normalized: string): Promise<Extract<Actor
 }
 
 /**
- * The credential checked in full (an admin key by its pool, which logs a wrong one), or
+ * The credential checked in full (an admin key by its pool, a staff token by the directory), or
  * null. Counts nothing: the caller decides what a failure costs. The dashboard signs in with it.
  */
 export async function verifyCredential(env: Env, credential: string): Promise<Credential | null> {
   const adminKey = parseAdminKey(credential);
   if (adminKey) {
     const keyHash = await sha256Hex(adminKey.normalized);
-    const out = await getPool(env, { role: "admin", keyHash }, adminKey.poolId);
-    return out.ok ? { role: "admin", poolId: adminKey.poolId, keyHash } : null;
+    const out = await poolStub(env, adminKey.poolId).identify({ role: "admin", keyHash });
+    return out.ok ? { role: "admin", poolId: adminKey.poolId, keyHash, adminId: out.adminId } : null;
   }
   const staffToken = parseStaffToken(credential);
   if (staffToken) {

@@ -21,16 +21,18 @@ import { DASHBOARD_CSP } from "./csp.js";
 import * as ops from "./operations.js";
 import { crossSiteReason } from "./origin-guard.js";
 import {
-  FLASH_COOKIE, SESSION_COOKIE, needsRenewal, openFlash, renewSession, sealFlash, signSession, startSession, verifySession,
-  type DashboardSession, type Flash,
+  COOKIE_SECONDS, FLASH_COOKIE, SESSION_COOKIE, beginSession, endSession, loadSession, openFlash, sealFlash,
+  type DashboardSession, type Flash, type NewSession,
 } from "./session.js";
+import { directoryStub } from "../pool-stub.js";
+import { SessionsPage } from "./views/sessions-page.js";
 import { ConfirmPage, ErrorPage } from "./views/layout.js";
 import { Identity, PoolPage, identity, poolPagePath, poolPath, seatsViewParams } from "./views/pool-page.js";
 import { isolate } from "./views/format.js";
 import { SignInPage } from "./views/sign-in.js";
 import { VendorPage } from "./views/vendor-page.js";
 
-type SessionProblem = "missing" | "expired" | "invalid";
+type SessionProblem = "missing" | "expired" | "invalid" | "ended";
 const SEAT_GONE = "That seat is no longer in use: the application released it or someone freed it already.";
 export type DashboardEnv = AppEnv & { Variables: { session?: DashboardSession; sessionProblem?: SessionProblem } };
 type C = Context<DashboardEnv>;
@@ -41,6 +43,7 @@ const signInMessages: Record<string, string> = {
   "signed-out": "You are signed out.",
   expired: "Your session expired, so you were signed out. Sign in again.",
   invalid: "Your session cookie was not valid, so it was discarded. Sign in again.",
+  ended: "Your session has ended: you signed out, it was ended from another of your sessions, or your access was removed. Sign in again.",
   "key-replaced": "The admin key this session was signed in with has been replaced, so the session ended. Sign in with the new admin key.",
   "no-cookie":
     "You signed in, but the browser did not keep the session cookie. Allow cookies for this site, and open the dashboard over HTTPS (or http://127.0.0.1 or http://localhost when running it locally).",
@@ -60,9 +63,10 @@ const fieldNames: Record<string, string> = {
 
 const cookieBase = { httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
 
-async function writeSession(c: C, s: DashboardSession): Promise<void> {
-  setCookie(c, SESSION_COOKIE, await signSession(c.env, s), { ...cookieBase, maxAge: Math.max(0, s.exp - Math.floor(Date.now() / 1000)) });
-  c.set("session", s);
+async function signInAs(c: C, who: NewSession, via: string): Promise<void> {
+  const { cookie, session } = await beginSession(c.env, who, via, c.req.header("user-agent"));
+  setCookie(c, SESSION_COOKIE, cookie, { ...cookieBase, maxAge: COOKIE_SECONDS });
+  c.set("session", session);
 }
 
 function clearCookie(c: C, name: string): void {
@@ -84,7 +88,8 @@ async function redirectWithFlash(c: C, to: string, flash: Flash): Promise<Respon
 // ---- who is signed in --------------------------------------------------------
 
 function actorOf(s: DashboardSession): Actor {
-  return s.role === "vendor" ? { role: "vendor" } : { role: "admin", keyHash: s.keyHash };
+  if (s.role === "admin") return { role: "admin", keyHash: s.keyHash };
+  return s.staff ? { role: "vendor", staff: s.staff } : { role: "vendor" };
 }
 
 /** The pool named in the path, if this session may open it; otherwise the page that says why not. */
@@ -241,11 +246,9 @@ export function createDashboard() {
   });
 
   dashboard.use("*", async (c, next) => {
-    const check = await verifySession(c.env, getCookie(c, SESSION_COOKIE));
-    if (check.ok) {
-      if (needsRenewal(check.session)) await writeSession(c, renewSession(check.session));
-      else c.set("session", check.session);
-    } else {
+    const check = await loadSession(c.env, getCookie(c, SESSION_COOKIE));
+    if (check.ok) c.set("session", check.session);
+    else {
       c.set("sessionProblem", check.reason);
       if (check.reason !== "missing") clearCookie(c, SESSION_COOKIE);
     }
@@ -258,7 +261,7 @@ export function createDashboard() {
       const problem = c.var.sessionProblem;
       const m = c.req.query("signed-in") !== undefined ? "no-cookie" : problem && problem !== "missing" ? problem : c.req.query("m");
       const message = m && Object.hasOwn(signInMessages, m) ? signInMessages[m] : undefined;
-      const isProblem = m === "expired" || m === "invalid" || m === "key-replaced" || m === "no-cookie";
+      const isProblem = m === "expired" || m === "invalid" || m === "ended" || m === "key-replaced" || m === "no-cookie";
       return c.html(<SignInPage error={isProblem ? message : undefined} notice={isProblem ? undefined : message} />);
     }
     if (session.role === "admin") return c.redirect(poolPath(session.poolId), 303);
@@ -276,7 +279,7 @@ export function createDashboard() {
     if (credential.length <= 200) {
       const who = await verifyCredential(c.env, credential);
       if (who) {
-        await writeSession(c, startSession(who));
+        await signInAs(c, who, who.role === "admin" ? "admin key" : who.staff ? "staff token" : "vendor token");
         clearCookie(c, FLASH_COOKIE);
         return c.redirect("/admin?signed-in", 303);
       }
@@ -296,7 +299,9 @@ export function createDashboard() {
     }
   });
 
-  dashboard.post("/sign-out", (c) => {
+  dashboard.post("/sign-out", async (c) => {
+    // ended on the server, so a copy of the cookie taken before is refused from now on
+    if (c.var.session) await endSession(c.env, c.var.session);
     clearCookie(c, SESSION_COOKIE);
     clearCookie(c, FLASH_COOKIE);
     return c.redirect("/admin?m=signed-out", 303);
@@ -470,7 +475,10 @@ export function createDashboard() {
     const out = await ops.rotateAdminKey(c.env, access.actor, access.poolId);
     if (!out.ok) return actionFailure(c, out, back);
     // The pool admin who replaced the key stays signed in, now under the new key.
-    if (access.session.role === "admin") await writeSession(c, { ...access.session, keyHash: out.keyHash });
+    if (access.session.role === "admin") {
+      await directoryStub(c.env).rekeyDashboardSession(access.session.idHash, out.keyHash);
+      c.set("session", { ...access.session, keyHash: out.keyHash });
+    }
     return redirectWithFlash(c, back, {
       notice: "The previous admin key no longer works.",
       secretsTitle: "New admin key",
@@ -493,6 +501,22 @@ export function createDashboard() {
       ? `${isolate(out.pool.customer)} now has ${out.pool.seats} seats.`
       : "Settings saved.";
     return redirectWithFlash(c, back, { notice });
+  });
+
+  // A person's own sessions: where they are signed in, and ending the others.
+  dashboard.get("/sessions", async (c) => {
+    const session = c.var.session!;
+    const sessions = await directoryStub(c.env).listDashboardSessions(session.idHash);
+    const flash = await takeFlash(c, session);
+    return c.html(<SessionsPage session={session} sessions={sessions} flash={flash} />);
+  });
+
+  dashboard.post("/sessions/:handle/end", async (c) => {
+    const session = c.var.session!;
+    const handle = c.req.param("handle");
+    if (handle === session.handle) return redirectWithFlash(c, "/admin/sessions", { error: "That is this session: use Sign out to end it." });
+    const ended = await directoryStub(c.env).endOtherDashboardSession(session.idHash, handle);
+    return redirectWithFlash(c, "/admin/sessions", ended ? { notice: "That session has ended; its browser is signed out." } : { error: "That session has ended already." });
   });
 
   dashboard.all("*", (c) => {
