@@ -212,6 +212,13 @@ export const directoryMigrations: readonly Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX dashboard_sessions_staff ON dashboard_sessions (staff_id) WHERE staff_id IS NOT NULL;
       CREATE INDEX dashboard_sessions_admin ON dashboard_sessions (pool_id, admin_id) WHERE pool_id IS NOT NULL;
+      -- an OpenID Connect sign-in under way, by its state's hash: taken once at the callback, so a replayed state finds nothing
+      CREATE TABLE oidc_pending (
+        state_hash TEXT PRIMARY KEY,
+        nonce TEXT NOT NULL,
+        verifier TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -172,4 +172,23 @@ export class PoolDirectory extends DurableObject<object> {
   rekeyDashboardSession(idHash: string, adminKeyHash: string): void {
     this.sessions.rekey(idHash, adminKeyHash);
   }
+
+  // ---- OpenID Connect sign-ins under way -----------------------------------------
+
+  /** Remembers a sign-in sent to the identity provider; those older than ten minutes are dropped. */
+  beginOidc(stateHash: string, nonce: string, verifier: string): void {
+    const now = Date.now();
+    this.ctx.storage.sql.exec("DELETE FROM oidc_pending WHERE created_at < ?", now - 10 * 60_000);
+    this.ctx.storage.sql.exec("INSERT INTO oidc_pending (state_hash, nonce, verifier, created_at) VALUES (?, ?, ?, ?)", stateHash, nonce, verifier, now);
+  }
+
+  /** Takes a sign-in back, once: a second callback with the same state finds nothing. */
+  takeOidc(stateHash: string): { nonce: string; verifier: string } | null {
+    const row = this.ctx.storage.sql
+      .exec<{ nonce: string; verifier: string; created_at: number }>("SELECT nonce, verifier, created_at FROM oidc_pending WHERE state_hash = ?", stateHash)
+      .toArray()[0];
+    if (!row) return null;
+    this.ctx.storage.sql.exec("DELETE FROM oidc_pending WHERE state_hash = ?", stateHash);
+    return row.created_at >= Date.now() - 10 * 60_000 ? { nonce: row.nonce, verifier: row.verifier } : null;
+  }
 }

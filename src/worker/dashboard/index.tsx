@@ -26,6 +26,7 @@ import {
 } from "./session.js";
 import { directoryStub } from "../pool-stub.js";
 import { SessionsPage } from "./views/sessions-page.js";
+import { OIDC_STATE_COOKIE, authorizationUrl, completeSignIn, vendorOidc } from "./oidc.js";
 import { ConfirmPage, ErrorPage } from "./views/layout.js";
 import { Identity, PoolPage, identity, poolPagePath, poolPath, seatsViewParams } from "./views/pool-page.js";
 import { isolate } from "./views/format.js";
@@ -262,7 +263,7 @@ export function createDashboard() {
       const m = c.req.query("signed-in") !== undefined ? "no-cookie" : problem && problem !== "missing" ? problem : c.req.query("m");
       const message = m && Object.hasOwn(signInMessages, m) ? signInMessages[m] : undefined;
       const isProblem = m === "expired" || m === "invalid" || m === "ended" || m === "key-replaced" || m === "no-cookie";
-      return c.html(<SignInPage error={isProblem ? message : undefined} notice={isProblem ? undefined : message} />);
+      return c.html(<SignInPage error={isProblem ? message : undefined} notice={isProblem ? undefined : message} withProvider={vendorOidc(c.env) !== null} />);
     }
     if (session.role === "admin") return c.redirect(poolPath(session.poolId), 303);
     if (c.req.query("signed-in") !== undefined) return c.redirect("/admin", 303);
@@ -297,6 +298,41 @@ export function createDashboard() {
       if (!(e instanceof ApiError)) throw e;
       return c.html(<SignInPage error={e.message} />, errorStatus[e.code], e.headers);
     }
+  });
+
+  // Sign-in with the vendor's identity provider (OpenID Connect, code flow with PKCE).
+  dashboard.get("/oidc/start", async (c) => {
+    const client = vendorOidc(c.env);
+    if (!client) return c.html(<ErrorPage title="Not set up" message="Sign-in with an identity provider is not set up for this service. Sign in with your token." back={{ href: "/admin", label: "Sign in" }} />, 404);
+    let started: { url: string; state: string };
+    try {
+      started = await authorizationUrl(c.env, client, new URL(c.req.url).origin);
+    } catch (e) {
+      console.error("identity provider unreachable", e instanceof Error ? e.message : String(e));
+      return c.html(<SignInPage error={`The identity provider could not be reached (${e instanceof Error ? e.message : "unknown"}), so sign-in with it is not possible now. Sign in with your token.`} withProvider />, 502);
+    }
+    const { url, state } = started;
+    // Lax, not Strict: the provider's redirect back is a cross-site navigation that must carry it
+    setCookie(c, OIDC_STATE_COOKIE, state, { httpOnly: true, secure: true, sameSite: "Lax", path: "/", maxAge: 600 });
+    return c.redirect(url, 302);
+  });
+
+  dashboard.get("/oidc/callback", async (c) => {
+    const client = vendorOidc(c.env);
+    const refuse = (why: string, status: 400 | 401 | 403) =>
+      c.html(<SignInPage error={`Sign-in with your organisation's account failed: ${why}. Try again, or sign in with your token.`} withProvider={client !== null} />, status);
+    if (!client) return refuse("it is not set up for this service", 400);
+    const cookieState = getCookie(c, OIDC_STATE_COOKIE);
+    setCookie(c, OIDC_STATE_COOKIE, "", { httpOnly: true, secure: true, sameSite: "Lax", path: "/", maxAge: 0 });
+    const result = await completeSignIn(c.env, client, new URL(c.req.url).origin, new URL(c.req.url).searchParams, cookieState);
+    if (!result.ok) return refuse(result.why, 400);
+    const staff = await directoryStub(c.env).staffByEmail(result.email);
+    if (!staff || staff.disabled) return refuse(`${result.email} is not on the vendor's staff, or is disabled`, 403);
+    await signInAs(c, { role: "vendor", staff: { staffId: staff.staffId, email: staff.email, role: staff.role } }, "identity provider");
+    // A page, not a redirect: the Strict session cookie is sent on a navigation this site starts, not on the provider's redirect chain.
+    return c.html(
+      `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/admin?signed-in"><title>Signed in · Seatkeeper</title></head><body><p><a href="/admin?signed-in">Continue to the dashboard</a></p></body></html>`,
+    );
   });
 
   dashboard.post("/sign-out", async (c) => {
