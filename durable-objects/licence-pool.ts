@@ -23,7 +23,7 @@ import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import type { EndReason } from "../src/contract/errors.js";
 import { MINUTE } from "../src/contract/time.js";
-import type { PoolAdmin, PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
+import type { PoolAdmin, PoolSummary, Seat, SsoSettings, UsageBucket } from "../src/contract/schemas.js";
 
 /** Who held a seat, as events and answers name them. */
 export type SeatHolder = ReturnType<typeof seatIdentity>;
@@ -34,6 +34,13 @@ interface Authorised {
   by: string;
   /** The pool admin acting, when it is one. */
   admin?: AdminRow;
+}
+
+/** Whether the pool's single sign-on admits this verified e-mail address: its domain is one of the allowed. */
+export function ssoAllows(sso: string | null, email: string): boolean {
+  if (sso === null) return false;
+  const domain = email.trim().toLowerCase().split("@").pop() ?? "";
+  return (JSON.parse(sso) as SsoSettings).allowedDomains.includes(domain);
 }
 
 /** A new admin's id: not a secret, only unique within the pool. */
@@ -99,6 +106,7 @@ export class LicencePool extends DurableObject<object> {
       max_sessions_per_seat: input.maxSessionsPerSeat,
       max_addresses_per_seat: input.maxAddressesPerSeat,
       refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
+      sso: null,
     };
     this.transaction(() => {
       this.store.insertPool(row);
@@ -176,6 +184,12 @@ export class LicencePool extends DurableObject<object> {
     const p = this.pool;
     if (!p) return { ...failure("not_found", messages.noSuchPool), resource: "pool" };
     // one look-up by the key's hash; a wrong key writes nothing here: the Worker asks the failure limiter, then `recordAuthFailure`
+    if (actor.role === "admin" && "ssoEmail" in actor) {
+      // the pool's sign-on still covers this address: turning it off or dropping the domain ends such sessions
+      if (!ssoAllows(p.sso, actor.ssoEmail)) return failure("unauthorized", messages.badAdminKey);
+      const refusedSso = refusedRole(actor, action, action === "update_seats" ? messages.seatsAreTheVendors : undefined);
+      return refusedSso ?? { pool: p, by: `admin:${actor.ssoEmail}` };
+    }
     const admin = actor.role === "admin" ? this.admins.byKeyHash(actor.keyHash) : undefined;
     if (actor.role === "admin" && !admin) return failure("unauthorized", messages.badAdminKey);
     const refused = refusedRole(actor, action, admin && action === "update_seats" ? messages.seatsAreTheVendors : undefined);
@@ -290,6 +304,11 @@ export class LicencePool extends DurableObject<object> {
   }
 
   // ---- pool admins -------------------------------------------------------------
+
+  /** The pool's single sign-on with its client secret, for the Worker's sign-in alone (never sent to a client). */
+  ssoConfig(): SsoSettings | null {
+    return this.pool?.sso ? (JSON.parse(this.pool.sso) as SsoSettings) : null;
+  }
 
   /** Which admin a key is (for the dashboard's session, so removing the admin ends it); null for the vendor. */
   identify(actor: Actor): Outcome<{ adminId: string | null }> {

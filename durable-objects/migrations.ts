@@ -161,6 +161,8 @@ export const poolMigrations: readonly Migration[] = [
       ) WITHOUT ROWID;
       INSERT INTO admins (admin_id, seq, name, email, key_hash, created_at)
         SELECT 'AD' || upper(hex(randomblob(7))), 1, 'first admin', NULL, admin_key_hash, created_at FROM pool;
+      -- the pool's own identity provider for its admins' dashboard sign-in, as JSON: { issuer, clientId, clientSecret?, allowedDomains }
+      ALTER TABLE pool ADD COLUMN sso TEXT;
     `,
   },
 ];
@@ -217,6 +219,8 @@ export const directoryMigrations: readonly Migration[] = [
         state_hash TEXT PRIMARY KEY,
         nonce TEXT NOT NULL,
         verifier TEXT NOT NULL,
+        -- the pool whose provider this is; null for the vendor's
+        pool_id TEXT,
         created_at INTEGER NOT NULL
       ) WITHOUT ROWID;
     `,

@@ -32,7 +32,11 @@ export interface StaffActor {
  * Who is acting on a pool: the vendor (a staff member, or the ADMIN_TOKEN when `staff` is
  * absent), or one of the pool's admins by the hash of their key (checked by the object).
  */
-export type Actor = { role: "vendor"; staff?: StaffActor } | { role: "admin"; keyHash: string };
+export type Actor =
+  | { role: "vendor"; staff?: StaffActor }
+  | { role: "admin"; keyHash: string }
+  /** a pool admin signed in to the dashboard through the pool's own identity provider (the Worker verified the ID token) */
+  | { role: "admin"; ssoEmail: string };
 
 /** The role an actor acts in, as the role matrix (decisions.ts) names it. */
 export function roleOf(actor: Actor): Role {

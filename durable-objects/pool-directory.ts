@@ -176,19 +176,19 @@ export class PoolDirectory extends DurableObject<object> {
   // ---- OpenID Connect sign-ins under way -----------------------------------------
 
   /** Remembers a sign-in sent to the identity provider; those older than ten minutes are dropped. */
-  beginOidc(stateHash: string, nonce: string, verifier: string): void {
+  beginOidc(stateHash: string, nonce: string, verifier: string, poolId: string | null): void {
     const now = Date.now();
     this.ctx.storage.sql.exec("DELETE FROM oidc_pending WHERE created_at < ?", now - 10 * 60_000);
-    this.ctx.storage.sql.exec("INSERT INTO oidc_pending (state_hash, nonce, verifier, created_at) VALUES (?, ?, ?, ?)", stateHash, nonce, verifier, now);
+    this.ctx.storage.sql.exec("INSERT INTO oidc_pending (state_hash, nonce, verifier, pool_id, created_at) VALUES (?, ?, ?, ?, ?)", stateHash, nonce, verifier, poolId, now);
   }
 
   /** Takes a sign-in back, once: a second callback with the same state finds nothing. */
-  takeOidc(stateHash: string): { nonce: string; verifier: string } | null {
+  takeOidc(stateHash: string): { nonce: string; verifier: string; poolId: string | null } | null {
     const row = this.ctx.storage.sql
-      .exec<{ nonce: string; verifier: string; created_at: number }>("SELECT nonce, verifier, created_at FROM oidc_pending WHERE state_hash = ?", stateHash)
+      .exec<{ nonce: string; verifier: string; pool_id: string | null; created_at: number }>("SELECT nonce, verifier, pool_id, created_at FROM oidc_pending WHERE state_hash = ?", stateHash)
       .toArray()[0];
     if (!row) return null;
     this.ctx.storage.sql.exec("DELETE FROM oidc_pending WHERE state_hash = ?", stateHash);
-    return row.created_at >= Date.now() - 10 * 60_000 ? { nonce: row.nonce, verifier: row.verifier } : null;
+    return row.created_at >= Date.now() - 10 * 60_000 ? { nonce: row.nonce, verifier: row.verifier, poolId: row.pool_id } : null;
   }
 }

@@ -22,6 +22,8 @@ export interface PoolRow {
   max_addresses_per_seat: number;
   /** 0 or 1 */
   refuse_widely_shared_seats: number;
+  /** The pool's single sign-on for its admins, as JSON (`SsoSettings`), or null. */
+  sso: string | null;
 }
 
 export interface SeatRow {
@@ -136,10 +138,10 @@ export class PoolStore {
     this.sql.exec(
       `INSERT INTO pool (id, pool_id, customer, seats, in_use, min_client_version, stale_after_hours,
          generation, key_hash, admin_key_hash, created_at, max_sessions_per_seat, max_addresses_per_seat,
-         refuse_widely_shared_seats) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         refuse_widely_shared_seats, sso) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       p.pool_id, p.customer, p.seats, p.in_use, p.min_client_version, p.stale_after_hours,
       p.generation, p.key_hash, p.admin_key_hash, p.created_at, p.max_sessions_per_seat, p.max_addresses_per_seat,
-      p.refuse_widely_shared_seats,
+      p.refuse_widely_shared_seats, p.sso,
     );
     this.sql.exec("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
   }
@@ -151,9 +153,9 @@ export class PoolStore {
   writeSettings(p: PoolRow): void {
     this.sql.exec(
       `UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ?, max_sessions_per_seat = ?,
-         max_addresses_per_seat = ?, refuse_widely_shared_seats = ? WHERE id = 1`,
+         max_addresses_per_seat = ?, refuse_widely_shared_seats = ?, sso = ? WHERE id = 1`,
       p.customer, p.seats, p.min_client_version, p.stale_after_hours, p.max_sessions_per_seat,
-      p.max_addresses_per_seat, p.refuse_widely_shared_seats,
+      p.max_addresses_per_seat, p.refuse_widely_shared_seats, p.sso,
     );
   }
 

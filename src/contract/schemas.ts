@@ -144,6 +144,15 @@ export const SeatPath = PoolPath.extend({ seatId: z.string().min(1).max(100).des
 
 const Customer = text(200).describe("the customer's name, as the vendor's staff know it");
 const RefuseWidelySharedSeats = z.boolean().describe("refuse a checkout that would spread a seat over more addresses than maxAddressesPerSeat, instead of only flagging it");
+const Domain = z.string().trim().toLowerCase().min(1).max(253).regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, { error: "must be a domain such as example.com" });
+/** A pool's own OpenID Connect provider: its admins sign in to the dashboard with their organisation's accounts. */
+export const SsoSettings = z.object({
+  issuer: z.url({ protocol: /^https?$/ }).max(500).describe("the provider's issuer URL, as its discovery document names it"),
+  clientId: z.string().min(1).max(200),
+  clientSecret: z.string().min(1).max(500).optional().describe("stored to redeem codes; never shown again"),
+  allowedDomains: z.array(Domain).min(1).max(20).describe("only verified e-mail addresses in these domains may sign in"),
+});
+export const SsoView = SsoSettings.omit({ clientSecret: true });
 const MinClientVersion = dottedVersion.describe("refuse clients older than this dotted version; null lets every version in");
 
 export const CreatePoolRequest = z
@@ -184,6 +193,7 @@ export const PoolDetails = z
     maxSessionsPerSeat: z.number().int(),
     maxAddressesPerSeat: z.number().int(),
     refuseWidelySharedSeats: z.boolean(),
+    sso: SsoView.nullable().optional().describe("the pool's single sign-on for its admins, without the client secret"),
     createdAt: Timestamp,
   })
   .meta({ example: poolExample });
@@ -214,6 +224,7 @@ export const UpdatePoolRequest = z
     maxSessionsPerSeat: MaxSessionsPerSeat.optional(),
     maxAddressesPerSeat: MaxAddressesPerSeat.optional(),
     refuseWidelySharedSeats: z.boolean().optional(),
+    sso: SsoSettings.nullable().optional().describe("the pool's own identity provider for its admins' dashboard sign-in; null turns it off"),
   })
   .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });
@@ -452,6 +463,7 @@ export type UsageResponse = z.infer<typeof UsageResponse>;
 export type UsageBucket = z.infer<typeof UsageBucket>;
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
 export type StaffRole = (typeof staffRoles)[number];
+export type SsoSettings = z.infer<typeof SsoSettings>;
 export type StaffMember = z.infer<typeof StaffMember>;
 export type PoolAdmin = z.infer<typeof PoolAdmin>;
 export type CreateStaffRequest = z.infer<typeof CreateStaffRequest>;

@@ -47,7 +47,7 @@ async function isVendorToken(env: Env, credential: string): Promise<boolean> {
 }
 
 /** A signed-in caller: the vendor (a staff member, or the ADMIN_TOKEN), or the holder of one pool's admin key (its hash). */
-export type Credential = Extract<Actor, { role: "vendor" }> | (Extract<Actor, { role: "admin" }> & { poolId: string; adminId: string | null });
+export type Credential = Extract<Actor, { role: "vendor" }> | (Extract<Actor, { role: "admin"; keyHash: string }> & { poolId: string; adminId: string | null });
 
 /** A staff member by their token: the person, or why not (unknown, disabled). */
 async function staffByToken(env: Env, normalized: string): Promise<Extract<Actor, { role: "vendor" }> | "disabled" | null> {

@@ -13,6 +13,7 @@ import { freePort, startLocalServer, type LocalServer } from "./local-server.js"
 let server: LocalServer;
 let browser: Browser;
 let idp: Server;
+let issuerUrl: string;
 
 beforeAll(async () => {
   const idpPort = await freePort();
@@ -26,6 +27,14 @@ beforeAll(async () => {
       grant_types: ["authorization_code"],
       response_types: ["code"],
       token_endpoint_auth_method: "client_secret_post",
+    }, {
+      // a customer's own organisation, set on their pool
+      client_id: "acme-pool",
+      client_secret: "acme-client-secret",
+      redirect_uris: [`${server.url}/admin/oidc/callback`],
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "client_secret_post",
     }],
     // the development login page takes any login; the login is the e-mail address here
     findAccount: async (_ctx: unknown, id: string) => ({ accountId: id, claims: async () => ({ sub: id, email: id, email_verified: true }) }),
@@ -34,6 +43,7 @@ beforeAll(async () => {
     pkce: { required: () => true },
   });
   idp = provider.listen(idpPort);
+  issuerUrl = issuer;
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -43,9 +53,14 @@ afterAll(async () => {
 });
 
 /** Through the provider's own login and consent pages, as a person would. */
-async function signInWithProvider(page: Page, email: string, outcome: "signed in" | "refused" = "signed in"): Promise<void> {
+async function signInWithProvider(page: Page, email: string, outcome: "signed in" | "refused" = "signed in", poolId?: string): Promise<void> {
   await page.goto(`${server.url}/admin`);
-  await page.getByRole("link", { name: "Sign in with your organisation's account" }).click();
+  if (poolId) {
+    await page.getByLabel("IT departments whose pool has single sign-on: your pool id").fill(poolId.toLowerCase());
+    await page.getByRole("button", { name: "Sign in with your organisation" }).click();
+  } else {
+    await page.getByRole("link", { name: "Sign in with your organisation's account" }).click();
+  }
   await page.locator('input[name="login"]').fill(email);
   await page.locator('input[name="password"]').fill("any password");
   await page.getByRole("button", { name: "Sign-in" }).click();
@@ -128,5 +143,37 @@ describe("signing in to the dashboard with OpenID Connect", () => {
     expect(await page.getByRole("alert").innerText()).toContain("disabled");
     expect(await sessionCookie(context)).toBeUndefined();
     await context.close();
+  });
+
+  it("signs a pool's admins in through the provider set on their pool, for its allowed domains only", async () => {
+    const created = await api(server, "POST", "/v1/pools", { customer: "Acme SSO Ltd", seats: 2 }, server.vendorToken);
+    const pool = created.body as { poolId: string; adminKey: string };
+    const set = await api(server, "PATCH", `/v1/pools/${pool.poolId}`, {
+      sso: { issuer: issuerUrl, clientId: "acme-pool", clientSecret: "acme-client-secret", allowedDomains: ["Acme.example"] },
+    }, pool.adminKey);
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(set.body.sso).toEqual({ issuer: issuerUrl, clientId: "acme-pool", allowedDomains: ["acme.example"] });
+    expect(JSON.stringify(set.body)).not.toContain("acme-client-secret");
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInWithProvider(page, "alice@acme.example", "signed in", pool.poolId);
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Acme SSO Ltd");
+    await context.close();
+
+    const wrong = await browser.newContext();
+    const wrongPage = await wrong.newPage();
+    await signInWithProvider(wrongPage, "mallory@evil.example", "refused", pool.poolId);
+    expect(await wrongPage.getByRole("alert").innerText()).toContain("mallory@evil.example is not in a domain this pool allows (acme.example)");
+    expect(await sessionCookie(wrong)).toBeUndefined();
+    await wrong.close();
+
+    // the vendor's provider signs no one into a pool, and a pool without single sign-on says so
+    const plain = (await api(server, "POST", "/v1/pools", { customer: "No SSO", seats: 1 }, server.vendorToken)).body as { poolId: string };
+    const none = await browser.newContext();
+    const nonePage = await none.newPage();
+    const res = await nonePage.goto(`${server.url}/admin/oidc/start?pool=${plain.poolId}`);
+    expect(res!.status()).toBe(404);
+    await none.close();
   });
 });

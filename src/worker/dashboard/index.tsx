@@ -26,7 +26,7 @@ import {
 } from "./session.js";
 import { directoryStub } from "../pool-stub.js";
 import { SessionsPage } from "./views/sessions-page.js";
-import { OIDC_STATE_COOKIE, authorizationUrl, completeSignIn, vendorOidc } from "./oidc.js";
+import { OIDC_STATE_COOKIE, authorizationUrl, completeSignIn, takePending, vendorOidc } from "./oidc.js";
 import { ConfirmPage, ErrorPage } from "./views/layout.js";
 import { Identity, PoolPage, identity, poolPagePath, poolPath, seatsViewParams } from "./views/pool-page.js";
 import { isolate } from "./views/format.js";
@@ -89,7 +89,7 @@ async function redirectWithFlash(c: C, to: string, flash: Flash): Promise<Respon
 // ---- who is signed in --------------------------------------------------------
 
 function actorOf(s: DashboardSession): Actor {
-  if (s.role === "admin") return { role: "admin", keyHash: s.keyHash };
+  if (s.role === "admin") return s.keyHash !== null ? { role: "admin", keyHash: s.keyHash } : { role: "admin", ssoEmail: s.ssoEmail ?? "" };
   return s.staff ? { role: "vendor", staff: s.staff } : { role: "vendor" };
 }
 
@@ -202,6 +202,15 @@ function seatsView(read: (name: string) => string | undefined): ops.SeatsView {
   return { q, cursor, page };
 }
 
+const escapeAttribute = (v: string) => v.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+
+/** A page, not a redirect: the Strict session cookie is sent on a navigation this site starts, not on the provider's redirect chain. */
+function continuePage(c: C): Response {
+  return c.html(
+    `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/admin?signed-in"><title>Signed in · Seatkeeper</title></head><body><p><a href="/admin?signed-in">Continue to the dashboard</a></p></body></html>`,
+  );
+}
+
 // ---- the app ----------------------------------------------------------------
 
 export function createDashboard() {
@@ -302,11 +311,15 @@ export function createDashboard() {
 
   // Sign-in with the vendor's identity provider (OpenID Connect, code flow with PKCE).
   dashboard.get("/oidc/start", async (c) => {
-    const client = vendorOidc(c.env);
+    // ?pool=<pool id>: a pool's admins, through the provider set on their pool
+    const poolRaw = c.req.query("pool")?.trim();
+    const poolId = poolRaw ? parsePoolId(poolRaw) : null;
+    if (poolRaw && !poolId) return c.html(<SignInPage error="That is not a pool id. It is 16 characters starting with G, on your pool's page or from your vendor." withProvider={vendorOidc(c.env) !== null} />, 400);
+    const client = poolId ? await ops.poolOidc(c.env, poolId) : vendorOidc(c.env);
     if (!client) return c.html(<ErrorPage title="Not set up" message="Sign-in with an identity provider is not set up for this service. Sign in with your token." back={{ href: "/admin", label: "Sign in" }} />, 404);
     let started: { url: string; state: string };
     try {
-      started = await authorizationUrl(c.env, client, new URL(c.req.url).origin);
+      started = await authorizationUrl(c.env, client, new URL(c.req.url).origin, poolId);
     } catch (e) {
       console.error("identity provider unreachable", e instanceof Error ? e.message : String(e));
       return c.html(<SignInPage error={`The identity provider could not be reached (${e instanceof Error ? e.message : "unknown"}), so sign-in with it is not possible now. Sign in with your token.`} withProvider />, 502);
@@ -314,25 +327,38 @@ export function createDashboard() {
     const { url, state } = started;
     // Lax, not Strict: the provider's redirect back is a cross-site navigation that must carry it
     setCookie(c, OIDC_STATE_COOKIE, state, { httpOnly: true, secure: true, sameSite: "Lax", path: "/", maxAge: 600 });
-    return c.redirect(url, 302);
+    // A page that moves on, not a redirect: the pool's form is bound by the CSP's form-action, which a redirect to the provider would break.
+    return c.html(
+      `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${escapeAttribute(url)}"><title>Signing in · Seatkeeper</title></head><body><p><a href="${escapeAttribute(url)}">Continue to your organisation's sign-in</a></p></body></html>`,
+    );
   });
 
   dashboard.get("/oidc/callback", async (c) => {
-    const client = vendorOidc(c.env);
     const refuse = (why: string, status: 400 | 401 | 403) =>
-      c.html(<SignInPage error={`Sign-in with your organisation's account failed: ${why}. Try again, or sign in with your token.`} withProvider={client !== null} />, status);
-    if (!client) return refuse("it is not set up for this service", 400);
+      c.html(<SignInPage error={`Sign-in with your organisation's account failed: ${why}. Try again, or sign in with your token or key.`} withProvider={vendorOidc(c.env) !== null} />, status);
     const cookieState = getCookie(c, OIDC_STATE_COOKIE);
     setCookie(c, OIDC_STATE_COOKIE, "", { httpOnly: true, secure: true, sameSite: "Lax", path: "/", maxAge: 0 });
-    const result = await completeSignIn(c.env, client, new URL(c.req.url).origin, new URL(c.req.url).searchParams, cookieState);
+    const query = new URL(c.req.url).searchParams;
+    const taken = await takePending(c.env, query, cookieState);
+    if (!taken.ok) return refuse(taken.why, 400);
+    const poolId = taken.pending.poolId;
+    const client = poolId ? await ops.poolOidc(c.env, poolId) : vendorOidc(c.env);
+    if (!client) return refuse("it is not set up for this service or pool", 400);
+    const result = await completeSignIn(c.env, client, new URL(c.req.url).origin, query, taken.pending);
     if (!result.ok) return refuse(result.why, 400);
+    if (poolId) {
+      const domain = result.email.trim().toLowerCase().split("@").pop() ?? "";
+      const allowed = client.allowedDomains ?? [];
+      if (!allowed.includes(domain)) {
+        return refuse(`${result.email} is not in a domain this pool allows (${allowed.join(", ")})`, 403);
+      }
+      await signInAs(c, { role: "admin", poolId, ssoEmail: result.email.trim() }, "identity provider");
+      return continuePage(c);
+    }
     const staff = await directoryStub(c.env).staffByEmail(result.email);
     if (!staff || staff.disabled) return refuse(`${result.email} is not on the vendor's staff, or is disabled`, 403);
     await signInAs(c, { role: "vendor", staff: { staffId: staff.staffId, email: staff.email, role: staff.role } }, "identity provider");
-    // A page, not a redirect: the Strict session cookie is sent on a navigation this site starts, not on the provider's redirect chain.
-    return c.html(
-      `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/admin?signed-in"><title>Signed in · Seatkeeper</title></head><body><p><a href="/admin?signed-in">Continue to the dashboard</a></p></body></html>`,
-    );
+    return continuePage(c);
   });
 
   dashboard.post("/sign-out", async (c) => {

@@ -8,7 +8,7 @@
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { sha256Hex } from "../credentials.js";
 import type { Env } from "../env.js";
-import { directoryStub } from "../pool-stub.js";
+import { directoryStub, poolStub } from "../pool-stub.js";
 import { randomToken } from "./session.js";
 
 export const OIDC_STATE_COOKIE = "__Host-seatkeeper-oidc";
@@ -19,6 +19,8 @@ export interface OidcClient {
   issuer: string;
   clientId: string;
   clientSecret?: string;
+  /** A pool's provider: only these e-mail domains may sign in. */
+  allowedDomains?: string[];
 }
 
 interface Discovery {
@@ -57,12 +59,12 @@ function discover(issuer: string): Promise<Discovery> {
 const base64url = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
 /** Starts a sign-in: where to send the browser, and the state for its cookie. */
-export async function authorizationUrl(env: Env, client: OidcClient, origin: string): Promise<{ url: string; state: string }> {
+export async function authorizationUrl(env: Env, client: OidcClient, origin: string, poolId: string | null = null): Promise<{ url: string; state: string }> {
   const d = await discover(client.issuer);
   const state = randomToken(32);
   const nonce = randomToken(32);
   const verifier = randomToken(48);
-  await directoryStub(env).beginOidc(await sha256Hex(state), nonce, verifier);
+  await directoryStub(env).beginOidc(await sha256Hex(state), nonce, verifier, poolId);
   const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
   const url = new URL(d.authorization_endpoint);
   for (const [k, v] of Object.entries({
@@ -74,13 +76,27 @@ export async function authorizationUrl(env: Env, client: OidcClient, origin: str
 
 export type OidcResult = { ok: true; email: string } | { ok: false; why: string };
 
+/** A pool's own provider, for its admins. */
+export async function poolOidc(env: Env, poolId: string): Promise<OidcClient | null> {
+  const sso = await poolStub(env, poolId).ssoConfig();
+  return sso ? { issuer: sso.issuer, clientId: sso.clientId, ...(sso.clientSecret ? { clientSecret: sso.clientSecret } : {}), allowedDomains: sso.allowedDomains } : null;
+}
+
+/** Which pool a sign-in under way is for (null: the vendor's provider), without taking it. */
+export type PendingSignIn = { nonce: string; verifier: string; poolId: string | null };
+
 /** Finishes a sign-in: the state checked and taken, the code exchanged, the ID token verified. */
-export async function completeSignIn(env: Env, client: OidcClient, origin: string, query: URLSearchParams, cookieState: string | undefined): Promise<OidcResult> {
+/** The state checked against the browser's cookie and taken from the directory, once. */
+export async function takePending(env: Env, query: URLSearchParams, cookieState: string | undefined): Promise<{ ok: true; pending: PendingSignIn } | { ok: false; why: string }> {
   const state = query.get("state") ?? "";
   if (query.get("error")) return { ok: false, why: `the identity provider refused the sign-in (${query.get("error")})` };
   if (!state || !cookieState || state !== cookieState) return { ok: false, why: "this sign-in was not started in this browser" };
   const pending = await directoryStub(env).takeOidc(await sha256Hex(state));
-  if (!pending) return { ok: false, why: "this sign-in link was used already or is too old" };
+  return pending ? { ok: true, pending } : { ok: false, why: "this sign-in link was used already or is too old" };
+}
+
+/** Finishes a sign-in taken from the directory: the code exchanged, the ID token verified. */
+export async function completeSignIn(env: Env, client: OidcClient, origin: string, query: URLSearchParams, pending: PendingSignIn): Promise<OidcResult> {
   const code = query.get("code");
   if (!code) return { ok: false, why: "the identity provider sent no authorization code" };
   const d = await discover(client.issuer);

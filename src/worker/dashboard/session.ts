@@ -40,11 +40,15 @@ interface SessionBase {
   handle: string;
 }
 export type VendorSession = SessionBase & { role: "vendor"; staff?: StaffActor };
-export type AdminSession = SessionBase & { role: "admin"; poolId: string; keyHash: string; adminId: string | null };
+/** A pool admin, signed in with their key (its hash) or through the pool's identity provider (their e-mail address). */
+export type AdminSession = SessionBase & { role: "admin"; poolId: string; keyHash: string | null; ssoEmail: string | null; adminId: string | null };
 export type DashboardSession = VendorSession | AdminSession;
 
 /** Who signs in, as the credential check found them. */
-export type NewSession = { role: "vendor"; staff?: StaffActor } | { role: "admin"; poolId: string; keyHash: string; adminId: string | null };
+export type NewSession =
+  | { role: "vendor"; staff?: StaffActor }
+  | { role: "admin"; poolId: string; keyHash: string; adminId: string | null }
+  | { role: "admin"; poolId: string; ssoEmail: string };
 
 export interface ShownOnce {
   label: string;
@@ -106,9 +110,16 @@ export async function beginSession(env: Env, who: NewSession, via: string, userA
     idHash, csrf, via, ...(userAgent ? { userAgent: userAgent.slice(0, 300) } : {}),
     ...(who.role === "vendor"
       ? who.staff ? { kind: "staff", staffId: who.staff.staffId } : { kind: "vendor" }
-      : { kind: "admin", poolId: who.poolId, adminKeyHash: who.keyHash, ...(who.adminId ? { adminId: who.adminId } : {}) }),
+      : "ssoEmail" in who
+        ? { kind: "admin", poolId: who.poolId, ssoEmail: who.ssoEmail }
+        : { kind: "admin", poolId: who.poolId, adminKeyHash: who.keyHash, ...(who.adminId ? { adminId: who.adminId } : {}) }),
   });
-  return { cookie: id, session: { ...who, csrf, idHash, handle: stored.handle } as DashboardSession };
+  const base = { csrf, idHash, handle: stored.handle };
+  if (who.role === "vendor") return { cookie: id, session: { ...base, ...who } };
+  const session: AdminSession = "ssoEmail" in who
+    ? { ...base, role: "admin", poolId: who.poolId, keyHash: null, ssoEmail: who.ssoEmail, adminId: null }
+    : { ...base, role: "admin", poolId: who.poolId, keyHash: who.keyHash, ssoEmail: null, adminId: who.adminId };
+  return { cookie: id, session };
 }
 
 export type SessionCheck = { ok: true; session: DashboardSession } | { ok: false; reason: "missing" | "expired" | "invalid" | "ended" };
@@ -122,8 +133,8 @@ export async function loadSession(env: Env, cookie: string | undefined): Promise
   if (!opened.ok) return { ok: false, reason: opened.reason === "expired" ? "expired" : "ended" };
   const s = opened.session;
   const base = { csrf: s.csrf, idHash, handle: s.handle };
-  if (s.kind === "admin" && s.poolId && s.adminKeyHash) {
-    return { ok: true, session: { ...base, role: "admin", poolId: s.poolId, keyHash: s.adminKeyHash, adminId: s.adminId } };
+  if (s.kind === "admin" && s.poolId && (s.adminKeyHash || s.ssoEmail)) {
+    return { ok: true, session: { ...base, role: "admin", poolId: s.poolId, keyHash: s.adminKeyHash, ssoEmail: s.ssoEmail, adminId: s.adminId } };
   }
   if (s.kind === "staff" && opened.staff) {
     const { staffId, email, role } = opened.staff;
