@@ -4,7 +4,7 @@
  * pool object checks the actor and decides. Each answers an Outcome, never throws for a
  * refusal, so each caller shapes a refusal its own way (a JSON error, a page, a flash).
  */
-import { failure, type Actor, type Outcome } from "../../durable-objects/outcome.js";
+import { failure, refusedRole, type Actor, type Outcome } from "../../durable-objects/outcome.js";
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { SeatHolder } from "../../durable-objects/licence-pool.js";
 import type { SeatsPage } from "../../durable-objects/seat-list.js";
@@ -35,6 +35,9 @@ export function vendorName(actor: Actor): string {
 }
 
 export async function createPool(env: Env, input: NewPool, actor: Actor): Promise<Outcome<{ pool: PoolDetails; productKey: string; adminKey: string }>> {
+  // the role matrix, for the dashboard's form as for the API's middleware
+  const refused = refusedRole(actor, "create_pool");
+  if (refused) return refused;
   const poolId = newPoolId();
   const productKey = newProductKey();
   const adminKey = newAdminKey(poolId);

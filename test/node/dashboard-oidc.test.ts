@@ -57,7 +57,7 @@ async function signInWithProvider(page: Page, email: string, outcome: "signed in
   await page.goto(`${server.url}/admin`);
   if (poolId) {
     await page.getByLabel("IT departments whose pool has single sign-on: your pool id").fill(poolId.toLowerCase());
-    await page.getByRole("button", { name: "Sign in with your organisation" }).click();
+    await page.getByRole("button", { name: "Continue with your organisation" }).click();
   } else {
     await page.getByRole("link", { name: "Sign in with your organisation's account" }).click();
   }
@@ -175,5 +175,22 @@ describe("signing in to the dashboard with OpenID Connect", () => {
     const res = await nonePage.goto(`${server.url}/admin/oidc/start?pool=${plain.poolId}`);
     expect(res!.status()).toBe(404);
     await none.close();
+  });
+
+  it("holds a staff member signed in with their token to their role's part of the matrix", async () => {
+    const viewer = await api(server, "POST", "/v1/staff", { email: "vic@vendor.example", name: "Vic", role: "viewer" }, server.vendorToken);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/admin`);
+    await page.getByLabel("Pool admin key or vendor token").fill(viewer.body.token);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("All pools");
+    await page.getByLabel("Customer", { exact: true }).fill("Viewer's Own Ltd");
+    await page.getByLabel("Seats", { exact: true }).fill("5");
+    await page.getByRole("button", { name: "Create pool" }).click();
+    expect(await page.getByRole("alert").innerText()).toBe("The viewer role may not create pools; ask an owner of the vendor's staff.");
+    const pools = await api(server, "GET", "/v1/pools", undefined, server.vendorToken);
+    expect(JSON.stringify(pools.body)).not.toContain("Viewer's Own Ltd");
+    await context.close();
   });
 });

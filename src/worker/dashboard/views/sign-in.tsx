@@ -13,7 +13,7 @@ export function SignInPage(props: { error?: string; notice?: string; withProvide
         <form method="get" action="/admin/oidc/start">
           <label for="sso-pool">IT departments whose pool has single sign-on: your pool id</label>
           <input id="sso-pool" name="pool" type="text" required spellcheck={false} autocapitalize="characters" />
-          <button type="submit">Sign in with your organisation</button>
+          <button type="submit">Continue with your organisation</button>
         </form>
         <form method="post" action="/admin/sign-in">
           <label for="credential">Pool admin key or vendor token</label>
