@@ -3,7 +3,7 @@
  * the answers' fields, so neither the SQL nor the RPC face maps them by hand.
  */
 import type { EndReason } from "../src/contract/errors.js";
-import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
+import type { PoolSummary, Seat, SsoSettings, UsageBucket } from "../src/contract/schemas.js";
 import { DAY, HOUR } from "../src/contract/time.js";
 import type { BorrowRow, EventRow, PoolRow, PoolStore, SeatRow, SessionRow, UsageRow } from "./pool-store.js";
 import type { PoolState, SessionView, StoredEvent } from "./rpc-types.js";
@@ -12,6 +12,13 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 
 export function poolSummary(p: PoolRow): PoolSummary {
   return { poolId: p.pool_id, seats: p.seats, inUse: p.in_use };
+}
+
+/** The pool's single sign-on as answers show it: never the client secret. */
+function ssoView(sso: string | null): PoolState["sso"] {
+  if (sso === null) return null;
+  const { clientSecret: _secret, ...shown } = JSON.parse(sso) as SsoSettings;
+  return shown;
 }
 
 export function poolState(p: PoolRow): PoolState {
@@ -28,6 +35,7 @@ export function poolState(p: PoolRow): PoolState {
     refuseWidelySharedSeats: p.refuse_widely_shared_seats === 1,
     maxBorrowDays: p.max_borrow_days ?? null,
     maxBorrowedSeats: p.max_borrowed_seats ?? null,
+    sso: ssoView(p.sso),
     createdAt: iso(p.created_at),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { compareVersions, foldText } from "../src/contract/text.js";
 import { digestsEqual } from "./constant-time.js";
+import type { StaffRole } from "../src/contract/schemas.js";
 
 /** One place turns an identity into its key: each part folded as names are compared (`foldText`). */
 export function identityKey(user: string, machine: string, terminalSession: string | null | undefined): string {
@@ -47,10 +48,33 @@ export function decideSeat(holdsSeat: boolean, inUse: number, seats: number): Se
   return inUse < seats ? "take" : "full";
 }
 
-export type Role = "vendor" | "admin";
-export type AdminAction = "read" | "update" | "update_seats" | "free" | "rotate_credentials" | "rotate_admin_key";
+/** A staff role, `vendor` (the ADMIN_TOKEN, break-glass: an owner), or `admin` (a pool's admin, on that pool alone). */
+export type Role = StaffRole | "vendor" | "admin";
+export type AdminAction =
+  | "read" | "update" | "update_seats" | "free" | "rotate_credentials" | "rotate_admin_key"
+  | "manage_admins" | "list_pools" | "create_pool" | "manage_staff";
 
-/** Pool admins run their own pool but cannot buy themselves seats. */
+const everyone = ["vendor", "owner", "sales", "support", "viewer", "admin"] as const;
+const staffSupport = ["vendor", "owner", "sales", "support", "admin"] as const;
+const staffSales = ["vendor", "owner", "sales", "admin"] as const;
+
+/**
+ * The role matrix, the one table of who may do what: the Worker's auth middleware asks it
+ * for vendor-wide actions, a pool object's `authorise` for actions on the pool.
+ */
+export const roleMatrix: Record<AdminAction, { may: readonly Role[]; what: string }> = {
+  read: { may: everyone, what: "read this pool" },
+  update: { may: staffSales, what: "change this pool's settings" },
+  update_seats: { may: ["vendor", "owner", "sales"], what: "change the number of seats" },
+  free: { may: staffSupport, what: "free seats" },
+  rotate_credentials: { may: staffSupport, what: "reissue the serial number and product key" },
+  rotate_admin_key: { may: staffSupport, what: "issue admin keys" },
+  manage_admins: { may: staffSupport, what: "add or remove pool admins" },
+  list_pools: { may: ["vendor", "owner", "sales", "support", "viewer"], what: "list pools" },
+  create_pool: { may: ["vendor", "owner", "sales"], what: "create pools" },
+  manage_staff: { may: ["vendor", "owner"], what: "manage the vendor's staff" },
+};
+
 export function roleMay(role: Role, action: AdminAction): boolean {
-  return role === "vendor" || action !== "update_seats";
+  return roleMatrix[action].may.includes(role);
 }

@@ -8,13 +8,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { planCheckout } from "./checkout-plan.js";
 import { eventPage, poolState, poolSummary, seatIdentity, seatList, sessionView, usageReport } from "./contract-shapes.js";
-import { roleMay, type AdminAction } from "./decisions.js";
-import { digestsEqual } from "./constant-time.js";
+import type { AdminAction } from "./decisions.js";
+import { adminView, PoolAdmins, type AdminRow } from "./pool-admins.js";
 import { messages } from "../src/contract/messages.js";
 import { hasSchema, poolMigrations, runMigrations } from "./migrations.js";
-import { failure, type Actor, type Failure, type Outcome } from "./outcome.js";
+import { failure, refusedRole, type Actor, type Failure, type Outcome } from "./outcome.js";
 import { applyPatch } from "./pool-settings.js";
-import { PoolStore, type PoolRow, type SessionRow, type StoreMeter } from "./pool-store.js";
+import { LATER_SETTING_DEFAULTS, PoolStore, type PoolRow, type SessionRow, type StoreMeter } from "./pool-store.js";
 import type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 import { SeatLedger } from "./seat-ledger.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
@@ -24,12 +24,30 @@ import { PRESENCE_WRITE_WINDOW, StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import type { EndReason } from "../src/contract/errors.js";
 import { MINUTE } from "../src/contract/time.js";
-import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
+import type { PoolAdmin, PoolSummary, Seat, SsoSettings, UsageBucket } from "../src/contract/schemas.js";
 
 /** Who held a seat, as events and answers name them. */
 export type SeatHolder = ReturnType<typeof seatIdentity>;
 
-const actorName = (a: Actor) => a.label ?? (a.role === "vendor" ? "vendor" : "pool admin");
+/** An actor checked against the pool: `by` is how events name them (`staff:<email>`, `admin:<name>`, `vendor`). */
+interface Authorised {
+  pool: PoolRow;
+  by: string;
+  /** The pool admin acting, when it is one. */
+  admin?: AdminRow;
+}
+
+/** Whether the pool's single sign-on admits this verified e-mail address: its domain is one of the allowed. */
+export function ssoAllows(sso: string | null, email: string): boolean {
+  if (sso === null) return false;
+  const domain = email.trim().toLowerCase().split("@").pop() ?? "";
+  return (JSON.parse(sso) as SsoSettings).allowedDomains.includes(domain);
+}
+
+/** A new admin's id: not a secret, only unique within the pool. */
+function newAdminId(): string {
+  return "AD" + [...crypto.getRandomValues(new Uint8Array(7))].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+}
 
 export class LicencePool extends DurableObject<object> {
   private readonly store: PoolStore;
@@ -38,6 +56,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly stale: StaleExpiry;
   private readonly live: LiveChannel;
   private readonly borrowing: Borrowing;
+  private readonly admins: PoolAdmins;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
@@ -47,6 +66,7 @@ export class LicencePool extends DurableObject<object> {
     this.timers = new Timers(this.store, ctx.storage);
     this.live = new LiveChannel(ctx);
     this.borrowing = new Borrowing(this.store, this.ledger, this.timers);
+    this.admins = new PoolAdmins(ctx.storage.sql);
     // a borrowed seat is kept until its `until` however long its client is away, as an open channel keeps one
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId) || this.borrowing.holds(seatId));
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
@@ -72,7 +92,8 @@ export class LicencePool extends DurableObject<object> {
 
   // ---- creation --------------------------------------------------------------
 
-  create(input: CreatePoolInput): Outcome<{ pool: PoolState }> {
+  /** `by` names who created it in the audit log. */
+  create(input: CreatePoolInput, by = "vendor"): Outcome<{ pool: PoolState }> {
     if (this.pool) return failure("invalid_request", messages.poolExists);
     runMigrations(this.ctx.storage, poolMigrations);
     const now = Date.now();
@@ -90,12 +111,12 @@ export class LicencePool extends DurableObject<object> {
       max_sessions_per_seat: input.maxSessionsPerSeat,
       max_addresses_per_seat: input.maxAddressesPerSeat,
       refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
-      max_borrow_days: null,
-      max_borrowed_seats: null,
+      ...LATER_SETTING_DEFAULTS,
     };
     this.transaction(() => {
       this.store.insertPool(row);
-      this.store.logEvent(now, { type: "pool_created", actor: "vendor", details: { customer: row.customer, seats: row.seats } });
+      this.admins.add({ adminId: newAdminId(), name: "first admin", email: null, keyHash: input.adminKeyHash }, now);
+      this.store.logEvent(now, { type: "pool_created", actor: by, details: { customer: row.customer, seats: row.seats } });
     });
     this.pool = row;
     return { ok: true, pool: poolState(row) };
@@ -181,13 +202,22 @@ export class LicencePool extends DurableObject<object> {
   // ---- admin API -------------------------------------------------------------
 
   /** Checks the actor against this pool (the admin key's hash) and the action against its role. */
-  private authorise(actor: Actor, action: AdminAction): { pool: PoolRow } | Failure {
+  private authorise(actor: Actor, action: AdminAction): Authorised | Failure {
     const p = this.pool;
     if (!p) return { ...failure("not_found", messages.noSuchPool), resource: "pool" };
-    // a wrong key writes nothing here: the Worker asks the failure limiter, then `recordAuthFailure`
-    if (actor.role === "admin" && !digestsEqual(actor.keyHash, p.admin_key_hash)) return failure("unauthorized", messages.badAdminKey);
-    if (!roleMay(actor.role, action)) return failure("forbidden", messages.seatsAreTheVendors);
-    return { pool: p };
+    // one look-up by the key's hash; a wrong key writes nothing here: the Worker asks the failure limiter, then `recordAuthFailure`
+    if (actor.role === "admin" && "ssoEmail" in actor) {
+      // the pool's sign-on still covers this address: turning it off or dropping the domain ends such sessions
+      if (!ssoAllows(p.sso, actor.ssoEmail)) return failure("unauthorized", messages.badAdminKey);
+      const refusedSso = refusedRole(actor, action, action === "update_seats" ? messages.seatsAreTheVendors : undefined);
+      return refusedSso ?? { pool: p, by: `admin:${actor.ssoEmail}` };
+    }
+    const admin = actor.role === "admin" ? this.admins.byKeyHash(actor.keyHash) : undefined;
+    if (actor.role === "admin" && !admin) return failure("unauthorized", messages.badAdminKey);
+    const refused = refusedRole(actor, action, admin && action === "update_seats" ? messages.seatsAreTheVendors : undefined);
+    if (refused) return refused;
+    const by = admin ? `admin:${admin.name}` : actor.role === "vendor" && actor.staff ? `staff:${actor.staff.email}` : "vendor";
+    return admin ? { pool: p, by, admin } : { pool: p, by };
   }
 
   /**
@@ -226,7 +256,7 @@ export class LicencePool extends DurableObject<object> {
     const { next, changes } = applyPatch(p, patch);
     this.transaction(() => {
       this.store.writeSettings(next);
-      this.store.logEvent(now, { type: "pool_updated", actor: actorName(actor), details: changes });
+      this.store.logEvent(now, { type: "pool_updated", actor: a.by, details: changes });
       Object.assign(p, next);
       if (changes.staleAfterHours) this.stale.reschedule(p);
     });
@@ -252,7 +282,7 @@ export class LicencePool extends DurableObject<object> {
     const out = this.transaction(() => {
       const seat = this.store.activeSeat(seatId);
       if (!seat) return { ...failure("not_found", messages.noSuchSeat), resource: "seat" as const };
-      const sessionsEnded = this.ledger.endSeat(p, seat, "freed", { type: "freed", actor: actorName(actor) }, now);
+      const sessionsEnded = this.ledger.endSeat(p, seat, "freed", { type: "freed", actor: a.by }, now);
       this.borrowing.seatsEnded();
       return { ok: true as const, pool: poolSummary(p), sessionsEnded, holder: seatIdentity(seat) };
     });
@@ -273,9 +303,9 @@ export class LicencePool extends DurableObject<object> {
       if (endSessions) {
         sessionsEnded = this.ledger.endAll(p, "revoked", now);
         this.borrowing.seatsEnded();
-        this.store.logEvent(now, { type: "revoked", actor: actorName(actor), details: { sessionsEnded } });
+        this.store.logEvent(now, { type: "revoked", actor: a.by, details: { sessionsEnded } });
       }
-      this.store.logEvent(now, { type: "credentials_rotated", actor: actorName(actor), details: { generation, endSessions } });
+      this.store.logEvent(now, { type: "credentials_rotated", actor: a.by, details: { generation, endSessions } });
       p.generation = generation;
       p.key_hash = keyHash;
       return { ok: true as const, generation, sessionsEnded };
@@ -284,16 +314,63 @@ export class LicencePool extends DurableObject<object> {
     return out;
   }
 
-  rotateAdminKey(actor: Actor, adminKeyHash: string): Outcome<{ rotated: true }> {
+  /** Replaces the caller's own key; the vendor's credential replaces the first admin's. */
+  rotateAdminKey(actor: Actor, adminKeyHash: string): Outcome<{ rotated: true; adminId: string }> {
     const a = this.authorise(actor, "rotate_admin_key");
     if ("ok" in a) return a;
+    const target = a.admin ?? this.admins.first();
+    if (!target) return failure("not_found", messages.noSuchAdmin);
     const now = Date.now();
     this.transaction(() => {
-      this.store.writeAdminKeyHash(adminKeyHash);
-      this.store.logEvent(now, { type: "admin_key_rotated", actor: actorName(actor) });
+      this.admins.writeKeyHash(target.admin_id, adminKeyHash);
+      this.store.logEvent(now, { type: "admin_key_rotated", actor: a.by, details: { adminId: target.admin_id, name: target.name } });
     });
-    a.pool.admin_key_hash = adminKeyHash;
-    return { ok: true, rotated: true };
+    return { ok: true, rotated: true, adminId: target.admin_id };
+  }
+
+  // ---- pool admins -------------------------------------------------------------
+
+  /** The pool's single sign-on with its client secret, for the Worker's sign-in alone (never sent to a client). */
+  ssoConfig(): SsoSettings | null {
+    return this.pool?.sso ? (JSON.parse(this.pool.sso) as SsoSettings) : null;
+  }
+
+  /** Which admin a key is (for the dashboard's session, so removing the admin ends it); null for the vendor. */
+  identify(actor: Actor): Outcome<{ adminId: string | null }> {
+    const a = this.authorise(actor, "read");
+    return "ok" in a ? a : { ok: true, adminId: a.admin?.admin_id ?? null };
+  }
+
+  addAdmin(actor: Actor, admin: { name: string; email: string | null; keyHash: string }): Outcome<{ admin: PoolAdmin }> {
+    const a = this.authorise(actor, "manage_admins");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    const row = this.transaction(() => {
+      const added = this.admins.add({ adminId: newAdminId(), ...admin }, now);
+      this.store.logEvent(now, { type: "admin_added", actor: a.by, details: { adminId: added.admin_id, name: added.name } });
+      return added;
+    });
+    return { ok: true, admin: adminView(row) };
+  }
+
+  listAdmins(actor: Actor): Outcome<{ admins: PoolAdmin[] }> {
+    const a = this.authorise(actor, "read");
+    return "ok" in a ? a : { ok: true, admins: this.admins.list().map(adminView) };
+  }
+
+  /** Removes one admin; never the last, so the pool always has someone to manage it. */
+  removeAdmin(actor: Actor, adminId: string): Outcome<{ admin: PoolAdmin }> {
+    const a = this.authorise(actor, "manage_admins");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    return this.transaction((): Outcome<{ admin: PoolAdmin }> => {
+      const target = this.admins.byId(adminId);
+      if (!target) return failure("not_found", messages.noSuchAdmin);
+      if (this.admins.count() <= 1) return failure("conflict", messages.lastAdmin);
+      this.admins.remove(adminId);
+      this.store.logEvent(now, { type: "admin_removed", actor: a.by, details: { adminId, name: target.name } });
+      return { ok: true, admin: adminView(target) };
+    });
   }
 
   events(actor: Actor, limit: number, before: number | undefined): Outcome<{ events: StoredEvent[]; next: string | null }> {

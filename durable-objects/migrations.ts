@@ -189,6 +189,25 @@ export const poolMigrations: readonly Migration[] = [
     `,
   },
   {
+    id: 7,
+    why: "Several named admins per pool, each with a key of their own (its hash); the key made with the pool becomes the first admin, so every existing admin key keeps working.",
+    sql: `
+      CREATE TABLE admins (
+        admin_id TEXT PRIMARY KEY,
+        -- creation order: the vendor's credential acts on the first admin's key
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        email TEXT,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO admins (admin_id, seq, name, email, key_hash, created_at)
+        SELECT 'AD' || upper(hex(randomblob(7))), 1, 'first admin', NULL, admin_key_hash, created_at FROM pool;
+      -- the pool's own identity provider for its admins' dashboard sign-in, as JSON: { issuer, clientId, clientSecret?, allowedDomains }
+      ALTER TABLE pool ADD COLUMN sso TEXT;
+    `,
+  },
+  {
     id: 10,
     why: "Borrowing a seat to work offline: the pool's two limits, and one row per borrowed seat with the session that borrowed it and when it comes back.",
     sql: `
@@ -214,6 +233,51 @@ export const directoryMigrations: readonly Migration[] = [
         seats INTEGER NOT NULL,
         created_at INTEGER NOT NULL
       );
+    `,
+  },
+  {
+    id: 2,
+    why: "Vendor staff with roles and personal tokens (hashes only), and the dashboard's sessions kept on the server so signing out, disabling a person or removing an admin ends them at once.",
+    sql: `
+      CREATE TABLE staff (
+        staff_id TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        -- the e-mail address as compared: trimmed, lower case
+        email_key TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE dashboard_sessions (
+        -- SHA-256 of the cookie's random id: the cookie alone opens nothing stored here
+        id_hash TEXT PRIMARY KEY,
+        -- 'vendor' (ADMIN_TOKEN), 'staff' or 'admin'
+        kind TEXT NOT NULL,
+        staff_id TEXT,
+        pool_id TEXT,
+        admin_id TEXT,
+        -- the admin key's hash (key sign-in) or the e-mail address (single sign-on), what the pool object checks
+        admin_key_hash TEXT,
+        sso_email TEXT,
+        csrf TEXT NOT NULL,
+        via TEXT NOT NULL,
+        user_agent TEXT,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX dashboard_sessions_staff ON dashboard_sessions (staff_id) WHERE staff_id IS NOT NULL;
+      CREATE INDEX dashboard_sessions_admin ON dashboard_sessions (pool_id, admin_id) WHERE pool_id IS NOT NULL;
+      -- an OpenID Connect sign-in under way, by its state's hash: taken once at the callback, so a replayed state finds nothing
+      CREATE TABLE oidc_pending (
+        state_hash TEXT PRIMARY KEY,
+        nonce TEXT NOT NULL,
+        verifier TEXT NOT NULL,
+        -- the pool whose provider this is; null for the vendor's
+        pool_id TEXT,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -31,5 +31,14 @@ export function applyPatch(p: PoolRow, patch: PoolPatch): { next: PoolRow; chang
     next.refuse_widely_shared_seats = refuse ? 1 : 0;
     changes.refuseWidelySharedSeats = { from: p.refuse_widely_shared_seats === 1, to: refuse };
   }
+  // stored as JSON; the audit log says what changed, never the client secret
+  if (patch.sso !== undefined) {
+    const sso = patch.sso === null ? null : JSON.stringify(patch.sso);
+    if (sso !== p.sso) {
+      next.sso = sso;
+      const shown = (v: string | null) => (v === null ? null : `${(JSON.parse(v) as { issuer: string }).issuer} for ${(JSON.parse(v) as { allowedDomains: string[] }).allowedDomains.join(", ")}`);
+      changes.sso = { from: shown(p.sso), to: shown(sso) };
+    }
+  }
   return { next, changes };
 }

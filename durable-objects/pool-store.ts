@@ -30,6 +30,8 @@ export interface PoolRow {
   /** Borrowing: the longest a seat may be borrowed for (null: off), and how many at once (null: no limit). */
   max_borrow_days: number | null;
   max_borrowed_seats: number | null;
+  /** The pool's single sign-on for its admins, as JSON (`SsoSettings`), or null. */
+  sso: string | null;
 }
 
 export interface SeatRow {
@@ -135,6 +137,19 @@ export interface StoreMeter {
 
 type Row = Record<string, SqlStorageValue>;
 
+/** The settings added since 1.0, as a new pool (or one from before them) has them. */
+export const LATER_SETTING_DEFAULTS = {
+  max_borrow_days: null,
+  max_borrowed_seats: null,
+  sso: null,
+} as const satisfies Partial<PoolRow>;
+
+/** The pool row's settings: what `PATCH /v1/pools/{id}` changes, written together. A new setting is a column here. */
+const SETTING_COLUMNS = [
+  "customer", "seats", "min_client_version", "stale_after_hours", "max_sessions_per_seat", "max_addresses_per_seat",
+  "refuse_widely_shared_seats", "max_borrow_days", "max_borrowed_seats", "sso",
+] as const satisfies readonly (keyof PoolRow)[];
+
 export class PoolStore {
   readonly meter: StoreMeter = { rowsWritten: 0, rowsRead: 0, alarmWrites: 0 };
   private writesSincePrune = 0;
@@ -179,24 +194,16 @@ export class PoolStore {
   }
 
   insertPool(p: PoolRow): void {
+    const columns = ["pool_id", "in_use", "generation", "key_hash", "admin_key_hash", "created_at", ...SETTING_COLUMNS] as const;
     this.run(
-      `INSERT INTO pool (id, pool_id, customer, seats, in_use, min_client_version, stale_after_hours,
-         generation, key_hash, admin_key_hash, created_at, max_sessions_per_seat, max_addresses_per_seat,
-         refuse_widely_shared_seats, max_borrow_days, max_borrowed_seats) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      p.pool_id, p.customer, p.seats, p.in_use, p.min_client_version, p.stale_after_hours,
-      p.generation, p.key_hash, p.admin_key_hash, p.created_at, p.max_sessions_per_seat, p.max_addresses_per_seat,
-      p.refuse_widely_shared_seats, p.max_borrow_days, p.max_borrowed_seats,
+      `INSERT INTO pool (id, ${columns.join(", ")}) VALUES (1, ${columns.map(() => "?").join(", ")})`,
+      ...columns.map((c) => p[c]),
     );
     this.run("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
   }
 
   writeSettings(p: PoolRow): void {
-    this.run(
-      `UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ?, max_sessions_per_seat = ?,
-         max_addresses_per_seat = ?, refuse_widely_shared_seats = ?, max_borrow_days = ?, max_borrowed_seats = ? WHERE id = 1`,
-      p.customer, p.seats, p.min_client_version, p.stale_after_hours, p.max_sessions_per_seat,
-      p.max_addresses_per_seat, p.refuse_widely_shared_seats, p.max_borrow_days, p.max_borrowed_seats,
-    );
+    this.run(`UPDATE pool SET ${SETTING_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE id = 1`, ...SETTING_COLUMNS.map((c) => p[c]));
   }
 
   writeCredentials(generation: number, keyHash: string, now: number): void {

@@ -12,7 +12,7 @@ import type { Env } from "../../src/worker/env.js";
 import { signSessionToken, verifySessionToken } from "../../src/worker/tokens.js";
 import { identityKey } from "../../durable-objects/decisions.js";
 import { poolMigrations, runMigrations } from "../../durable-objects/migrations.js";
-import { PoolStore } from "../../durable-objects/pool-store.js";
+import { LATER_SETTING_DEFAULTS, PoolStore } from "../../durable-objects/pool-store.js";
 import type { Ceiling } from "./ceiling.js";
 import type { LabStep } from "./steps.js";
 
@@ -44,8 +44,7 @@ export class SqlLab extends DurableObject<object> {
       this.store.insertPool({
         pool_id: "GLAB000000000000", customer: "lab", seats: 1_000_000, in_use: 0, min_client_version: null,
         stale_after_hours: null, generation: 1, key_hash: "0".repeat(64), admin_key_hash: "1".repeat(64), created_at: Date.now(),
-        max_sessions_per_seat: 10, max_addresses_per_seat: 3, refuse_widely_shared_seats: 0,
-        max_borrow_days: null, max_borrowed_seats: null,
+        max_sessions_per_seat: 10, max_addresses_per_seat: 3, refuse_widely_shared_seats: 0, ...LATER_SETTING_DEFAULTS,
       });
     }
   }

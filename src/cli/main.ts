@@ -16,6 +16,7 @@ import { CommandNotStartedError, runCommand, runOptions } from "./commands/run.j
 import { seatsCommand } from "./commands/seats.js";
 import { checkoutCommand, releaseCommand, statusCommand } from "./commands/session.js";
 import { usageCommand } from "./commands/usage.js";
+import { adminsCommand, staffCommand } from "./commands/people.js";
 import { verifyTokenCommand } from "./commands/verify-token.js";
 import { describeError, errorJson, EXIT } from "./describe-error.js";
 import { Output, type Streams } from "./output.js";
@@ -35,6 +36,8 @@ const commands: Command[] = [
   adminKeysCommand,
   eventsCommand,
   usageCommand,
+  staffCommand,
+  adminsCommand,
   policyTemplateCommand,
 ];
 

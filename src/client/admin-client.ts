@@ -7,6 +7,10 @@ import {
   AdminKeyResponse, CreatePoolRequest, CreatePoolResponse, EventsResponse, FreeSeatResponse, PoolDetails, PoolListResponse,
   RotateCredentialsResponse, SeatsResponse, UsageResponse, type Seat, type SeatsResponse as SeatsPage, type UpdatePoolRequest,
 } from "../contract/index.js";
+import {
+  AdminListResponse, CreateAdminResponse, CreateStaffResponse, RemovedResponse, StaffListResponse, StaffMember, StaffTokenResponse,
+  type CreateStaffRequest, type UpdateStaffRequest,
+} from "../contract/schemas.js";
 import { Transport, type TransportOptions } from "./transport.js";
 
 export interface AdminOptions extends TransportOptions {
@@ -98,5 +102,44 @@ export class SeatkeeperAdmin {
   /** Peak seats in use, checkouts and denials per hour or day. */
   usage(poolId: string, query: { from?: string; to?: string; bucket?: "hour" | "day" } = {}) {
     return this.transport.request("GET", `${pool(poolId)}/usage`, UsageResponse, { bearer: this.token, query });
+  }
+
+  // ---- people ------------------------------------------------------------------
+
+  /** Adds a staff member (owner); their token (`ST-…`) is shown only here. */
+  createStaff(input: CreateStaffRequest) {
+    return this.transport.request("POST", "/v1/staff", CreateStaffResponse, { bearer: this.token, body: input });
+  }
+
+  listStaff() {
+    return this.transport.request("GET", "/v1/staff", StaffListResponse, { bearer: this.token });
+  }
+
+  /** Changes a staff member's role, name or state; disabling ends their token and dashboard sessions. */
+  updateStaff(staffId: string, patch: UpdateStaffRequest) {
+    return this.transport.request("PATCH", `/v1/staff/${encodeURIComponent(staffId)}`, StaffMember, { bearer: this.token, body: patch });
+  }
+
+  removeStaff(staffId: string) {
+    return this.transport.request("DELETE", `/v1/staff/${encodeURIComponent(staffId)}`, RemovedResponse, { bearer: this.token });
+  }
+
+  /** A new token for a staff member (owner, or the person); the old one stops working. */
+  replaceStaffToken(staffId: string) {
+    return this.transport.request("POST", `/v1/staff/${encodeURIComponent(staffId)}/tokens`, StaffTokenResponse, { bearer: this.token });
+  }
+
+  /** Adds an admin to a pool; their key is shown only here. */
+  addAdmin(poolId: string, input: { name: string; email?: string }) {
+    return this.transport.request("POST", `${pool(poolId)}/admins`, CreateAdminResponse, { bearer: this.token, body: input });
+  }
+
+  listAdmins(poolId: string) {
+    return this.transport.request("GET", `${pool(poolId)}/admins`, AdminListResponse, { bearer: this.token });
+  }
+
+  /** Removes one admin (never the last): their key and dashboard sessions end. */
+  removeAdmin(poolId: string, adminId: string) {
+    return this.transport.request("DELETE", `${pool(poolId)}/admins/${encodeURIComponent(adminId)}`, RemovedResponse, { bearer: this.token });
   }
 }

@@ -160,6 +160,11 @@ export class ClientVersionError extends SeatkeeperError {
   }
 }
 
+/** The request clashes with what exists: a staff e-mail address already taken, or the pool's last admin. */
+export class ConflictError extends SeatkeeperError {
+  override name = "ConflictError";
+}
+
 /** Too many failed attempts from this address; try again after `retryAfterSeconds`. */
 export class RateLimitedError extends SeatkeeperError {
   override name = "RateLimitedError";
@@ -223,6 +228,7 @@ const classes: Record<Exclude<ErrorCode, "rate_limited" | "internal_error">, Err
   client_version_unsupported: ClientVersionError,
   borrow_not_allowed: BorrowNotAllowedError,
   borrow_limit: BorrowLimitError,
+  conflict: ConflictError,
 };
 
 /**

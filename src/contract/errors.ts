@@ -10,6 +10,7 @@ export const errorStatus = {
   not_found: 404,
   method_not_allowed: 405,
   pool_full: 409,
+  conflict: 409,
   too_many_sessions: 409,
   session_ended: 410,
   payload_too_large: 413,

@@ -64,4 +64,11 @@ export const messages = {
   borrowOff: "This pool does not allow borrowing a seat to work offline; ask your IT department to set maxBorrowDays.",
   borrowTooLong: (max: number) => `This pool lets a seat be borrowed for at most ${max} days.`,
   borrowLimit: (max: number) => `${max} seats of this pool are borrowed already, the most it allows. Return one, or ask your IT department.`,
+  // ---- people: staff roles and pool admins ----
+  roleMayNot: (role: string, what: string) => `The ${role} role may not ${what}; ask an owner of the vendor's staff.`,
+  staffDisabled: "This staff member is disabled; ask an owner of the vendor's staff.",
+  staffExists: (email: string) => `A staff member with the e-mail address ${email} exists already.`,
+  noSuchStaff: "No staff member with this id.",
+  noSuchAdmin: "No admin with this id in this pool.",
+  lastAdmin: "This is the pool's last admin, so it cannot be removed: add another admin first.",
 } as const;

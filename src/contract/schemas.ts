@@ -156,6 +156,15 @@ const Customer = text(200).describe("the customer's name, as the vendor's staff 
 const MaxBorrowDays = z.number().int().min(1).max(90).describe("the longest a seat may be borrowed for offline use, 1 to 90 days; null (the default) turns borrowing off");
 const MaxBorrowedSeats = z.number().int().min(0).max(100_000).describe("how many seats may be borrowed at once; null (the default): no limit");
 const RefuseWidelySharedSeats = z.boolean().describe("refuse a checkout that would spread a seat over more addresses than maxAddressesPerSeat, instead of only flagging it");
+const Domain = z.string().trim().toLowerCase().min(1).max(253).regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, { error: "must be a domain such as example.com" });
+/** A pool's own OpenID Connect provider: its admins sign in to the dashboard with their organisation's accounts. */
+export const SsoSettings = z.object({
+  issuer: z.url({ protocol: /^https?$/ }).max(500).describe("the provider's issuer URL, as its discovery document names it"),
+  clientId: z.string().min(1).max(200),
+  clientSecret: z.string().min(1).max(500).optional().describe("stored to redeem codes; never shown again"),
+  allowedDomains: z.array(Domain).min(1).max(20).describe("only verified e-mail addresses in these domains may sign in"),
+});
+export const SsoView = SsoSettings.omit({ clientSecret: true });
 const MinClientVersion = dottedVersion.describe("refuse clients older than this dotted version; null lets every version in");
 
 export const CreatePoolRequest = z
@@ -198,6 +207,7 @@ export const PoolDetails = z
     refuseWidelySharedSeats: z.boolean(),
     maxBorrowDays: z.number().int().nullable().optional().describe("the longest a seat may be borrowed for, in days; null: borrowing is off"),
     maxBorrowedSeats: z.number().int().nullable().optional().describe("how many seats may be borrowed at once; null: no limit"),
+    sso: SsoView.nullable().optional().describe("the pool's single sign-on for its admins, without the client secret"),
     createdAt: Timestamp,
   })
   .meta({ example: poolExample });
@@ -230,6 +240,7 @@ export const UpdatePoolRequest = z
     refuseWidelySharedSeats: z.boolean().optional(),
     maxBorrowDays: MaxBorrowDays.nullable().optional(),
     maxBorrowedSeats: MaxBorrowedSeats.nullable().optional(),
+    sso: SsoSettings.nullable().optional().describe("the pool's own identity provider for its admins' dashboard sign-in; null turns it off"),
   })
   .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });
@@ -314,6 +325,8 @@ export const eventTypes = [
   "seat_shared_widely",
   "borrowed",
   "returned",
+  "admin_added",
+  "admin_removed",
 ] as const;
 
 export const PoolEvent = z.object({
@@ -387,6 +400,62 @@ export const Jwks = z
   .object({ keys: z.array(z.record(z.string(), z.unknown())).describe("public JWKs (Ed25519), each with its `kid`") })
   .meta({ example: { keys: [{ kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid: "2026-04", use: "sig", alg: "EdDSA" }] } });
 
+// ---- people: vendor staff and pool admins -------------------------------------
+
+/** The vendor's staff roles, from most to least: see the role matrix in durable-objects/decisions.ts. */
+export const staffRoles = ["owner", "sales", "support", "viewer"] as const;
+export const StaffRole = z.enum(staffRoles).describe("owner: everything and staff; sales: also creates pools and changes seats; support: also frees seats and rotates credentials and admin keys; viewer: reads every pool");
+const Email = z.string().trim().min(3).max(254).regex(/^[^\s@]+@[^\s@]+$/, { error: "must be an e-mail address" });
+const PersonName = text(200);
+export const StaffPath = z.object({ staffId: z.string().min(1).max(64).describe("the staff member's id") });
+export const AdminPath = PoolPath.extend({ adminId: z.string().min(1).max(64).describe("the pool admin's id, from the admin list") });
+
+export const CreateStaffRequest = z
+  .object({ email: Email.describe("names the person; their identity provider's verified `email` signs them in"), name: PersonName, role: StaffRole })
+  .meta({ example: { email: "jo@vendor.example", name: "Jo Bloggs", role: "support" } });
+
+export const StaffMember = z.object({
+  staffId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: StaffRole,
+  disabled: z.boolean(),
+  createdAt: Timestamp,
+}).meta({ example: { staffId: "SF7KQ2MX9D4RTN", email: "jo@vendor.example", name: "Jo Bloggs", role: "support", disabled: false, createdAt: "2026-04-20T09:30:00.000Z" } });
+
+const staffExample = { staffId: "SF7KQ2MX9D4RTN", email: "jo@vendor.example", name: "Jo Bloggs", role: "support" as const };
+export const CreateStaffResponse = z
+  .object({ staffId: z.string(), email: z.string(), name: z.string(), role: StaffRole, token: z.string().describe("shown once, here: the person's own vendor credential") })
+  .meta({ example: { ...staffExample, token: "ST-7KQ2M-X9D4R-TN8W1-B4ZPF-3HJ6V" } });
+
+export const StaffListResponse = z
+  .object({ staff: z.array(StaffMember) })
+  .meta({ example: { staff: [{ ...staffExample, disabled: false, createdAt: "2026-04-20T09:30:00.000Z" }] } });
+
+export const UpdateStaffRequest = z
+  .object({ role: StaffRole.optional(), disabled: z.boolean().optional().describe("a disabled person's token and dashboard sessions stop working at once"), name: PersonName.optional() })
+  .refine((o) => Object.keys(o).length > 0, { error: "name at least one field to change" })
+  .meta({ example: { disabled: true } });
+
+export const StaffTokenResponse = z
+  .object({ staffId: z.string(), token: z.string().describe("shown once, here; the previous token stops working") })
+  .meta({ example: { staffId: staffExample.staffId, token: "ST-Q4M8Z-2XK7T-N9B3W-5RJ1D-H6PVC" } });
+
+export const CreateAdminRequest = z
+  .object({ name: PersonName.describe("who this key is for, as the audit log names them"), email: Email.optional() })
+  .meta({ example: { name: "Sam at Acme IT", email: "sam@acme.example" } });
+
+export const CreateAdminResponse = z
+  .object({ adminId: z.string(), name: z.string(), email: z.string().nullable(), adminKey: z.string().describe("shown once, here") })
+  .meta({ example: { adminId: "ADQ4M8Z2XK7TN9", name: "Sam at Acme IT", email: "sam@acme.example", adminKey: "AK-GK3M-9Q2X-B4TN-8W1R-Q4M8Z-2XK7T-N9B3W-5RJ1D-H6PVC" } });
+
+export const PoolAdmin = z.object({ adminId: z.string(), name: z.string(), email: z.string().nullable(), createdAt: Timestamp });
+export const AdminListResponse = z
+  .object({ admins: z.array(PoolAdmin) })
+  .meta({ example: { admins: [{ adminId: "AD3F09A1C2B4D6", name: "first admin", email: null, createdAt: "2026-04-20T09:30:00.000Z" }] } });
+
+export const RemovedResponse = z.object({ removed: z.literal(true) }).meta({ example: { removed: true } });
+
 // ---- types ------------------------------------------------------------------
 
 export type CheckoutRequest = z.infer<typeof CheckoutRequest>;
@@ -414,3 +483,10 @@ export type EventsResponse = z.infer<typeof EventsResponse>;
 export type UsageResponse = z.infer<typeof UsageResponse>;
 export type UsageBucket = z.infer<typeof UsageBucket>;
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
+export type StaffRole = (typeof staffRoles)[number];
+export type SsoSettings = z.infer<typeof SsoSettings>;
+export type StaffMember = z.infer<typeof StaffMember>;
+export type PoolAdmin = z.infer<typeof PoolAdmin>;
+export type CreateStaffRequest = z.infer<typeof CreateStaffRequest>;
+export type UpdateStaffRequest = z.infer<typeof UpdateStaffRequest>;
+export type CreateAdminRequest = z.infer<typeof CreateAdminRequest>;

@@ -14,6 +14,8 @@ import { registerPublicRoutes } from "./routes/public.js";
 import { registerSeatRoutes } from "./routes/seats.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
 import { registerUsageRoutes } from "./routes/usage.js";
+import { registerStaffRoutes } from "./routes/staff.js";
+import { registerAdminRoutes } from "./routes/admins.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -54,6 +56,8 @@ export function createApp() {
   registerAdminKeyRoutes(app);
   registerEventRoutes(app);
   registerUsageRoutes(app);
+  registerStaffRoutes(app);
+  registerAdminRoutes(app);
   registerPublicRoutes(app);
   app.route("/admin", createDashboard());
   return app;

@@ -7,12 +7,14 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { digestsEqual } from "../../durable-objects/constant-time.js";
 import { messages } from "../contract/messages.js";
-import type { Actor, Failure } from "../../durable-objects/outcome.js";
-import { MIN_VENDOR_TOKEN_LENGTH, normalizeKey, parseAdminKey, parsePoolId, sha256Hex } from "./credentials.js";
+import { refusedRole, type Actor, type Failure } from "../../durable-objects/outcome.js";
+import type { AdminAction } from "../../durable-objects/decisions.js";
+import { MIN_VENDOR_TOKEN_LENGTH, normalizeKey, parseAdminKey, parsePoolId, parseStaffToken, sha256Hex } from "./credentials.js";
 import type { AppEnv, Env, PoolAdminEnv, SessionEnv, VendorEnv } from "./env.js";
 import { ApiError, fail } from "./errors.js";
 import { failedAuthentication } from "./failure-limiter.js";
 import { auditCredentialFailure, getPool } from "./pool-operations.js";
+import { directoryStub, poolStub } from "./pool-stub.js";
 import { verifySessionToken } from "./tokens.js";
 
 /** The credential of an `Authorization: Bearer …` header. */
@@ -44,19 +46,32 @@ async function isVendorToken(env: Env, credential: string): Promise<boolean> {
   return vendorTokenUsable(env) && digestsEqual(await sha256Hex(credential), await vendorTokenDigest(env));
 }
 
-/** A signed-in caller: the vendor, or the holder of one pool's admin key (its hash). */
-export type Credential = { role: "vendor" } | { role: "admin"; poolId: string; keyHash: string };
+/** A signed-in caller: the vendor (a staff member, or the ADMIN_TOKEN), or the holder of one pool's admin key (its hash). */
+export type Credential = Extract<Actor, { role: "vendor" }> | (Extract<Actor, { role: "admin"; keyHash: string }> & { poolId: string; adminId: string | null });
+
+/** A staff member by their token: the person, or why not (unknown, disabled). */
+async function staffByToken(env: Env, normalized: string): Promise<Extract<Actor, { role: "vendor" }> | "disabled" | null> {
+  const staff = await directoryStub(env).staffByTokenHash(await sha256Hex(normalized));
+  if (!staff) return null;
+  if (staff.disabled) return "disabled";
+  return { role: "vendor", staff: { staffId: staff.staffId, email: staff.email, role: staff.role } };
+}
 
 /**
- * The credential checked in full (an admin key by its pool, which logs a wrong one), or
+ * The credential checked in full (an admin key by its pool, a staff token by the directory), or
  * null. Counts nothing: the caller decides what a failure costs. The dashboard signs in with it.
  */
-export async function verifyCredential(env: Env, credential: string, label?: string): Promise<Credential | null> {
+export async function verifyCredential(env: Env, credential: string): Promise<Credential | null> {
   const adminKey = parseAdminKey(credential);
   if (adminKey) {
     const keyHash = await sha256Hex(adminKey.normalized);
-    const out = await getPool(env, { role: "admin", keyHash, ...(label ? { label } : {}) }, adminKey.poolId);
-    return out.ok ? { role: "admin", poolId: adminKey.poolId, keyHash } : null;
+    const out = await poolStub(env, adminKey.poolId).identify({ role: "admin", keyHash });
+    return out.ok ? { role: "admin", poolId: adminKey.poolId, keyHash, adminId: out.adminId } : null;
+  }
+  const staffToken = parseStaffToken(credential);
+  if (staffToken) {
+    const staff = await staffByToken(env, staffToken);
+    if (staff) return staff === "disabled" ? null : staff;
   }
   return (await isVendorToken(env, credential)) ? { role: "vendor" } : null;
 }
@@ -71,8 +86,8 @@ async function adminActor(env: Env, request: Request, poolId: string | undefined
   if (!credential) throw new ApiError("unauthorized", messages.noAdminCredential);
   const adminKey = parseAdminKey(credential);
   if (adminKey) {
-    if (poolId === undefined) throw new ApiError("forbidden", messages.adminKeyNotEnough);
-    if (adminKey.poolId !== poolId) throw new ApiError("forbidden", messages.adminKeyOfAnotherPool);
+    if (poolId === undefined) throw new ApiError("forbidden", messages.adminKeyNotEnough, { role: "admin" });
+    if (adminKey.poolId !== poolId) throw new ApiError("forbidden", messages.adminKeyOfAnotherPool, { role: "admin" });
     const actor: Actor = { role: "admin", keyHash: await sha256Hex(adminKey.normalized) };
     const out = await getPool(env, actor, adminKey.poolId);
     if (out.ok) return actor;
@@ -81,6 +96,12 @@ async function adminActor(env: Env, request: Request, poolId: string | undefined
       return failedAuthentication(env, request, "unauthorized", messages.badAdminCredential, auditCredentialFailure(env, adminKey.poolId, "bad_admin_key"));
     }
     return fail(out);
+  }
+  const staffToken = parseStaffToken(credential);
+  if (staffToken) {
+    const staff = await staffByToken(env, staffToken);
+    if (staff === "disabled") return failedAuthentication(env, request, "unauthorized", messages.staffDisabled);
+    if (staff) return staff;
   }
   if (await isVendorToken(env, credential)) return { role: "vendor" };
   // Over the limit, a failure is refused before any pool writes a word about it.
@@ -106,6 +127,23 @@ export const vendorAuth = createMiddleware<VendorEnv>(async (c, next) => {
   c.set("actor", await adminActor(c.env, c.req.raw, undefined));
   await next();
 });
+
+/**
+ * A vendor-wide action (create pools, list them, manage staff) checked against the role
+ * matrix, after `vendorAuth` and before the body is read; actions on one pool are checked
+ * by the pool object against the same matrix.
+ */
+export function allow(action: AdminAction, opts: { orTheStaffMemberIn?: string } = {}) {
+  return createMiddleware<VendorEnv>(async (c, next) => {
+    const actor = c.var.actor;
+    // a staff member may do this to their own record (a new token for themselves)
+    const self = opts.orTheStaffMemberIn !== undefined && actor.role === "vendor" && actor.staff !== undefined
+      && actor.staff.staffId === c.req.param(opts.orTheStaffMemberIn);
+    const refused = self ? undefined : refusedRole(actor, action);
+    if (refused) fail(refused);
+    await next();
+  });
+}
 
 /** Admin routes on `/v1/pools/{poolId}…`: the vendor token, or that pool's admin key. */
 export const poolAdminAuth = createMiddleware<PoolAdminEnv>(async (c, next) => {

@@ -7,6 +7,7 @@
  * serial       SK + pool id + generation + check      SK-GK3M-9Q2X-B4TN-8W1R-1C
  * product key  25 random (125 bits)     XXXXX-XXXXX-XXXXX-XXXXX-XXXXX
  * admin key    AK + pool id + 25 random AK-GK3M-9Q2X-B4TN-8W1R-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX
+ * staff token  ST + 25 random           ST-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX (a vendor credential of one person's role)
  *
  * The serial and admin key carry the pool id, so the Worker finds the pool's object by
  * name with no directory look-up; the generation makes a reissued serial differ.
@@ -88,6 +89,21 @@ export function parseAdminKey(input: string): { poolId: string; normalized: stri
   const s = normalizeKey(input);
   const m = /^AK([0-9A-Z]{16})[0-9A-HJKMNP-TV-Z]{25}$/.exec(s);
   return m && POOL_ID.test(m[1]!) ? { poolId: m[1]!, normalized: s } : null;
+}
+
+export function newStaffToken(): string {
+  return `ST-${group(randomChars(SECRET_LENGTH), 5)}`;
+}
+
+/** A staff token's normalised form (what is hashed), or null if it is not one. */
+export function parseStaffToken(input: string): string | null {
+  const s = normalizeKey(input);
+  return /^ST[0-9A-HJKMNP-TV-Z]{25}$/.test(s) ? s : null;
+}
+
+/** A staff member's id: not a secret. */
+export function newStaffId(): string {
+  return "SF" + randomChars(14);
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));

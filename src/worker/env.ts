@@ -17,6 +17,11 @@ export interface Env {
   ADMIN_TOKEN: string;
   /** The `iss` of session tokens. */
   TOKEN_ISSUER?: string;
+  /** The vendor's OpenID Connect provider for staff sign-in to the dashboard (docs/dashboard.md). */
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  /** Secret. */
+  OIDC_CLIENT_SECRET?: string;
 }
 
 export interface AppEnv {

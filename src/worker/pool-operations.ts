@@ -4,11 +4,11 @@
  * pool object checks the actor and decides. Each answers an Outcome, never throws for a
  * refusal, so each caller shapes a refusal its own way (a JSON error, a page, a flash).
  */
-import { failure, type Actor, type Outcome } from "../../durable-objects/outcome.js";
+import { failure, refusedRole, type Actor, type Outcome } from "../../durable-objects/outcome.js";
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { SeatHolder } from "../../durable-objects/licence-pool.js";
 import type { SeatsPage } from "../../durable-objects/seat-list.js";
-import type { PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket } from "../contract/schemas.js";
+import type { PoolAdmin, PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket } from "../contract/schemas.js";
 import { messages } from "../contract/messages.js";
 import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
@@ -29,7 +29,15 @@ function parseEvents(events: StoredEvent[]): PoolEvent[] {
 /** A new pool's settings, as the contract's request settles them (defaults applied, absent as null). */
 export type NewPool = Omit<CreatePoolInput, "poolId" | "keyHash" | "adminKeyHash">;
 
-export async function createPool(env: Env, input: NewPool): Promise<Outcome<{ pool: PoolDetails; productKey: string; adminKey: string }>> {
+/** Who an actor is in the audit log: `staff:<email>` or `vendor` (a pool admin is named by its pool, which knows its name). */
+export function vendorName(actor: Actor): string {
+  return actor.role === "vendor" && actor.staff ? `staff:${actor.staff.email}` : "vendor";
+}
+
+export async function createPool(env: Env, input: NewPool, actor: Actor): Promise<Outcome<{ pool: PoolDetails; productKey: string; adminKey: string }>> {
+  // the role matrix, for the dashboard's form as for the API's middleware
+  const refused = refusedRole(actor, "create_pool");
+  if (refused) return refused;
   const poolId = newPoolId();
   const productKey = newProductKey();
   const adminKey = newAdminKey(poolId);
@@ -38,7 +46,7 @@ export async function createPool(env: Env, input: NewPool): Promise<Outcome<{ po
     ...input,
     keyHash: await sha256Hex(normalizeKey(productKey)),
     adminKeyHash: await sha256Hex(parseAdminKey(adminKey)!.normalized),
-  });
+  }, vendorName(actor));
   if (!out.ok) return out;
   await directoryStub(env).add({ poolId, customer: input.customer, seats: input.seats });
   return { ok: true, pool: poolDetails(out.pool), productKey, adminKey };
@@ -117,11 +125,35 @@ export async function rotateCredentials(
   return { ok: true, serial: formatSerial(poolId, out.generation), productKey, sessionsEnded: out.sessionsEnded };
 }
 
-export async function rotateAdminKey(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ adminKey: string; keyHash: string }>> {
+/** A new key for the calling admin (for the vendor: the first admin); the old one stops working. */
+export async function rotateAdminKey(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ adminKey: string; keyHash: string; adminId: string }>> {
   const adminKey = newAdminKey(poolId);
   const keyHash = await sha256Hex(parseAdminKey(adminKey)!.normalized);
   const out = await poolStub(env, poolId).rotateAdminKey(actor, keyHash);
-  return out.ok ? { ok: true, adminKey, keyHash } : out;
+  return out.ok ? { ok: true, adminKey, keyHash, adminId: out.adminId } : out;
+}
+
+// ---- pool admins -------------------------------------------------------------------
+
+/** Another admin for a pool, with a key of their own, shown once. */
+export async function addAdmin(
+  env: Env, actor: Actor, poolId: string, admin: { name: string; email?: string | undefined },
+): Promise<Outcome<{ admin: PoolAdmin; adminKey: string }>> {
+  const adminKey = newAdminKey(poolId);
+  const keyHash = await sha256Hex(parseAdminKey(adminKey)!.normalized);
+  const out = await poolStub(env, poolId).addAdmin(actor, { name: admin.name, email: admin.email?.trim() ?? null, keyHash });
+  return out.ok ? { ok: true, admin: out.admin, adminKey } : out;
+}
+
+export async function listAdmins(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ admins: PoolAdmin[] }>> {
+  return poolStub(env, poolId).listAdmins(actor);
+}
+
+/** Removes an admin (never the last): their key stops working and their dashboard sessions end at once. */
+export async function removeAdmin(env: Env, actor: Actor, poolId: string, adminId: string): Promise<Outcome<{ admin: PoolAdmin }>> {
+  const out = await poolStub(env, poolId).removeAdmin(actor, adminId);
+  if (out.ok) await directoryStub(env).endDashboardSessionsOfAdmin(poolId, adminId);
+  return out;
 }
 
 /** A page of the audit log, newest first; `next` is the `before` of the following page. */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PoolEvent, Seat } from "../../src/contract/schemas.js";
 import { DASHBOARD_CSS } from "../../src/worker/dashboard/assets.js";
 import type { PoolPageData } from "../../src/worker/dashboard/operations.js";
-import { startSession } from "../../src/worker/dashboard/session.js";
+import type { DashboardSession } from "../../src/worker/dashboard/session.js";
 import { isolate } from "../../src/worker/dashboard/views/format.js";
 import { CSS_PATH, JS_PATH } from "../../src/worker/dashboard/views/layout.js";
 import { PoolPage, identity } from "../../src/worker/dashboard/views/pool-page.js";
@@ -72,7 +72,7 @@ function poolData(): PoolPageData {
   };
 }
 
-const session = startSession({ role: "vendor" }, NOW);
+const session: DashboardSession = { role: "vendor", csrf: "csrf-token-of-the-test", idHash: "0".repeat(64), handle: "0".repeat(16) };
 
 /** A page's markup with the stylesheet inline (no server here) and no script, laid out in Chromium. */
 async function render(markup: string): Promise<Page> {

@@ -66,10 +66,9 @@ describe("the dashboard for a pool's IT department", () => {
     expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Northwind Traders");
     const cookie = await sessionCookie(context);
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict", path: "/", domain: "127.0.0.1" });
-    const payload = Buffer.from(cookie!.value.split(".")[1]!, "base64url").toString();
+    // a random id, nothing more: the session itself is kept on the server
+    expect(cookie!.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const keyChars = pool.adminKey.replace(/-/g, "");
-    expect(payload).toContain(pool.poolId);
-    expect(payload).not.toContain(keyChars.slice(-25));
     expect(cookie!.value).not.toContain(keyChars.slice(-25));
     const html = await page.content();
     expect(html).not.toContain(pool.adminKey);
@@ -121,7 +120,7 @@ describe("the dashboard for a pool's IT department", () => {
     expect(hb.status).toBe(410);
     expect(hb.body.error).toMatchObject({ code: "session_ended", details: { reason: "freed" } });
     const event = page.locator("table.events tr.event-freed");
-    expect(await event.innerText()).toContain("pool admin (dashboard)");
+    expect(await event.innerText()).toContain("admin:first admin");
     await context.close();
   });
 

@@ -135,7 +135,7 @@ describe("the dashboard for the vendor's staff", () => {
     expect((await api(server, "GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey)).body).toMatchObject({
       seats: 6, maxSessionsPerSeat: 4, maxAddressesPerSeat: 7, refuseWidelySharedSeats: true,
     });
-    expect(await page.locator("table.events tr.event-pool_updated").first().innerText()).toContain("vendor (dashboard)");
+    expect(await page.locator("table.events tr.event-pool_updated").first().innerText()).toContain("vendor");
     await context.close();
   });
 
@@ -157,7 +157,7 @@ describe("the dashboard for the vendor's staff", () => {
     expect(await notice(page)).toContain("Freed the seat of quinn on MAC-4");
     expect((await heartbeat(server, held)).status).toBe(410);
     const event = await page.locator("table.events tr.event-freed").innerText();
-    expect(event).toContain("vendor (dashboard)");
+    expect(event).toContain("vendor");
 
     // Freeing it again from a page opened earlier says so plainly.
     await stale.getByRole("button", { name: "Free the seat of quinn on MAC-4" }).click();

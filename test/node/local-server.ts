@@ -49,7 +49,7 @@ export interface LocalServer {
   processGroup(): number | undefined;
 }
 
-export async function startLocalServer(opts: { port?: number; stateDir?: string; vendorToken?: string } = {}): Promise<LocalServer> {
+export async function startLocalServer(opts: { port?: number; stateDir?: string; vendorToken?: string; env?: Record<string, string> } = {}): Promise<LocalServer> {
   let port = opts.port ?? (await freePort());
   const stateDir = opts.stateDir ?? mkdtempSync(path.join(tmpdir(), "seatkeeper-state-"));
   const vendorToken = opts.vendorToken ?? TEST_VENDOR_TOKEN;
@@ -72,7 +72,7 @@ export async function startLocalServer(opts: { port?: number; stateDir?: string;
       cwd: ROOT,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PORT: String(port), STATE_DIR: stateDir, ADMIN_TOKEN: vendorToken },
+      env: { ...process.env, PORT: String(port), STATE_DIR: stateDir, ADMIN_TOKEN: vendorToken, ...opts.env },
     });
     watchdog = watch(child.pid!);
     child.stdout!.on("data", (d) => (log += d));

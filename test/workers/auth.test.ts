@@ -25,7 +25,8 @@ async function bearerOperations(): Promise<Operation[]> {
 }
 
 function concrete(path: string, pool: TestPool, seatId: string, sessionId: string): string {
-  return path.replace("{poolId}", pool.poolId).replace("{seatId}", seatId).replace("{sessionId}", sessionId);
+  return path.replace("{poolId}", pool.poolId).replace("{seatId}", seatId).replace("{sessionId}", sessionId)
+    .replace("{adminId}", "ADFFFFFFFFFFFFFF").replace("{staffId}", "SF0000000000000");
 }
 
 const garbageBodies = [
@@ -49,10 +50,13 @@ describe("auth before validation", () => {
     const { seatId, sessionId, token } = held.body;
     const forgedAdminKey = pool.adminKey.slice(0, -5) + (pool.adminKey.endsWith("AAAAA") ? "BBBBB" : "AAAAA");
     const operations = await bearerOperations();
-    const adminOps = operations.filter((o) => o.path.startsWith("/v1/pools"));
+    const adminOps = operations.filter((o) => o.path.startsWith("/v1/pools") || o.path.startsWith("/v1/staff"));
     const sessionOps = operations.filter((o) => o.path.startsWith("/v1/sessions/"));
     expect(adminOps.map((o) => o.operationId).sort()).toEqual(
-      ["createPool", "freeSeat", "getPool", "getUsage", "listEvents", "listPools", "listSeats", "rotateAdminKey", "rotateCredentials", "updatePool"],
+      [
+        "addAdmin", "createPool", "createStaff", "freeSeat", "getPool", "getUsage", "listAdmins", "listEvents", "listPools", "listSeats", "listStaff",
+        "removeAdmin", "removeStaff", "replaceStaffToken", "rotateAdminKey", "rotateCredentials", "updatePool", "updateStaff",
+      ],
     );
     expect(sessionOps.map((o) => o.operationId).sort()).toEqual(["borrowSeat", "getSession", "heartbeat", "openLiveChannel", "releaseSession"]);
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { planCheckout, type CheckoutLookups } from "../../durable-objects/checkout-plan";
 import { identityKey } from "../../durable-objects/decisions";
-import type { PoolRow, SeatRow, SessionRow } from "../../durable-objects/pool-store";
+import { LATER_SETTING_DEFAULTS, type PoolRow, type SeatRow, type SessionRow } from "../../durable-objects/pool-store";
 
 const pool: PoolRow = {
   pool_id: "P1", customer: "Acme", seats: 2, in_use: 0, min_client_version: null, stale_after_hours: null,
   generation: 2, key_hash: "cur", admin_key_hash: "adm", created_at: 0,
-  max_sessions_per_seat: 3, max_addresses_per_seat: 2, refuse_widely_shared_seats: 0, max_borrow_days: null, max_borrowed_seats: null,
+  max_sessions_per_seat: 3, max_addresses_per_seat: 2, refuse_widely_shared_seats: 0, ...LATER_SETTING_DEFAULTS,
 };
 const ask = { generation: 2, keyHash: "cur", user: "ann", machine: "PC-1", address: "192.0.2.1" };
 

@@ -44,6 +44,19 @@ describe("the pool's decisions", () => {
   it("lets pool admins do everything on their pool but change its seats", () => {
     expect(roleMay("admin", "update_seats")).toBe(false);
     expect(roleMay("vendor", "update_seats")).toBe(true);
-    for (const action of ["read", "update", "free", "rotate_credentials", "rotate_admin_key"] as const) expect(roleMay("admin", action)).toBe(true);
+    for (const action of ["read", "update", "free", "rotate_credentials", "rotate_admin_key", "manage_admins"] as const) expect(roleMay("admin", action)).toBe(true);
+    for (const action of ["list_pools", "create_pool", "manage_staff"] as const) expect(roleMay("admin", action)).toBe(false);
+  });
+
+  it("gives each staff role what the one below it has, and more", () => {
+    expect(roleMay("viewer", "read")).toBe(true);
+    expect(roleMay("viewer", "free")).toBe(false);
+    expect(roleMay("support", "free")).toBe(true);
+    expect(roleMay("support", "update_seats")).toBe(false);
+    expect(roleMay("sales", "update_seats")).toBe(true);
+    expect(roleMay("sales", "manage_staff")).toBe(false);
+    expect(roleMay("owner", "manage_staff")).toBe(true);
+    // the ADMIN_TOKEN is an owner, for break-glass use
+    expect(roleMay("vendor", "manage_staff")).toBe(true);
   });
 });

@@ -27,7 +27,7 @@ describe("the audit log", () => {
       ["auth_failed", null, "bad_vendor_token"],
       ["auth_failed", null, "bad_admin_key"],
       ["denied", "dan", "credentials_revoked"],
-      ["credentials_rotated", "pool admin", null],
+      ["credentials_rotated", "admin:first admin", null],
       ["freed", "carl", null],
       ["checkout", "carl", null],
       ["pool_updated", "vendor", null],
@@ -39,7 +39,7 @@ describe("the audit log", () => {
       ["pool_created", "vendor", null],
     ]);
     const freed = res.body.events[4];
-    expect(freed).toMatchObject({ actor: "pool admin", machine: "PC-5", seatId: carl.body.seatId });
+    expect(freed).toMatchObject({ actor: "admin:first admin", machine: "PC-5", seatId: carl.body.seatId });
     for (const e of res.body.events) {
       expect(Date.parse(e.at)).not.toBeNaN();
       expect(e.id).toMatch(/^\d+$/);

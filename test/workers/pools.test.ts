@@ -43,7 +43,7 @@ describe("changing a pool", () => {
     expect(list.find((p: any) => p.poolId === pool.poolId)).toMatchObject({ customer: "Acme Engineering", seats: 4 });
     const events = (await call("GET", `/v1/pools/${pool.poolId}/events`, { token: VENDOR })).body.events;
     expect(events[1]).toMatchObject({
-      type: "pool_updated", actor: "pool admin",
+      type: "pool_updated", actor: "admin:first admin",
       details: { customer: { from: "Acme Ltd", to: "Acme Engineering" }, minClientVersion: { from: null, to: "16.0" } },
     });
   });

@@ -33,6 +33,6 @@ describe("freeing a stuck seat", () => {
     const s = await checkout(pool, { user: "ann", machine: "PC-1" });
     await call("DELETE", `/v1/pools/${pool.poolId}/seats/${s.body.seatId}`, { token: pool.adminKey });
     const events = (await call("GET", `/v1/pools/${pool.poolId}/events`, { token: pool.adminKey })).body.events;
-    expect(events[0]).toMatchObject({ type: "freed", actor: "pool admin", seatId: s.body.seatId, user: "ann", machine: "PC-1", details: { sessionsEnded: 1 } });
+    expect(events[0]).toMatchObject({ type: "freed", actor: "admin:first admin", seatId: s.body.seatId, user: "ann", machine: "PC-1", details: { sessionsEnded: 1 } });
   });
 });

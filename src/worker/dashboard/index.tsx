@@ -21,16 +21,19 @@ import { DASHBOARD_CSP } from "./csp.js";
 import * as ops from "./operations.js";
 import { crossSiteReason } from "./origin-guard.js";
 import {
-  FLASH_COOKIE, SESSION_COOKIE, needsRenewal, openFlash, renewSession, sealFlash, signSession, startSession, verifySession,
-  type DashboardSession, type Flash,
+  COOKIE_SECONDS, FLASH_COOKIE, SESSION_COOKIE, beginSession, endSession, loadSession, openFlash, sealFlash,
+  type DashboardSession, type Flash, type NewSession,
 } from "./session.js";
+import { directoryStub } from "../pool-stub.js";
+import { SessionsPage } from "./views/sessions-page.js";
+import { OIDC_STATE_COOKIE, authorizationUrl, completeSignIn, takePending, vendorOidc } from "./oidc.js";
 import { ConfirmPage, ErrorPage } from "./views/layout.js";
 import { Identity, PoolPage, identity, poolPagePath, poolPath, seatsViewParams } from "./views/pool-page.js";
 import { isolate } from "./views/format.js";
 import { SignInPage } from "./views/sign-in.js";
 import { VendorPage } from "./views/vendor-page.js";
 
-type SessionProblem = "missing" | "expired" | "invalid";
+type SessionProblem = "missing" | "expired" | "invalid" | "ended";
 const SEAT_GONE = "That seat is no longer in use: the application released it or someone freed it already.";
 export type DashboardEnv = AppEnv & { Variables: { session?: DashboardSession; sessionProblem?: SessionProblem } };
 type C = Context<DashboardEnv>;
@@ -41,6 +44,7 @@ const signInMessages: Record<string, string> = {
   "signed-out": "You are signed out.",
   expired: "Your session expired, so you were signed out. Sign in again.",
   invalid: "Your session cookie was not valid, so it was discarded. Sign in again.",
+  ended: "Your session has ended: you signed out, it was ended from another of your sessions, or your access was removed. Sign in again.",
   "key-replaced": "The admin key this session was signed in with has been replaced, so the session ended. Sign in with the new admin key.",
   "no-cookie":
     "You signed in, but the browser did not keep the session cookie. Allow cookies for this site, and open the dashboard over HTTPS (or http://127.0.0.1 or http://localhost when running it locally).",
@@ -62,9 +66,10 @@ const fieldNames: Record<string, string> = {
 
 const cookieBase = { httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
 
-async function writeSession(c: C, s: DashboardSession): Promise<void> {
-  setCookie(c, SESSION_COOKIE, await signSession(c.env, s), { ...cookieBase, maxAge: Math.max(0, s.exp - Math.floor(Date.now() / 1000)) });
-  c.set("session", s);
+async function signInAs(c: C, who: NewSession, via: string): Promise<void> {
+  const { cookie, session } = await beginSession(c.env, who, via, c.req.header("user-agent"));
+  setCookie(c, SESSION_COOKIE, cookie, { ...cookieBase, maxAge: COOKIE_SECONDS });
+  c.set("session", session);
 }
 
 function clearCookie(c: C, name: string): void {
@@ -86,7 +91,8 @@ async function redirectWithFlash(c: C, to: string, flash: Flash): Promise<Respon
 // ---- who is signed in --------------------------------------------------------
 
 function actorOf(s: DashboardSession): Actor {
-  return s.role === "vendor" ? { role: "vendor", label: "vendor (dashboard)" } : { role: "admin", keyHash: s.keyHash, label: "pool admin (dashboard)" };
+  if (s.role === "admin") return s.keyHash !== null ? { role: "admin", keyHash: s.keyHash } : { role: "admin", ssoEmail: s.ssoEmail ?? "" };
+  return s.staff ? { role: "vendor", staff: s.staff } : { role: "vendor" };
 }
 
 /** The pool named in the path, if this session may open it; otherwise the page that says why not. */
@@ -208,6 +214,15 @@ function seatsView(read: (name: string) => string | undefined): ops.SeatsView {
   return { q, cursor, page };
 }
 
+const escapeAttribute = (v: string) => v.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+
+/** A page, not a redirect: the Strict session cookie is sent on a navigation this site starts, not on the provider's redirect chain. */
+function continuePage(c: C): Response {
+  return c.html(
+    `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/admin?signed-in"><title>Signed in · Seatkeeper</title></head><body><p><a href="/admin?signed-in">Continue to the dashboard</a></p></body></html>`,
+  );
+}
+
 // ---- the app ----------------------------------------------------------------
 
 export function createDashboard() {
@@ -253,11 +268,9 @@ export function createDashboard() {
   });
 
   dashboard.use("*", async (c, next) => {
-    const check = await verifySession(c.env, getCookie(c, SESSION_COOKIE));
-    if (check.ok) {
-      if (needsRenewal(check.session)) await writeSession(c, renewSession(check.session));
-      else c.set("session", check.session);
-    } else {
+    const check = await loadSession(c.env, getCookie(c, SESSION_COOKIE));
+    if (check.ok) c.set("session", check.session);
+    else {
       c.set("sessionProblem", check.reason);
       if (check.reason !== "missing") clearCookie(c, SESSION_COOKIE);
     }
@@ -270,8 +283,8 @@ export function createDashboard() {
       const problem = c.var.sessionProblem;
       const m = c.req.query("signed-in") !== undefined ? "no-cookie" : problem && problem !== "missing" ? problem : c.req.query("m");
       const message = m && Object.hasOwn(signInMessages, m) ? signInMessages[m] : undefined;
-      const isProblem = m === "expired" || m === "invalid" || m === "key-replaced" || m === "no-cookie";
-      return c.html(<SignInPage error={isProblem ? message : undefined} notice={isProblem ? undefined : message} />);
+      const isProblem = m === "expired" || m === "invalid" || m === "ended" || m === "key-replaced" || m === "no-cookie";
+      return c.html(<SignInPage error={isProblem ? message : undefined} notice={isProblem ? undefined : message} withProvider={vendorOidc(c.env) !== null} />);
     }
     if (session.role === "admin") return c.redirect(poolPath(session.poolId), 303);
     if (c.req.query("signed-in") !== undefined) return c.redirect("/admin", 303);
@@ -286,9 +299,9 @@ export function createDashboard() {
     const credential = ((await formOf(c)).credential ?? "").trim();
     if (!credential) return c.html(<SignInPage error="Enter your pool admin key or the vendor token." />, 400);
     if (credential.length <= 200) {
-      const who = await verifyCredential(c.env, credential, "pool admin (dashboard)");
+      const who = await verifyCredential(c.env, credential);
       if (who) {
-        await writeSession(c, startSession(who));
+        await signInAs(c, who, who.role === "admin" ? "admin key" : who.staff ? "staff token" : "vendor token");
         clearCookie(c, FLASH_COOKIE);
         return c.redirect("/admin?signed-in", 303);
       }
@@ -308,7 +321,61 @@ export function createDashboard() {
     }
   });
 
-  dashboard.post("/sign-out", (c) => {
+  // Sign-in with the vendor's identity provider (OpenID Connect, code flow with PKCE).
+  dashboard.get("/oidc/start", async (c) => {
+    // ?pool=<pool id>: a pool's admins, through the provider set on their pool
+    const poolRaw = c.req.query("pool")?.trim();
+    const poolId = poolRaw ? parsePoolId(poolRaw) : null;
+    if (poolRaw && !poolId) return c.html(<SignInPage error="That is not a pool id. It is 16 characters starting with G, on your pool's page or from your vendor." withProvider={vendorOidc(c.env) !== null} />, 400);
+    const client = poolId ? await ops.poolOidc(c.env, poolId) : vendorOidc(c.env);
+    if (!client) return c.html(<ErrorPage title="Not set up" message="Sign-in with an identity provider is not set up for this service. Sign in with your token." back={{ href: "/admin", label: "Sign in" }} />, 404);
+    let started: { url: string; state: string };
+    try {
+      started = await authorizationUrl(c.env, client, new URL(c.req.url).origin, poolId);
+    } catch (e) {
+      console.error("identity provider unreachable", e instanceof Error ? e.message : String(e));
+      return c.html(<SignInPage error={`The identity provider could not be reached (${e instanceof Error ? e.message : "unknown"}), so sign-in with it is not possible now. Sign in with your token.`} withProvider />, 502);
+    }
+    const { url, state } = started;
+    // Lax, not Strict: the provider's redirect back is a cross-site navigation that must carry it
+    setCookie(c, OIDC_STATE_COOKIE, state, { httpOnly: true, secure: true, sameSite: "Lax", path: "/", maxAge: 600 });
+    // A page that moves on, not a redirect: the pool's form is bound by the CSP's form-action, which a redirect to the provider would break.
+    return c.html(
+      `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${escapeAttribute(url)}"><title>Signing in · Seatkeeper</title></head><body><p><a href="${escapeAttribute(url)}">Continue to your organisation's sign-in</a></p></body></html>`,
+    );
+  });
+
+  dashboard.get("/oidc/callback", async (c) => {
+    const refuse = (why: string, status: 400 | 401 | 403) =>
+      c.html(<SignInPage error={`Sign-in with your organisation's account failed: ${why}. Try again, or sign in with your token or key.`} withProvider={vendorOidc(c.env) !== null} />, status);
+    const cookieState = getCookie(c, OIDC_STATE_COOKIE);
+    setCookie(c, OIDC_STATE_COOKIE, "", { httpOnly: true, secure: true, sameSite: "Lax", path: "/", maxAge: 0 });
+    const query = new URL(c.req.url).searchParams;
+    const taken = await takePending(c.env, query, cookieState);
+    if (!taken.ok) return refuse(taken.why, 400);
+    const poolId = taken.pending.poolId;
+    const client = poolId ? await ops.poolOidc(c.env, poolId) : vendorOidc(c.env);
+    if (!client) return refuse("it is not set up for this service or pool", 400);
+    const result = await completeSignIn(c.env, client, new URL(c.req.url).origin, query, taken.pending);
+    if (!result.ok) return refuse(result.why, 400);
+    if (poolId) {
+      const domain = result.email.trim().toLowerCase().split("@").pop() ?? "";
+      const allowed = client.allowedDomains ?? [];
+      if (!allowed.includes(domain)) {
+        return refuse(`${result.email} is not in a domain this pool allows (${allowed.join(", ")})`, 403);
+      }
+      await signInAs(c, { role: "admin", poolId, ssoEmail: result.email.trim() }, "identity provider");
+      return continuePage(c);
+    }
+    const staff = await directoryStub(c.env).staffByEmail(result.email);
+    if (!staff || staff.disabled) return refuse(`${result.email} is not on the vendor's staff, or is disabled`, 403);
+    await signInAs(c, { role: "vendor", staff: { staffId: staff.staffId, email: staff.email, role: staff.role } }, "identity provider");
+    return continuePage(c);
+  });
+
+  dashboard.post("/sign-out", async (c) => {
+    // ended on the server, so a copy of the cookie taken before is refused from now on
+    if (c.var.session) await endSession(c.env, c.var.session);
     clearCookie(c, SESSION_COOKIE);
     clearCookie(c, FLASH_COOKIE);
     return c.redirect("/admin?m=signed-out", 303);
@@ -368,7 +435,7 @@ export function createDashboard() {
     const parsed = CreatePoolRequest.safeParse(settings.patch);
     if (!parsed.success) return redirectWithFlash(c, "/admin", { error: zodMessage(parsed.error.issues) });
     const p = parsed.data;
-    const out = await ops.createPool(c.env, { ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null });
+    const out = await ops.createPool(c.env, { ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null }, actorOf(session));
     if (!out.ok) return redirectWithFlash(c, "/admin", { error: out.message });
     return redirectWithFlash(c, poolPath(out.pool.poolId), {
       notice: `Created the pool for ${isolate(out.pool.customer)} with ${out.pool.seats} seats.`,
@@ -482,7 +549,10 @@ export function createDashboard() {
     const out = await ops.rotateAdminKey(c.env, access.actor, access.poolId);
     if (!out.ok) return actionFailure(c, out, back);
     // The pool admin who replaced the key stays signed in, now under the new key.
-    if (access.session.role === "admin") await writeSession(c, { ...access.session, keyHash: out.keyHash });
+    if (access.session.role === "admin") {
+      await directoryStub(c.env).rekeyDashboardSession(access.session.idHash, out.keyHash);
+      c.set("session", { ...access.session, keyHash: out.keyHash });
+    }
     return redirectWithFlash(c, back, {
       notice: "The previous admin key no longer works.",
       secretsTitle: "New admin key",
@@ -505,6 +575,22 @@ export function createDashboard() {
       ? `${isolate(out.pool.customer)} now has ${out.pool.seats} seats.`
       : "Settings saved.";
     return redirectWithFlash(c, back, { notice });
+  });
+
+  // A person's own sessions: where they are signed in, and ending the others.
+  dashboard.get("/sessions", async (c) => {
+    const session = c.var.session!;
+    const sessions = await directoryStub(c.env).listDashboardSessions(session.idHash);
+    const flash = await takeFlash(c, session);
+    return c.html(<SessionsPage session={session} sessions={sessions} flash={flash} />);
+  });
+
+  dashboard.post("/sessions/:handle/end", async (c) => {
+    const session = c.var.session!;
+    const handle = c.req.param("handle");
+    if (handle === session.handle) return redirectWithFlash(c, "/admin/sessions", { error: "That is this session: use Sign out to end it." });
+    const ended = await directoryStub(c.env).endOtherDashboardSession(session.idHash, handle);
+    return redirectWithFlash(c, "/admin/sessions", ended ? { notice: "That session has ended; its browser is signed out." } : { error: "That session has ended already." });
   });
 
   dashboard.all("*", (c) => {

@@ -7,6 +7,7 @@ import type { PoolDetails, PoolEvent, Seat, UsageBucket } from "../../contract/s
 import type { Env } from "../env.js";
 import { getPool, listEvents, listSeats, usage } from "../pool-operations.js";
 
+export { poolOidc } from "./oidc.js";
 export {
   createPool, freeSeat, getSeat, listEvents, listPools, auditCredentialFailure, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
 } from "../pool-operations.js";

@@ -1,32 +1,32 @@
 /**
  * The dashboard's sign-in session and its one-shot "flash" messages.
  *
- * The session is an HS256 JWT in an HttpOnly, Secure, SameSite=Strict `__Host-` cookie.
- * It never holds the credential itself: a pool admin's session holds the pool id and the
- * SHA-256 of the admin key (what the pool object compares), a vendor's only its role.
- * The MAC key is derived with HKDF from SIGNING_KEY, salted with the vendor token, so
- * changing either secret signs every dashboard user out; rotating a pool's admin key
- * ends that pool's sessions, because the pool object no longer accepts the old hash.
+ * The session is kept on the server, in the directory object: the HttpOnly, Secure,
+ * SameSite=Strict `__Host-` cookie holds only a random id, and the directory only its
+ * SHA-256. Signing out deletes the row, so every copy of the cookie stops working with it;
+ * disabling a staff member or removing a pool admin deletes theirs. A pool admin's session
+ * holds the hash of the key they signed in with (what the pool object compares), so a
+ * replaced or removed key ends it too. A session lapses after 30 minutes idle, 8 hours in all.
  *
  * The flash carries the outcome of a form post across its redirect, including secrets
- * shown once (a new product key): so it is encrypted (A256GCM, its own HKDF key), lives
- * two minutes, and opens only in the session that made it.
+ * shown once (a new product key): so it is encrypted (A256GCM, an HKDF key from
+ * SIGNING_KEY salted with the vendor token), lives two minutes, and opens only in the
+ * session that made it.
  */
-import { EncryptJWT, SignJWT, errors as joseErrors, jwtDecrypt, jwtVerify } from "jose";
+import { EncryptJWT, jwtDecrypt } from "jose";
+import { MAX_MS } from "../../../durable-objects/dashboard-sessions.js";
+import type { StaffActor } from "../../../durable-objects/outcome.js";
+import { sha256Hex } from "../credentials.js";
 import type { Env } from "../env.js";
+import { directoryStub } from "../pool-stub.js";
 
 export const SESSION_COOKIE = "__Host-seatkeeper-session";
 export const FLASH_COOKIE = "__Host-seatkeeper-flash";
-/** A session lapses after this long without a page load… */
-export const IDLE_SECONDS = 30 * 60;
-/** …and after this long in all, however busy. */
-export const MAX_SECONDS = 8 * 60 * 60;
-/** A page load re-signs the session once it is this old, sliding the idle window. */
-const RENEW_AFTER_SECONDS = 5 * 60;
+/** The cookie lives as long as a session can; the server decides sooner. */
+export const COOKIE_SECONDS = MAX_MS / 1000;
 const FLASH_SECONDS = 120;
 
 const ISSUER = "seatkeeper-dashboard";
-const SESSION_AUDIENCE = "dashboard-session";
 const FLASH_AUDIENCE = "dashboard-flash";
 
 export type SessionSecrets = Pick<Env, "SIGNING_KEY" | "ADMIN_TOKEN">;
@@ -34,15 +34,21 @@ export type SessionSecrets = Pick<Env, "SIGNING_KEY" | "ADMIN_TOKEN">;
 interface SessionBase {
   /** Per-session anti-forgery token, echoed by every form. */
   csrf: string;
-  /** Sign-in time, seconds. */
-  auth: number;
-  /** Issue and expiry of this copy, seconds. */
-  iat: number;
-  exp: number;
+  /** The SHA-256 of the cookie's id: the directory's key for this session. */
+  idHash: string;
+  /** Names this session in its owner's list without revealing the id. */
+  handle: string;
 }
-export type VendorSession = SessionBase & { role: "vendor" };
-export type AdminSession = SessionBase & { role: "admin"; poolId: string; keyHash: string };
+export type VendorSession = SessionBase & { role: "vendor"; staff?: StaffActor };
+/** A pool admin, signed in with their key (its hash) or through the pool's identity provider (their e-mail address). */
+export type AdminSession = SessionBase & { role: "admin"; poolId: string; keyHash: string | null; ssoEmail: string | null; adminId: string | null };
 export type DashboardSession = VendorSession | AdminSession;
+
+/** Who signs in, as the credential check found them. */
+export type NewSession =
+  | { role: "vendor"; staff?: StaffActor }
+  | { role: "admin"; poolId: string; keyHash: string; adminId: string | null }
+  | { role: "admin"; poolId: string; ssoEmail: string };
 
 export interface ShownOnce {
   label: string;
@@ -60,7 +66,6 @@ export interface Flash {
 }
 
 interface Keys {
-  mac: CryptoKey;
   enc: CryptoKey;
 }
 let cached: { config: string; keys: Promise<Keys> } | undefined;
@@ -69,11 +74,8 @@ const encoder = new TextEncoder();
 async function deriveKeys(env: SessionSecrets): Promise<Keys> {
   const ikm = await crypto.subtle.importKey("raw", encoder.encode(env.SIGNING_KEY), "HKDF", false, ["deriveKey"]);
   const params = (info: string) => ({ name: "HKDF", hash: "SHA-256", salt: encoder.encode(env.ADMIN_TOKEN), info: encoder.encode(info) });
-  const [mac, enc] = await Promise.all([
-    crypto.subtle.deriveKey(params("seatkeeper dashboard session mac v1"), ikm, { name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign", "verify"]),
-    crypto.subtle.deriveKey(params("seatkeeper dashboard flash enc v1"), ikm, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]),
-  ]);
-  return { mac, enc };
+  const enc = await crypto.subtle.deriveKey(params("seatkeeper dashboard flash enc v1"), ikm, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  return { enc };
 }
 
 /** Derived once per isolate and secret pair, not per request. */
@@ -96,63 +98,55 @@ export function randomToken(bytes = 18): string {
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
-export type NewSession = { role: "vendor" } | { role: "admin"; poolId: string; keyHash: string };
+/** A cookie's id is 32 random bytes, base64url. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
-/** A fresh session: new anti-forgery token, the clock starts now. */
-export function startSession(who: NewSession, nowMs = Date.now()): DashboardSession {
-  const now = seconds(nowMs);
-  return { ...who, csrf: randomToken(), auth: now, iat: now, exp: now + IDLE_SECONDS } as DashboardSession;
+/** Starts a session on the server and answers the cookie's value (the only copy of the id). */
+export async function beginSession(env: Env, who: NewSession, via: string, userAgent: string | undefined): Promise<{ cookie: string; session: DashboardSession }> {
+  const id = randomToken(32);
+  const idHash = await sha256Hex(id);
+  const csrf = randomToken();
+  const stored = await directoryStub(env).startDashboardSession({
+    idHash, csrf, via, ...(userAgent ? { userAgent: userAgent.slice(0, 300) } : {}),
+    ...(who.role === "vendor"
+      ? who.staff ? { kind: "staff", staffId: who.staff.staffId } : { kind: "vendor" }
+      : "ssoEmail" in who
+        ? { kind: "admin", poolId: who.poolId, ssoEmail: who.ssoEmail }
+        : { kind: "admin", poolId: who.poolId, adminKeyHash: who.keyHash, ...(who.adminId ? { adminId: who.adminId } : {}) }),
+  });
+  const base = { csrf, idHash, handle: stored.handle };
+  if (who.role === "vendor") return { cookie: id, session: { ...base, ...who } };
+  const session: AdminSession = "ssoEmail" in who
+    ? { ...base, role: "admin", poolId: who.poolId, keyHash: null, ssoEmail: who.ssoEmail, adminId: null }
+    : { ...base, role: "admin", poolId: who.poolId, keyHash: who.keyHash, ssoEmail: null, adminId: who.adminId };
+  return { cookie: id, session };
 }
 
-/** The same session, re-issued now with the idle window slid forward (never past the absolute limit). */
-export function renewSession(s: DashboardSession, nowMs = Date.now()): DashboardSession {
-  const now = seconds(nowMs);
-  return { ...s, iat: now, exp: Math.min(now + IDLE_SECONDS, s.auth + MAX_SECONDS) };
-}
+export type SessionCheck = { ok: true; session: DashboardSession } | { ok: false; reason: "missing" | "expired" | "invalid" | "ended" };
 
-export function needsRenewal(s: DashboardSession, nowMs = Date.now()): boolean {
-  return seconds(nowMs) - s.iat >= RENEW_AFTER_SECONDS && s.exp < s.auth + MAX_SECONDS;
-}
-
-export async function signSession(env: SessionSecrets, s: DashboardSession): Promise<string> {
-  const claims: Record<string, unknown> = { role: s.role, csrf: s.csrf, auth: s.auth };
-  if (s.role === "admin") Object.assign(claims, { pool: s.poolId, kh: s.keyHash });
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer(ISSUER)
-    .setAudience(SESSION_AUDIENCE)
-    .setIssuedAt(s.iat)
-    .setExpirationTime(s.exp)
-    .sign((await keys(env)).mac);
-}
-
-export type SessionCheck = { ok: true; session: DashboardSession } | { ok: false; reason: "missing" | "expired" | "invalid" };
-
-const isString = (v: unknown): v is string => typeof v === "string" && v.length > 0;
-
-/** The session in a cookie value, if genuine, current and well-formed. */
-export async function verifySession(env: SessionSecrets, token: string | undefined, nowMs = Date.now()): Promise<SessionCheck> {
-  if (!token) return { ok: false, reason: "missing" };
-  try {
-    const { payload: p } = await jwtVerify(token, (await keys(env)).mac, {
-      issuer: ISSUER,
-      audience: SESSION_AUDIENCE,
-      algorithms: ["HS256"],
-      requiredClaims: ["iat", "exp"],
-      currentDate: new Date(nowMs),
-    });
-    const base = { csrf: p.csrf, auth: p.auth, iat: p.iat!, exp: p.exp! };
-    if (!isString(base.csrf) || typeof base.auth !== "number" || seconds(nowMs) > base.auth + MAX_SECONDS) {
-      return { ok: false, reason: typeof base.auth === "number" ? "expired" : "invalid" };
-    }
-    if (p.role === "vendor") return { ok: true, session: { role: "vendor", ...(base as SessionBase) } };
-    if (p.role === "admin" && isString(p.pool) && isString(p.kh)) {
-      return { ok: true, session: { role: "admin", poolId: p.pool, keyHash: p.kh, ...(base as SessionBase) } };
-    }
-    return { ok: false, reason: "invalid" };
-  } catch (e) {
-    return { ok: false, reason: e instanceof joseErrors.JWTExpired ? "expired" : "invalid" };
+/** The session a cookie names, if the server still holds it; a staff member's role is read afresh. */
+export async function loadSession(env: Env, cookie: string | undefined): Promise<SessionCheck> {
+  if (!cookie) return { ok: false, reason: "missing" };
+  if (!SESSION_ID.test(cookie)) return { ok: false, reason: "invalid" };
+  const idHash = await sha256Hex(cookie);
+  const opened = await directoryStub(env).openDashboardSession(idHash);
+  if (!opened.ok) return { ok: false, reason: opened.reason === "expired" ? "expired" : "ended" };
+  const s = opened.session;
+  const base = { csrf: s.csrf, idHash, handle: s.handle };
+  if (s.kind === "admin" && s.poolId && (s.adminKeyHash || s.ssoEmail)) {
+    return { ok: true, session: { ...base, role: "admin", poolId: s.poolId, keyHash: s.adminKeyHash, ssoEmail: s.ssoEmail, adminId: s.adminId } };
   }
+  if (s.kind === "staff" && opened.staff) {
+    const { staffId, email, role } = opened.staff;
+    return { ok: true, session: { ...base, role: "vendor", staff: { staffId, email, role } } };
+  }
+  if (s.kind === "vendor") return { ok: true, session: { ...base, role: "vendor" } };
+  return { ok: false, reason: "invalid" };
+}
+
+/** Signing out: the session ends on the server, for every copy of its cookie. */
+export async function endSession(env: Env, session: DashboardSession): Promise<void> {
+  await directoryStub(env).endDashboardSession(session.idHash);
 }
 
 /** Encrypts a flash for the session identified by its anti-forgery token. */

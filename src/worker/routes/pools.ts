@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import {
   CreatePoolRequest, CreatePoolResponse, PoolDetails, PoolListQuery, PoolListResponse, PoolPath, UpdatePoolRequest,
 } from "../../contract/schemas.js";
-import { poolAdminAuth, refuse, vendorAuth } from "../auth.js";
+import { allow, poolAdminAuth, refuse, vendorAuth } from "../auth.js";
 import { normalizeKey } from "../credentials.js";
 import type { AppEnv } from "../env.js";
 import { adminErrors, bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, vendorErrors } from "../openapi.js";
@@ -17,7 +17,7 @@ const createPoolRoute = createRoute({
   summary: "Create a pool (vendor)",
   description: "The serial number, product key and admin key are shown once, here; only their hashes are stored.",
   security: bearerSecurity,
-  middleware: [vendorAuth] as const,
+  middleware: [vendorAuth, allow("create_pool")] as const,
   request: { body: jsonBody(CreatePoolRequest, "The customer, the number of seats and the optional settings") },
   responses: { 201: jsonContent(CreatePoolResponse, "The new pool and its secrets"), ...bodyErrorResponses(...vendorErrors) },
 });
@@ -30,7 +30,7 @@ const listPoolsRoute = createRoute({
   summary: "List pools (vendor)",
   description: "Pools in id order, `limit` at a time (default 100); pass `next` as `after` for the next page.",
   security: bearerSecurity,
-  middleware: [vendorAuth] as const,
+  middleware: [vendorAuth, allow("list_pools")] as const,
   request: { query: PoolListQuery },
   responses: { 200: jsonContent(PoolListResponse, "A page of pools, in id order"), ...errorResponses(...vendorErrors) },
 });
@@ -63,7 +63,7 @@ const updatePoolRoute = createRoute({
 export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(createPoolRoute, async (c) => {
     const body = c.req.valid("json");
-    const out = await createPool(c.env, { ...body, minClientVersion: body.minClientVersion ?? null, staleAfterHours: body.staleAfterHours ?? null });
+    const out = await createPool(c.env, { ...body, minClientVersion: body.minClientVersion ?? null, staleAfterHours: body.staleAfterHours ?? null }, c.var.actor);
     if (!out.ok) return refuse(c, out);
     return c.json({ ...out.pool, productKey: out.productKey, adminKey: out.adminKey }, 201);
   });

@@ -45,6 +45,7 @@ function documentConfig(origin: string) {
     tags: [
       { name: "Client", description: "What the desktop application, the SDK and the CLI call: check a seat out and hand it back." },
       { name: "Admin", description: "What the vendor's staff and a pool's admins call: pools, seats, credentials, audit log, usage." },
+      { name: "People", description: "Who may act: the vendor's staff with their roles and tokens, and each pool's named admins with their own keys." },
       { name: "Public", description: "Open to anyone: liveness, token keys and this description." },
     ],
   };

@@ -29,8 +29,9 @@ export function Layout(props: { title: string; session?: DashboardSession; child
           <a class="brand" href="/admin">Seatkeeper</a>
           {session ? (
             <nav aria-label="Account">
-              <span class="who">{session.role === "vendor" ? "Vendor staff" : "Pool admin"}</span>
+              <span class="who">{session.role === "vendor" ? (session.staff ? `${session.staff.email} (${session.staff.role})` : "Vendor staff") : "Pool admin"}</span>
               {session.role === "vendor" ? <a href="/admin">All pools</a> : null}
+              <a href="/admin/sessions">Your sessions</a>
               <form method="post" action="/admin/sign-out" class="inline">
                 <CsrfField session={session} />
                 <button type="submit" class="link-button">Sign out</button>
