@@ -14,7 +14,8 @@ export function poolSummary(p: PoolRow): PoolSummary {
   return { poolId: p.pool_id, seats: p.seats, inUse: p.in_use };
 }
 
-export function poolState(p: PoolRow): PoolState {
+/** `groups` are the policy room's figures (they need its in-memory counts), or null for none. */
+export function poolState(p: PoolRow, groups: PoolState["groups"] = null): PoolState {
   return {
     poolId: p.pool_id,
     customer: p.customer,
@@ -27,6 +28,11 @@ export function poolState(p: PoolRow): PoolState {
     maxAddressesPerSeat: p.max_addresses_per_seat,
     refuseWidelySharedSeats: p.refuse_widely_shared_seats === 1,
     createdAt: iso(p.created_at),
+    validFrom: p.valid_from === null ? null : iso(p.valid_from),
+    validUntil: p.valid_until === null ? null : iso(p.valid_until),
+    overdraftSeats: p.overdraft_seats,
+    blocked: p.blocked === null ? null : JSON.parse(p.blocked),
+    groups,
   };
 }
 
@@ -56,6 +62,7 @@ export function seatList(seats: SeatRow[], sessions: SessionRow[]): Seat[] {
     const seat: Seat = {
       seatId: s.seat_id, ...seatIdentity(s), since: iso(s.since), lastSeenAt: iso(s.last_seen_at), sessions: [],
       sharedFromAddresses: s.shared_widely === 1,
+      group: s.group_key ?? null,
     };
     bySeat.set(s.seat_id, seat);
     return seat;
@@ -123,5 +130,12 @@ export function usageReport(store: PoolStore, from: number, to: number, bucket: 
   const size = bucketSize(bucket);
   const start = Math.floor(from / size) * size;
   const end = Math.floor(to / size) * size;
-  return usageBuckets(store.usageHours(start, end + size), store.levelBefore(start), start, end, bucket);
+  const buckets = usageBuckets(store.usageHours(start, end + size), store.levelBefore(start), start, end, bucket);
+  // pool policy: each bucket's most overdraft seats, from the hours that granted any
+  for (const b of buckets) b.overdraftPeak = 0;
+  for (const o of store.overdraftHours(start, end + size)) {
+    const b = buckets[Math.floor((o.hour - start) / size)];
+    if (b) b.overdraftPeak = Math.max(b.overdraftPeak!, o.peak);
+  }
+  return buckets;
 }

@@ -146,6 +146,22 @@ export const poolMigrations: readonly Migration[] = [
       CREATE UNIQUE INDEX events_aggregated ON events (agg_key) WHERE agg_key IS NOT NULL;
     `,
   },
+  {
+    id: 6,
+    why: "Pool policy (issue 12): the term, the overdraft, the blocklist and the groups as pool settings (lists as JSON), the group each seat was taken for (folded; the per-group counts are recounted from it on load), and each hour's most overdraft seats.",
+    sql: `
+      ALTER TABLE pool ADD COLUMN valid_from INTEGER;
+      ALTER TABLE pool ADD COLUMN valid_until INTEGER;
+      ALTER TABLE pool ADD COLUMN overdraft_seats INTEGER;
+      ALTER TABLE pool ADD COLUMN blocked TEXT;
+      ALTER TABLE pool ADD COLUMN groups TEXT;
+      ALTER TABLE seats ADD COLUMN group_key TEXT;
+      CREATE TABLE overdraft_hours (
+        hour INTEGER PRIMARY KEY,
+        peak INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const directoryMigrations: readonly Migration[] = [

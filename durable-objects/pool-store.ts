@@ -22,6 +22,16 @@ export interface PoolRow {
   max_addresses_per_seat: number;
   /** 0 or 1 */
   refuse_widely_shared_seats: number;
+  // ---- pool policy (migration 6) ----
+  /** ms; null for an open start */
+  valid_from: number | null;
+  /** ms; null for no end */
+  valid_until: number | null;
+  overdraft_seats: number | null;
+  /** JSON of the contract's `blocked` list, or null */
+  blocked: string | null;
+  /** JSON of the contract's `groups` object, or null */
+  groups: string | null;
 }
 
 export interface SeatRow {
@@ -38,6 +48,8 @@ export interface SeatRow {
   machine_id: string | null;
   /** 1 once its sessions came from more addresses than the pool allows (logged once). */
   shared_widely: number;
+  /** The folded group the seat was taken for (migration 6), or null. */
+  group_key?: string | null;
 }
 
 export interface SessionRow {
@@ -136,10 +148,11 @@ export class PoolStore {
     this.sql.exec(
       `INSERT INTO pool (id, pool_id, customer, seats, in_use, min_client_version, stale_after_hours,
          generation, key_hash, admin_key_hash, created_at, max_sessions_per_seat, max_addresses_per_seat,
-         refuse_widely_shared_seats) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         refuse_widely_shared_seats, valid_from, valid_until, overdraft_seats, blocked, groups)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       p.pool_id, p.customer, p.seats, p.in_use, p.min_client_version, p.stale_after_hours,
       p.generation, p.key_hash, p.admin_key_hash, p.created_at, p.max_sessions_per_seat, p.max_addresses_per_seat,
-      p.refuse_widely_shared_seats,
+      p.refuse_widely_shared_seats, p.valid_from, p.valid_until, p.overdraft_seats, p.blocked, p.groups,
     );
     this.sql.exec("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
   }
@@ -151,9 +164,11 @@ export class PoolStore {
   writeSettings(p: PoolRow): void {
     this.sql.exec(
       `UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ?, max_sessions_per_seat = ?,
-         max_addresses_per_seat = ?, refuse_widely_shared_seats = ? WHERE id = 1`,
+         max_addresses_per_seat = ?, refuse_widely_shared_seats = ?,
+         valid_from = ?, valid_until = ?, overdraft_seats = ?, blocked = ?, groups = ? WHERE id = 1`,
       p.customer, p.seats, p.min_client_version, p.stale_after_hours, p.max_sessions_per_seat,
       p.max_addresses_per_seat, p.refuse_widely_shared_seats,
+      p.valid_from, p.valid_until, p.overdraft_seats, p.blocked, p.groups,
     );
   }
 
@@ -402,6 +417,33 @@ export class PoolStore {
     return this.first<{ t: number | null }>("SELECT MIN(due_at) AS t FROM timers")?.t ?? null;
   }
 
+  // ---- pool policy (issue 12) ----------------------------------------------
+
+  /** The group a new seat was taken for (only when the checkout named one). */
+  writeSeatGroup(seatId: string, groupKey: string): void {
+    this.sql.exec("UPDATE seats SET group_key = ? WHERE seat_id = ?", groupKey, seatId);
+  }
+
+  /** Active seats per group, for the in-memory counts recounted on load. */
+  activeSeatsByGroup(): { group_key: string; n: number }[] {
+    return this.sql
+      .exec<{ group_key: string; n: number }>("SELECT group_key, COUNT(*) AS n FROM seats WHERE ended_at IS NULL AND group_key IS NOT NULL GROUP BY group_key")
+      .toArray();
+  }
+
+  /** Raises the hour's most overdraft seats held at once; written only on a grant beyond `seats`. */
+  recordOverdraft(now: number, overdraft: number): void {
+    this.sql.exec(
+      "INSERT INTO overdraft_hours (hour, peak) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET peak = max(peak, excluded.peak)",
+      Math.floor(now / HOUR) * HOUR, overdraft,
+    );
+  }
+
+  /** The hours that saw overdraft, from `start` (inclusive) to `end` (exclusive). */
+  overdraftHours(start: number, end: number): { hour: number; peak: number }[] {
+    return this.sql.exec<{ hour: number; peak: number }>("SELECT hour, peak FROM overdraft_hours WHERE hour >= ? AND hour < ?", start, end).toArray();
+  }
+
   // ---- bounds --------------------------------------------------------------
 
   /** Keeps storage bounded: the newest events, recent ended sessions, a year of usage. */
@@ -430,5 +472,6 @@ export class PoolStore {
       cutoff, ENDED_CAP,
     );
     this.sql.exec("DELETE FROM usage_hours WHERE hour < ?", now - USAGE_RETENTION_MS);
+    this.sql.exec("DELETE FROM overdraft_hours WHERE hour < ?", now - USAGE_RETENTION_MS);
   }
 }

@@ -6,7 +6,7 @@ import type { PoolRow, SeatRow, SessionRow } from "../../durable-objects/pool-st
 const pool: PoolRow = {
   pool_id: "P1", customer: "Acme", seats: 2, in_use: 0, min_client_version: null, stale_after_hours: null,
   generation: 2, key_hash: "cur", admin_key_hash: "adm", created_at: 0,
-  max_sessions_per_seat: 3, max_addresses_per_seat: 2, refuse_widely_shared_seats: 0,
+  max_sessions_per_seat: 3, max_addresses_per_seat: 2, refuse_widely_shared_seats: 0, valid_from: null, valid_until: null, overdraft_seats: null, blocked: null, groups: null,
 };
 const ask = { generation: 2, keyHash: "cur", user: "ann", machine: "PC-1", address: "192.0.2.1" };
 
@@ -35,7 +35,7 @@ function session(session_id: string, seat_id: string, instance: string, identity
 
 describe("the checkout plan", () => {
   it("takes a free seat, and names the identity the seat is keyed by", () => {
-    expect(planCheckout(ask, pool, lookups())).toEqual({ kind: "take", identity: identityKey("ann", "PC-1", undefined), forgetInstanceOf: null, machineId: null });
+    expect(planCheckout(ask, pool, lookups())).toEqual({ kind: "take", identity: identityKey("ann", "PC-1", undefined), forgetInstanceOf: null, machineId: null, group: null, overdraft: false });
     expect(planCheckout({ ...ask, machineId: " GUID-1 " }, pool, lookups())).toMatchObject({ kind: "take", machineId: "guid-1" });
   });
 
