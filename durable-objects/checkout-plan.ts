@@ -12,6 +12,9 @@ import { messages } from "../src/contract/messages.js";
 import { failure, type Failure } from "./outcome.js";
 import type { EventInput, PoolRow, SeatRow, SessionRow } from "./pool-store.js";
 import type { CheckoutInput } from "./rpc-types.js";
+import { blockingRule, decideTake, judgeTerm } from "./policy.js";
+import { PolicyRoom, type PolicyView } from "./policy-room.js";
+import { iso } from "./contract-shapes.js";
 
 export interface CheckoutLookups {
   keyHashOfGeneration(generation: number): string | undefined;
@@ -32,10 +35,14 @@ export type CheckoutPlan =
   | { kind: "replay"; session: SessionRow; seat: SeatRow }
   /** The identity holds a seat: a new session joins it; `sharedWidely` when this session is the one that crosses the pool's address limit. */
   | { kind: "join"; identity: string; seat: SeatRow; forgetInstanceOf: string | null; sharedWidely: boolean }
-  /** A free seat is taken, bound to the machine id when the client sent one. */
-  | { kind: "take"; identity: string; forgetInstanceOf: string | null; machineId: string | null };
+  /**
+   * A free seat is taken, bound to the machine id when the client sent one, for the
+   * client's group (folded, or null), beyond the pool's seats when `overdraft`.
+   */
+  | { kind: "take"; identity: string; forgetInstanceOf: string | null; machineId: string | null; group: string | null; overdraft: boolean };
 
-export function planCheckout(input: CheckoutInput, pool: PoolRow, look: CheckoutLookups): CheckoutPlan {
+/** `policy` is the pool's term, blocklist and groups (policy-room.ts); without it only the seats and overdraft count. */
+export function planCheckout(input: CheckoutInput, pool: PoolRow, look: CheckoutLookups, policy?: PolicyView): CheckoutPlan {
   const identity = identityKey(input.user, input.machine, input.terminalSession);
   const verdict = judgeCredentials(
     { generation: pool.generation, keyHash: pool.key_hash },
@@ -93,13 +100,31 @@ export function planCheckout(input: CheckoutInput, pool: PoolRow, look: Checkout
     if (earlier) forgetInstanceOf = earlier.session_id;
   }
 
+  // policy: a running session carries on (the replay above), a new one obeys the term and the blocklist
+  if (policy) {
+    const refusal = policyRefusal(input, pool, policy, identity);
+    if (refusal) return refusal;
+  }
+
   const machineId = input.machineId === undefined ? null : foldText(input.machineId);
   const held = look.activeSeatOf(identity);
-  switch (decideSeat(held !== undefined, pool.in_use, pool.seats)) {
-    case "join":
-      return planJoin(input, pool, held!, identity, machineId, forgetInstanceOf, look);
+  if (decideSeat(held !== undefined, pool.in_use, pool.seats) === "join") {
+    return planJoin(input, pool, held!, identity, machineId, forgetInstanceOf, look);
+  }
+  const group = PolicyRoom.groupKey(input.group);
+  const figures = policy?.figures ?? { seats: pool.seats, overdraftSeats: pool.overdraft_seats, inUse: pool.in_use, groups: new Map(), groupInUse: new Map() };
+  const take = decideTake(figures, group);
+  switch (take.verdict) {
     case "take":
-      return { kind: "take", identity, forgetInstanceOf, machineId };
+      return { kind: "take", identity, forgetInstanceOf, machineId, group, overdraft: take.overdraft };
+    case "group_full":
+      return {
+        kind: "refuse",
+        failure: failure("group_full", messages.groupFull(take.group, take.max), { group: take.group, max: take.max, inUse: take.inUse }),
+        identity,
+        event: { type: "denied", details: { reason: "group_full", group: take.group, max: take.max, inUse: take.inUse } },
+        denial: true,
+      };
     case "full":
       return {
         kind: "refuse",
@@ -109,6 +134,33 @@ export function planCheckout(input: CheckoutInput, pool: PoolRow, look: Checkout
         denial: true,
       };
   }
+}
+
+/** The term and the blocklist, before any seat is looked at. */
+function policyRefusal(input: CheckoutInput, pool: PoolRow, policy: PolicyView, identity: string): CheckoutPlan | undefined {
+  const term = judgeTerm(policy.now, pool.valid_from, pool.valid_until);
+  if (term !== "ok") {
+    const validFrom = pool.valid_from === null ? null : iso(pool.valid_from);
+    const validUntil = pool.valid_until === null ? null : iso(pool.valid_until);
+    return {
+      kind: "refuse",
+      failure: failure("pool_inactive", messages.poolInactive(term, validFrom, validUntil), { validFrom, validUntil }),
+      identity,
+      event: { type: "denied", details: { reason: "pool_inactive", validFrom, validUntil } },
+      denial: false,
+    };
+  }
+  const rule = blockingRule(policy.blocked, input.user, input.machine);
+  if (rule) {
+    return {
+      kind: "refuse",
+      failure: failure("blocked", messages.blocked),
+      identity,
+      event: { type: "denied", details: { reason: "blocked", rule: { user: rule.user ?? null, machine: rule.machine ?? null } } },
+      denial: false,
+    };
+  }
+  return undefined;
 }
 
 /**

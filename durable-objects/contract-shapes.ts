@@ -21,7 +21,8 @@ function ssoView(sso: string | null): PoolState["sso"] {
   return shown;
 }
 
-export function poolState(p: PoolRow): PoolState {
+/** `groups` are the policy room's figures (they need its in-memory counts), or null for none. */
+export function poolState(p: PoolRow, groups: PoolState["groups"] = null): PoolState {
   return {
     poolId: p.pool_id,
     customer: p.customer,
@@ -37,6 +38,11 @@ export function poolState(p: PoolRow): PoolState {
     maxBorrowedSeats: p.max_borrowed_seats ?? null,
     sso: ssoView(p.sso),
     createdAt: iso(p.created_at),
+    validFrom: p.valid_from === null ? null : iso(p.valid_from),
+    validUntil: p.valid_until === null ? null : iso(p.valid_until),
+    overdraftSeats: p.overdraft_seats,
+    blocked: p.blocked === null ? null : JSON.parse(p.blocked),
+    groups,
   };
 }
 
@@ -68,6 +74,7 @@ export function seatList(seats: SeatRow[], sessions: SessionRow[], borrows: Borr
       seatId: s.seat_id, ...seatIdentity(s), since: iso(s.since), lastSeenAt: iso(s.last_seen_at), sessions: [],
       sharedFromAddresses: s.shared_widely === 1,
       borrowedUntil: until.has(s.seat_id) ? iso(until.get(s.seat_id)!) : null,
+      group: s.group_key ?? null,
     };
     bySeat.set(s.seat_id, seat);
     return seat;
@@ -136,5 +143,12 @@ export function usageReport(store: PoolStore, from: number, to: number, bucket: 
   const size = bucketSize(bucket);
   const start = Math.floor(from / size) * size;
   const end = Math.floor(to / size) * size;
-  return usageBuckets(store.usageHours(start, end + size, inUse), store.levelBefore(start, inUse), start, end, bucket);
+  const buckets = usageBuckets(store.usageHours(start, end + size, inUse), store.levelBefore(start, inUse), start, end, bucket);
+  // pool policy: each bucket's most overdraft seats, from the hours that granted any
+  for (const b of buckets) b.overdraftPeak = 0;
+  for (const o of store.overdraftHours(start, end + size)) {
+    const b = buckets[Math.floor((o.hour - start) / size)];
+    if (b) b.overdraftPeak = Math.max(b.overdraftPeak!, o.peak);
+  }
+  return buckets;
 }

@@ -13,7 +13,9 @@ import { adminView, PoolAdmins, type AdminRow } from "./pool-admins.js";
 import { messages } from "../src/contract/messages.js";
 import { hasSchema, poolMigrations, runMigrations } from "./migrations.js";
 import { failure, refusedRole, type Actor, type Failure, type Outcome } from "./outcome.js";
-import { applyPatch } from "./pool-settings.js";
+import { applyPatch, patchAction } from "./pool-settings.js";
+import { isExpiring, policyIssues } from "./policy.js";
+import { PolicyRoom } from "./policy-room.js";
 import { LATER_SETTING_DEFAULTS, PoolStore, type PoolRow, type SessionRow, type StoreMeter } from "./pool-store.js";
 import type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 import { SeatLedger } from "./seat-ledger.js";
@@ -57,12 +59,14 @@ export class LicencePool extends DurableObject<object> {
   private readonly live: LiveChannel;
   private readonly borrowing: Borrowing;
   private readonly admins: PoolAdmins;
+  private readonly policy: PolicyRoom;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
     this.store = new PoolStore(ctx.storage.sql);
-    this.ledger = new SeatLedger(this.store);
+    this.policy = new PolicyRoom(this.store);
+    this.ledger = new SeatLedger(this.store, this.policy);
     this.timers = new Timers(this.store, ctx.storage);
     this.live = new LiveChannel(ctx);
     this.borrowing = new Borrowing(this.store, this.ledger, this.timers);
@@ -76,6 +80,7 @@ export class LicencePool extends DurableObject<object> {
   private load(): void {
     runMigrations(this.ctx.storage, poolMigrations);
     this.pool = this.store.readPool();
+    this.policy.load();
     void this.ctx.blockConcurrencyWhile(() => this.timers.load());
   }
 
@@ -129,17 +134,28 @@ export class LicencePool extends DurableObject<object> {
     if (!p) return failure("invalid_credentials", messages.badCredentials);
     const now = Date.now();
     const result = this.transaction((): Outcome<CheckoutGrant> => {
-      const plan = planCheckout(input, p, this.store);
+      const plan = planCheckout(input, p, this.store, this.policy.view(p, now));
       if (plan.kind === "refuse") {
         this.ledger.refuse(p, plan, input, now);
         return plan.failure;
       }
       const grant = this.ledger.grant(p, plan, input, now);
       if (plan.kind === "take") this.stale.seatTaken(p);
-      return { ok: true, ...grant };
+      if (plan.kind === "take" && plan.overdraft) this.store.recordOverdraft(now, p.in_use - p.seats);
+      return { ok: true, ...grant, ...this.policyOfAnswer(p, now, plan.kind === "take" && plan.overdraft) };
     });
     await this.timers.syncAlarm();
     return result;
+  }
+
+  /** Pool policy on a checkout answer: the term's end, its warning, and the overdraft mark. */
+  private policyOfAnswer(p: PoolRow, now: number, overdraft: boolean): Pick<CheckoutGrant, "pool" | "warnings" | "overdraft"> {
+    const validUntil = p.valid_until === null ? null : new Date(p.valid_until).toISOString();
+    return {
+      pool: { ...poolSummary(p), validUntil },
+      ...(isExpiring(now, p.valid_until) ? { warnings: [{ code: "pool_expiring", validUntil: validUntil! }] } : {}),
+      ...(overdraft ? { overdraft: true } : {}),
+    };
   }
 
   release(sessionId: string, seatId: string): Outcome<{ released: boolean; seatFreed?: boolean; reason?: EndReason; pool: PoolSummary }> {
@@ -234,12 +250,17 @@ export class LicencePool extends DurableObject<object> {
 
   getPool(actor: Actor): Outcome<{ pool: PoolState }> {
     const a = this.authorise(actor, "read");
-    return "ok" in a ? a : { ok: true, pool: poolState(a.pool) };
+    return "ok" in a ? a : { ok: true, pool: this.state(a.pool) };
+  }
+
+  /** The pool as answers show it, with the policy room's group figures. */
+  private state(p: PoolRow): PoolState {
+    return poolState(p, this.policy.groupFigures(p));
   }
 
   /** The vendor's directory listing asks each pool for its live figures. */
   summaryForVendor(): PoolState | null {
-    return this.pool ? poolState(this.pool) : null;
+    return this.pool ? this.state(this.pool) : null;
   }
 
   /** A page of the seats in use, oldest first, optionally those whose user or machine contains `q` (compared as names are). */
@@ -249,11 +270,17 @@ export class LicencePool extends DurableObject<object> {
   }
 
   async updatePool(actor: Actor, patch: PoolPatch): Promise<Outcome<{ pool: PoolState }>> {
-    const a = this.authorise(actor, patch.seats !== undefined ? "update_seats" : "update");
-    if ("ok" in a) return a;
+    const a = this.authorise(actor, patchAction(patch));
+    // a pool admin touching the term or overdraft is told those are the vendor's; a staff role keeps its own refusal
+    if ("ok" in a) return a.code === "forbidden" && actor.role === "admin" && patch.seats === undefined ? { ...a, message: messages.termIsTheVendors } : a;
     const p = a.pool;
     const now = Date.now();
     const { next, changes } = applyPatch(p, patch);
+    const issues = policyIssues({
+      seats: next.seats, validFrom: next.valid_from, validUntil: next.valid_until,
+      blocked: next.blocked === null ? null : JSON.parse(next.blocked), groups: next.groups === null ? null : JSON.parse(next.groups),
+    });
+    if (issues.length > 0) return failure("invalid_request", messages.policyInvalid, { issues });
     this.transaction(() => {
       this.store.writeSettings(next);
       this.store.logEvent(now, { type: "pool_updated", actor: a.by, details: changes });
@@ -261,7 +288,7 @@ export class LicencePool extends DurableObject<object> {
       if (changes.staleAfterHours) this.stale.reschedule(p);
     });
     await this.timers.syncAlarm();
-    return { ok: true, pool: poolState(p) };
+    return { ok: true, pool: this.state(p) };
   }
 
   /** One seat in use, by id: the dashboard's confirmation names it without listing the pool. */

@@ -189,6 +189,22 @@ export const poolMigrations: readonly Migration[] = [
     `,
   },
   {
+    id: 6,
+    why: "Pool policy (issue 12): the term, the overdraft, the blocklist and the groups as pool settings (lists as JSON), the group each seat was taken for (folded; the per-group counts are recounted from it on load), and each hour's most overdraft seats.",
+    sql: `
+      ALTER TABLE pool ADD COLUMN valid_from INTEGER;
+      ALTER TABLE pool ADD COLUMN valid_until INTEGER;
+      ALTER TABLE pool ADD COLUMN overdraft_seats INTEGER;
+      ALTER TABLE pool ADD COLUMN blocked TEXT;
+      ALTER TABLE pool ADD COLUMN groups TEXT;
+      ALTER TABLE seats ADD COLUMN group_key TEXT;
+      CREATE TABLE overdraft_hours (
+        hour INTEGER PRIMARY KEY,
+        peak INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
     id: 7,
     why: "Several named admins per pool, each with a key of their own (its hash); the key made with the pool becomes the first admin, so every existing admin key keeps working.",
     sql: `

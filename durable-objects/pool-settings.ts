@@ -12,6 +12,7 @@ const settingColumns = [
   ["maxAddressesPerSeat", "max_addresses_per_seat"],
   ["maxBorrowDays", "max_borrow_days"],
   ["maxBorrowedSeats", "max_borrowed_seats"],
+  ["overdraftSeats", "overdraft_seats"],
 ] as const satisfies readonly (readonly [keyof PoolPatch, keyof PoolRow])[];
 
 export type SettingChanges = Partial<Record<keyof PoolPatch, { from: string | number | boolean | null; to: string | number | boolean | null }>>;
@@ -40,5 +41,28 @@ export function applyPatch(p: PoolRow, patch: PoolPatch): { next: PoolRow; chang
       changes.sso = { from: shown(p.sso), to: shown(sso) };
     }
   }
+  // pool policy: the term as ms, the lists as JSON
+  for (const [field, column] of [["validFrom", "valid_from"], ["validUntil", "valid_until"]] as const) {
+    const value = patch[field];
+    if (value === undefined) continue;
+    const ms = value === null ? null : Date.parse(value);
+    if (ms === p[column]) continue;
+    next[column] = ms;
+    changes[field] = { from: p[column] === null ? null : new Date(p[column]!).toISOString(), to: ms === null ? null : new Date(ms).toISOString() };
+  }
+  for (const field of ["blocked", "groups"] as const) {
+    const value = patch[field];
+    if (value === undefined) continue;
+    const json = value === null ? null : JSON.stringify(value);
+    if (json === p[field]) continue;
+    next[field] = json;
+    changes[field] = { from: p[field], to: json };
+  }
   return { next, changes };
+}
+
+/** Who may change what: seats, the term and the overdraft are the vendor's (what the customer bought). */
+export function patchAction(patch: PoolPatch): "update_seats" | "update" {
+  const vendorOnly = [patch.seats, patch.validFrom, patch.validUntil, patch.overdraftSeats];
+  return vendorOnly.some((v) => v !== undefined) ? "update_seats" : "update";
 }

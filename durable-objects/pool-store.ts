@@ -32,6 +32,16 @@ export interface PoolRow {
   max_borrowed_seats: number | null;
   /** The pool's single sign-on for its admins, as JSON (`SsoSettings`), or null. */
   sso: string | null;
+  // ---- pool policy (migration 6) ----
+  /** ms; null for an open start */
+  valid_from: number | null;
+  /** ms; null for no end */
+  valid_until: number | null;
+  overdraft_seats: number | null;
+  /** JSON of the contract's `blocked` list, or null */
+  blocked: string | null;
+  /** JSON of the contract's `groups` object, or null */
+  groups: string | null;
 }
 
 export interface SeatRow {
@@ -48,6 +58,8 @@ export interface SeatRow {
   machine_id: string | null;
   /** 1 once its sessions came from more addresses than the pool allows (logged once). */
   shared_widely: number;
+  /** The folded group the seat was taken for (migration 6), or null. */
+  group_key?: string | null;
 }
 
 export interface SessionRow {
@@ -142,12 +154,18 @@ export const LATER_SETTING_DEFAULTS = {
   max_borrow_days: null,
   max_borrowed_seats: null,
   sso: null,
+  valid_from: null,
+  valid_until: null,
+  overdraft_seats: null,
+  blocked: null,
+  groups: null,
 } as const satisfies Partial<PoolRow>;
 
 /** The pool row's settings: what `PATCH /v1/pools/{id}` changes, written together. A new setting is a column here. */
 const SETTING_COLUMNS = [
   "customer", "seats", "min_client_version", "stale_after_hours", "max_sessions_per_seat", "max_addresses_per_seat",
   "refuse_widely_shared_seats", "max_borrow_days", "max_borrowed_seats", "sso",
+  "valid_from", "valid_until", "overdraft_seats", "blocked", "groups",
 ] as const satisfies readonly (keyof PoolRow)[];
 
 export class PoolStore {
@@ -248,9 +266,9 @@ export class PoolStore {
 
   insertSeat(s: Omit<SeatRow, "ended_at" | "shared_widely">): void {
     this.run(
-      `INSERT INTO seats (seat_id, identity, user, machine, terminal_session, since, last_seen_at, sessions, machine_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      s.seat_id, s.identity, s.user, s.machine, s.terminal_session, s.since, s.last_seen_at, s.sessions, s.machine_id,
+      `INSERT INTO seats (seat_id, identity, user, machine, terminal_session, since, last_seen_at, sessions, machine_id, group_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      s.seat_id, s.identity, s.user, s.machine, s.terminal_session, s.since, s.last_seen_at, s.sessions, s.machine_id, s.group_key ?? null,
     );
   }
 
@@ -485,6 +503,29 @@ export class PoolStore {
     return this.first<{ t: number | null }>("SELECT MIN(due_at) AS t FROM timers")?.t ?? null;
   }
 
+  // ---- pool policy (issue 12) ----------------------------------------------
+
+  /** Active seats per group, for the in-memory counts recounted on load. */
+  activeSeatsByGroup(): { group_key: string; n: number }[] {
+    return this.all<{ group_key: string; n: number }>(
+      "SELECT group_key, COUNT(*) AS n FROM seats WHERE ended_at IS NULL AND group_key IS NOT NULL GROUP BY group_key",
+    );
+  }
+
+  /** Raises the hour's most overdraft seats held at once; written only on a grant beyond `seats`. */
+  recordOverdraft(now: number, overdraft: number): void {
+    this.run(
+      "INSERT INTO overdraft_hours (hour, peak) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET peak = max(peak, excluded.peak)",
+      Math.floor(now / HOUR) * HOUR, overdraft,
+    );
+  }
+
+  /** The hours that saw overdraft, from `start` (inclusive) to `end` (exclusive). */
+  overdraftHours(start: number, end: number): { hour: number; peak: number }[] {
+    return this.all<{ hour: number; peak: number }>("SELECT hour, peak FROM overdraft_hours WHERE hour >= ? AND hour < ?", start, end);
+  }
+
+
   // ---- bounds: the newest events, recent ended sessions, a year of usage ----
 
   /** Each class of event keeps its newest (a walk of the rowid): a flood of failed authentications never pushes out who used the seats. */
@@ -520,6 +561,7 @@ export class PoolStore {
       }
     }
     this.run("DELETE FROM usage_hours WHERE hour < ?", now - USAGE_RETENTION_MS);
+    this.run("DELETE FROM overdraft_hours WHERE hour < ?", now - USAGE_RETENTION_MS);
   }
 
   // ---- borrowing (migration 10) ----------------------------------------------

@@ -20,7 +20,7 @@ export type CreatePoolInput = Omit<Settled<CreatePoolRequest>, "sso"> & { poolId
 export type PoolPatch = UpdatePoolRequest;
 
 /** A checkout as the object decides it: the identity from the request, the serial already parsed and the key hashed. */
-export type CheckoutInput = Pick<CheckoutRequest, "user" | "machine" | "terminalSession" | "clientVersion" | "instance" | "machineId"> & {
+export type CheckoutInput = Pick<CheckoutRequest, "user" | "machine" | "terminalSession" | "clientVersion" | "instance" | "machineId" | "group"> & {
   generation: number;
   keyHash: string;
   /** The client's address (CF-Connecting-IP), recorded per session; null when the Worker has none. */

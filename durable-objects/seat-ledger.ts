@@ -31,8 +31,15 @@ const deniedKey = (identity: string, now: number) => `denied:${Math.floor(now / 
 
 type Identity = Pick<CheckoutInput, "user" | "machine" | "terminalSession">;
 
+/** Hook (issue 12, pool policy): the policy room learns of every seat taken and ended, in the same transaction. */
+export interface SeatHooks {
+  seatTaken(group: string | null): void;
+  seatEnded(seat: SeatRow): void;
+  allEnded(): void;
+}
+
 export class SeatLedger {
-  constructor(private readonly store: PoolStore) {}
+  constructor(private readonly store: PoolStore, private readonly hooks?: SeatHooks) {}
 
   /** Carries out a checkout plan that grants (replay, join, take). */
   grant(p: PoolRow, plan: Exclude<CheckoutPlan, { kind: "refuse" }>, input: CheckoutInput, now: number): CheckoutGrant {
@@ -63,8 +70,9 @@ export class SeatLedger {
       id = seatId(now);
       this.store.insertSeat({
         seat_id: id, identity: plan.identity, user: who.user, machine: who.machine, terminal_session: who.terminalSession,
-        since: now, last_seen_at: now, sessions: 1, machine_id: plan.machineId,
+        since: now, last_seen_at: now, sessions: 1, machine_id: plan.machineId, group_key: plan.group,
       });
+      this.hooks?.seatTaken(plan.group); // policy hook
     }
     this.store.insertSession({
       session_id: sessionId,
@@ -100,6 +108,7 @@ export class SeatLedger {
   release(p: PoolRow, sessionId: string, seatId: string, now: number): { seatFreed: boolean } {
     const seat = this.store.endSession(sessionId, seatId, "released", now);
     const seatFreed = seat.ended_at !== null;
+    if (seatFreed) this.hooks?.seatEnded(seat); // policy hook
     this.setInUse(p, now, seatFreed ? p.in_use - 1 : p.in_use, 0, 0);
     this.store.logEvent(now, { type: "release", seatId: seat.seat_id, sessionId, ...seatIdentity(seat), details: { seatFreed } });
     return { seatFreed };
@@ -111,6 +120,7 @@ export class SeatLedger {
    */
   endSeat(p: PoolRow, seat: SeatRow, reason: EndReason, event: Omit<EventInput, "seatId">, now: number): number {
     const sessionsEnded = this.store.endSeat(seat.seat_id, reason, now);
+    this.hooks?.seatEnded(seat); // policy hook
     this.setInUse(p, now, p.in_use - 1, 0, 0);
     this.store.logEvent(now, { ...event, seatId: seat.seat_id, ...seatIdentity(seat), details: { sessionsEnded, ...event.details } });
     return sessionsEnded;
@@ -119,6 +129,7 @@ export class SeatLedger {
   /** Ends every active seat and session of the pool. */
   endAll(p: PoolRow, reason: EndReason, now: number): number {
     const sessionsEnded = this.store.endAll(reason, now);
+    this.hooks?.allEnded(); // policy hook
     this.setInUse(p, now, 0, 0, 0);
     return sessionsEnded;
   }

@@ -6,7 +6,9 @@ import {
   ClientVersionError, ConfigurationError, CredentialsRevokedError, ForbiddenError, InvalidCredentialsError, InvalidRequestError,
   InvalidTokenError, LeaseRefusedError, MethodNotAllowedError, NotFoundError, OfflineError, PayloadTooLargeError, PoolFullError, RateLimitedError,
   SeatkeeperError, SessionEndedError, TooManySessionsError, UnauthorizedError, UnexpectedResponseError, UnsupportedMediaTypeError,
+  BlockedError, GroupFullError, PoolInactiveError, type CheckoutResponse,
 } from "../client/index.js";
+import { longDate } from "../contract/messages.js";
 import { UsageError } from "./args.js";
 
 export const EXIT = {
@@ -70,6 +72,27 @@ export function describeError(err: unknown, contact?: string): Described {
     };
   }
   if (err instanceof TooManySessionsError) return tooManySessions(err, ask);
+  // pool policy (issue 12)
+  if (err instanceof BlockedError) {
+    return { message: "Your IT department has blocked this user or computer from using this program.", fix: `Ask ${ask} if you need it.`, exitCode: EXIT.failed };
+  }
+  if (err instanceof PoolInactiveError) {
+    const ended = err.validUntil !== undefined && err.validUntil.getTime() <= Date.now();
+    const message = ended
+      ? `Your organisation's licence ended on ${longDate(err.validUntil!.toISOString())}.`
+      : err.validFrom !== undefined
+        ? `Your organisation's licence starts on ${longDate(err.validFrom.toISOString())}.`
+        : err.message;
+    return { message, fix: `Ask ${ask} about the licence's term.`, exitCode: EXIT.failed };
+  }
+  if (err instanceof GroupFullError) {
+    const group = err.group === undefined ? "your group" : `the group "${err.group}"`;
+    return {
+      message: `No seat is free for ${group}: ${err.max === undefined ? "all its" : `all ${err.max} of its`} seats are in use.`,
+      fix: `Try again when someone in ${group} closes the program, or ask ${ask} to raise the group's limit.`,
+      exitCode: EXIT.poolFull,
+    };
+  }
   if (err instanceof PayloadTooLargeError || err instanceof UnsupportedMediaTypeError || err instanceof MethodNotAllowedError) {
     return { message: err.message, fix: "The service and this seatkeeper do not fit together; `seatkeeper --version` says which version this is.", exitCode: EXIT.failed };
   }
@@ -124,4 +147,11 @@ export function errorJson(err: unknown, d: Described): unknown {
   const code = err instanceof SeatkeeperError ? err.code : err instanceof UsageError ? "usage" : "client_error";
   const details = err instanceof SeatkeeperError ? err.details : {};
   return { error: { code, message: [d.message, ...(d.detail ?? [])].join("\n"), ...(d.fix ? { fix: d.fix } : {}), details } };
+}
+
+/** What a granted checkout tells the user besides the seat: the pool's term ending soon. */
+export function checkoutNotices(res: Pick<CheckoutResponse, "warnings">): string[] {
+  return (res.warnings ?? []).flatMap((w) =>
+    w.code === "pool_expiring" && w.validUntil ? [`Your organisation's licence ends on ${longDate(w.validUntil)}. Ask your IT department about renewing it.`] : [],
+  );
 }

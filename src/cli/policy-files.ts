@@ -18,7 +18,7 @@ export const PLACEHOLDERS: Record<"url" | "serial" | "productKey", string> = {
   productKey: "XXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
 };
 
-/** The settings in file order; contact only when given. */
+/** The settings in file order; contact and group only when given. */
 function ordered(values: Settings): Array<[SettingName, string]> {
   const out: Array<[SettingName, string]> = [
     ["url", values.url ?? PLACEHOLDERS.url],
@@ -26,6 +26,7 @@ function ordered(values: Settings): Array<[SettingName, string]> {
     ["productKey", values.productKey ?? PLACEHOLDERS.productKey],
   ];
   if (values.contact) out.push(["contact", values.contact]);
+  if (values.group) out.push(["group", values.group]);
   return out;
 }
 
@@ -96,6 +97,14 @@ export function renderAdmx(): string {
     text("contact", true, 200),
     "      </elements>",
     "    </policy>",
+    // one GPO per organisational unit sets its department's group
+    `    <policy name="Group" class="Machine" displayName="$(string.Group)" explainText="$(string.Group_Explain)" presentation="$(presentation.Group)" key="${ADMX_KEY}">`,
+    '      <parentCategory ref="Seatkeeper" />',
+    '      <supportedOn ref="SUPPORTED_SeatkeeperClient" />',
+    "      <elements>",
+    text("group", true, 128),
+    "      </elements>",
+    "    </policy>",
     "  </policies>",
     "</policyDefinitions>",
     "",
@@ -126,6 +135,12 @@ export function renderAdml(values: Settings = {}): string {
       "Contact_Explain",
       "Who users should ask when every seat is in use or the licence is refused, for example \"IT service desk, extension 4242\". Shown in the applications' messages.",
     ],
+    ["Group", "Group (department)"],
+    [
+      "Group_Explain",
+      "The pool group this machine's users take seats of, for example \"Design\". The pool's admins give each group seats kept free for it (reserved) and a cap (max) in the Seatkeeper dashboard. Link one GPO per organisational unit to set each department's group.\n\n" +
+        "Applications read this value when the SEATKEEPER_GROUP environment variable and the policy file do not give one.",
+    ],
   ];
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
@@ -144,6 +159,9 @@ export function renderAdml(values: Settings = {}): string {
     "      </presentation>",
     '      <presentation id="Contact">',
     box("contact", "Who to ask:", values.contact),
+    "      </presentation>",
+    '      <presentation id="Group">',
+    box("group", "Group:", values.group),
     "      </presentation>",
     "    </presentationTable>",
     "  </resources>",

@@ -10,7 +10,7 @@ import { ConfigurationError } from "./errors.js";
 import { MACHINE_ID_OFF } from "./machine-id.js";
 
 /** The settings an IT department deploys centrally. */
-export const settingNames = ["url", "serial", "productKey", "contact", "machineId"] as const;
+export const settingNames = ["url", "serial", "productKey", "contact", "machineId", "group"] as const;
 export type SettingName = (typeof settingNames)[number];
 export type Settings = Partial<Record<SettingName, string>>;
 
@@ -21,6 +21,7 @@ export const envNames: Record<SettingName, string> = {
   productKey: "SEATKEEPER_PRODUCT_KEY",
   contact: "SEATKEEPER_CONTACT",
   machineId: "SEATKEEPER_MACHINE_ID",
+  group: "SEATKEEPER_GROUP",
 };
 
 /** Registry value (REG_SZ) under the policy key for each setting. */
@@ -30,6 +31,7 @@ export const registryValueNames: Record<SettingName, string> = {
   productKey: "ProductKey",
   contact: "Contact",
   machineId: "MachineId",
+  group: "Group",
 };
 
 export const POLICY_REGISTRY_KEY = "HKLM\\SOFTWARE\\Policies\\Seatkeeper";
@@ -41,6 +43,7 @@ export const settingLabels: Record<SettingName, string> = {
   productKey: "product key",
   contact: "contact for licence questions",
   machineId: "machine id (or none)",
+  group: "group (department)",
 };
 
 /**
@@ -53,6 +56,8 @@ export const PolicyFile = z.object({
   productKey: z.string().min(1).optional(),
   contact: z.string().min(1).optional(),
   machineId: z.string().min(1).optional(),
+  /** The pool group (department) checkouts name, for its reserved and capped seats. */
+  group: z.string().min(1).optional(),
 });
 export type PolicyFile = z.infer<typeof PolicyFile>;
 

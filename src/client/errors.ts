@@ -207,6 +207,36 @@ export class LeaseRefusedError extends SeatkeeperError {
   }
 }
 
+/** The pool's admins blocked this user or machine; the message says to ask the IT department. */
+export class BlockedError extends SeatkeeperError {
+  override name = "BlockedError";
+}
+
+/** The pool's term has not started or has ended; `validFrom` and `validUntil` say when it runs. */
+export class PoolInactiveError extends SeatkeeperError {
+  override name = "PoolInactiveError";
+  get validFrom(): Date | undefined {
+    return typeof this.details.validFrom === "string" ? new Date(this.details.validFrom) : undefined;
+  }
+  get validUntil(): Date | undefined {
+    return typeof this.details.validUntil === "string" ? new Date(this.details.validUntil) : undefined;
+  }
+}
+
+/** The client's group holds its `max` seats; `group`, `max` and `inUse` say which and how many. */
+export class GroupFullError extends SeatkeeperError {
+  override name = "GroupFullError";
+  get group(): string | undefined {
+    return typeof this.details.group === "string" ? this.details.group : undefined;
+  }
+  get max(): number | undefined {
+    return typeof this.details.max === "number" ? this.details.max : undefined;
+  }
+  get inUse(): number | undefined {
+    return typeof this.details.inUse === "number" ? this.details.inUse : undefined;
+  }
+}
+
 type ErrorClass = new (code: ClientErrorCode, message: string, status?: number, details?: Record<string, unknown>) => SeatkeeperError;
 
 /** Every code but the two built apart; a code added to the contract fails the type check here until it has a class. */
@@ -229,6 +259,9 @@ const classes: Record<Exclude<ErrorCode, "rate_limited" | "internal_error">, Err
   borrow_not_allowed: BorrowNotAllowedError,
   borrow_limit: BorrowLimitError,
   conflict: ConflictError,
+  blocked: BlockedError,
+  pool_inactive: PoolInactiveError,
+  group_full: GroupFullError,
 };
 
 /**

@@ -31,6 +31,8 @@ export interface ClientOptions {
   productKey?: string;
   /** Who users should ask about licences, shown with "all seats in use". */
   contact?: string;
+  /** The pool group (department) to take seats of; default the setting (SEATKEEPER_GROUP, policy file, Group Policy `Group`). */
+  group?: string;
   user?: string;
   machine?: string;
   /** The terminal session (Remote Desktop, Citrix); `null` to send none. */
@@ -194,6 +196,7 @@ export class SeatkeeperClientCore {
       ...(cfg.terminalSession ? { terminalSession: cfg.terminalSession } : {}),
       ...(cfg.clientVersion ? { clientVersion: cfg.clientVersion } : {}),
       ...(cfg.machineId ? { machineId: cfg.machineId } : {}),
+      ...(cfg.values.group ? { group: cfg.values.group } : {}),
       instance: this.instance,
     };
     const transport = this.transport(cfg.url);

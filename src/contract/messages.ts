@@ -6,6 +6,11 @@
  */
 import type { EndReason } from "./errors.js";
 
+/** A date as people write it, "31 March 2027" (UTC, the term's own zone). */
+export function longDate(isoTime: string): string {
+  return new Date(isoTime).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+}
+
 export const messages = {
   /** Unknown serial, wrong product key, missing pool: one answer for all three. */
   badCredentials: "The serial number or product key is not valid. Check both with your IT department.",
@@ -25,6 +30,17 @@ export const messages = {
     }
   },
   poolExists: "A pool with this id exists already.",
+  // ---- pool policy (issue 12) ----
+  blocked: "Your IT department has blocked this user or computer from using this application. Ask your IT department if you need it.",
+  poolInactive(term: "not_started" | "ended", validFrom: string | null, validUntil: string | null): string {
+    return term === "not_started"
+      ? `Your organisation's licence starts on ${longDate(validFrom!)}. Ask your IT department.`
+      : `Your organisation's licence ended on ${longDate(validUntil!)}. Ask your IT department to renew it.`;
+  },
+  groupFull: (group: string, max: number) =>
+    `All ${max} seats your IT department allows the group "${group}" are in use. Try again later, or ask your IT department.`,
+  poolExpiring: (validUntil: string) => `Your organisation's licence ends on ${longDate(validUntil)}.`,
+  policyInvalid: "These pool policy settings do not fit together; see details.issues.",
 
   tokenForeign: "The token does not belong to a session of this service.",
   sessionGone: "This session has ended and its record has expired.",
@@ -40,6 +56,7 @@ export const messages = {
   noSuchPool: "No such pool.",
   noSuchSeat: "No seat with this id is in use in this pool.",
   badAdminKey: "The admin key is not valid for this pool.",
+  termIsTheVendors: "Only the vendor can change the pool's term and overdraft; ask your vendor's sales team.",
   seatsAreTheVendors: "Only the vendor can change the number of seats; ask your vendor's sales team for more seats.",
 
   // ---- the Worker: who is calling, limits, routes ----

@@ -66,6 +66,7 @@ export const CheckoutRequest = z
     clientVersion: dottedVersion.optional().describe("the application's version, checked against the pool's minClientVersion"),
     instance: text(128).optional().describe("an id chosen for this launch: a retried checkout with it returns the same session"),
     machineId: text(128).optional().describe("a stable fingerprint of the machine (Windows' MachineGuid): a seat taken with one is joined only from that machine"),
+    group: text(128).optional().describe("the client's group (department) of the pool's `groups`, for its reserved and capped seats"),
   })
   .meta({
     example: {
@@ -86,7 +87,14 @@ export const CheckoutResponse = z
     token: z.string().describe("a JWT (EdDSA) for this session's release, heartbeat and status; verifiable with the JWKS"),
     seatId: SeatId,
     seatShared: z.boolean().describe("true when the identity already held a seat and this session joined it"),
-    pool: PoolSummary,
+    pool: PoolSummary.extend({
+      validUntil: Timestamp.nullable().optional().describe("when the pool's term ends; null for no end"),
+    }),
+    overdraft: z.boolean().optional().describe("true when this seat was granted beyond the pool's seats, from its overdraftSeats"),
+    warnings: z
+      .array(z.object({ code: z.string().describe("`pool_expiring`, or one added later"), validUntil: Timestamp.optional() }))
+      .optional()
+      .describe("things the user should know; `pool_expiring` within 14 days of the term's end"),
   })
   .meta({
     example: {
@@ -167,6 +175,32 @@ export const SsoSettings = z.object({
 export const SsoView = SsoSettings.omit({ clientSecret: true });
 const MinClientVersion = dottedVersion.describe("refuse clients older than this dotted version; null lets every version in");
 
+// ---- pool policy (issue 12) ----
+const PolicyTime = z
+  .string()
+  .max(40)
+  .refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), { error: "must be an ISO 8601 time such as 2027-03-31T23:59:59Z" });
+const OverdraftSeats = z.number().int().min(0).max(1_000_000).describe("checkouts granted beyond `seats`, marked overdraft: true");
+export const BlockEntry = z
+  .object({
+    user: text(256).optional().describe("a user name; a trailing * matches any rest"),
+    machine: text(256).optional().describe("a machine name; a trailing * matches any rest"),
+    note: text(500).optional().describe("why, for the admins"),
+  })
+  .strict();
+export const GroupSettings = z
+  .object({
+    reserved: z.number().int().min(0).max(1_000_000).optional().describe("seats kept free for this group"),
+    max: z.number().int().min(0).max(1_000_000).optional().describe("the most seats this group may hold"),
+  })
+  .strict();
+const Blocked = z.array(BlockEntry).max(1000).describe("users and machines refused with 403 blocked; blocking ends nobody's session");
+const Groups = z
+  .record(text(128), GroupSettings)
+  .refine((g) => Object.keys(g).length <= 200, { error: "at most 200 groups" })
+  .describe("groups (departments) by name, with reserved and max seats; reserved adds up to at most `seats`");
+const GroupFigures = z.object({ reserved: z.number().int().nullable(), max: z.number().int().nullable(), inUse: z.number().int() });
+
 export const CreatePoolRequest = z
   .object({
     customer: Customer,
@@ -209,6 +243,11 @@ export const PoolDetails = z
     maxBorrowedSeats: z.number().int().nullable().optional().describe("how many seats may be borrowed at once; null: no limit"),
     sso: SsoView.nullable().optional().describe("the pool's single sign-on for its admins, without the client secret"),
     createdAt: Timestamp,
+    validFrom: Timestamp.nullable().optional(),
+    validUntil: Timestamp.nullable().optional(),
+    overdraftSeats: z.number().int().nullable().optional(),
+    blocked: z.array(BlockEntry).nullable().optional(),
+    groups: z.record(z.string(), GroupFigures).nullable().optional().describe("each group's reserved, max and the seats it holds now"),
   })
   .meta({ example: poolExample });
 
@@ -241,6 +280,11 @@ export const UpdatePoolRequest = z
     maxBorrowDays: MaxBorrowDays.nullable().optional(),
     maxBorrowedSeats: MaxBorrowedSeats.nullable().optional(),
     sso: SsoSettings.nullable().optional().describe("the pool's own identity provider for its admins' dashboard sign-in; null turns it off"),
+    validFrom: PolicyTime.nullable().optional().describe("vendor only: checkouts before it are 403 pool_inactive"),
+    validUntil: PolicyTime.nullable().optional().describe("vendor only: checkouts from it on are 403 pool_inactive; warned 14 days before"),
+    overdraftSeats: OverdraftSeats.nullable().optional().describe("vendor only"),
+    blocked: Blocked.nullable().optional(),
+    groups: Groups.nullable().optional(),
   })
   .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });
@@ -262,6 +306,7 @@ export const Seat = z.object({
   sessions: z.array(SeatSession),
   sharedFromAddresses: z.boolean().describe("its sessions came from more client addresses than the pool's maxAddressesPerSeat"),
   borrowedUntil: Timestamp.nullable().optional().describe("when a seat borrowed to work offline comes back; null when it is not borrowed"),
+  group: z.string().nullable().optional().describe("the group the seat was taken for (as compared: folded), or null"),
 });
 
 export const SeatsQuery = z.object({
@@ -382,6 +427,7 @@ export const UsageBucket = z.object({
   peakInUse: z.number().int().describe("the most seats held at once in the bucket"),
   checkouts: z.number().int().describe("sessions started"),
   denials: z.number().int().describe("checkouts refused with `pool_full`"),
+  overdraftPeak: z.number().int().optional().describe("the most overdraft seats (beyond `seats`) granted at once in the bucket"),
 });
 export const UsageResponse = z.object({ bucket: z.enum(["hour", "day"]), buckets: z.array(UsageBucket) }).meta({
   example: {

@@ -33,6 +33,7 @@ export async function checkout(env: Env, http: Request, request: CheckoutRequest
     clientVersion: request.clientVersion,
     instance: request.instance,
     machineId: request.machineId,
+    group: request.group,
     address,
   });
   if (!out.ok && out.code === "invalid_credentials") {
@@ -50,7 +51,10 @@ export async function checkout(env: Env, http: Request, request: CheckoutRequest
     machine: out.machine,
     ...(out.terminalSession === null ? {} : { tsn: out.terminalSession }),
   });
-  return { ok: true, created: out.created, answer: { sessionId: out.sessionId, token, seatId: out.seatId, seatShared: out.seatShared, pool: out.pool } };
+  return { ok: true, created: out.created, answer: {
+    sessionId: out.sessionId, token, seatId: out.seatId, seatShared: out.seatShared, pool: out.pool,
+    ...(out.overdraft ? { overdraft: true } : {}), ...(out.warnings ? { warnings: out.warnings } : {}),
+  } };
 }
 
 /** The session named by a verified token: its pool, its id and its seat. */

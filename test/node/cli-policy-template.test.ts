@@ -84,13 +84,13 @@ describe("seatkeeper policy-template", () => {
     expect(adml.documentElement!.namespaceURI).toBe(GP);
 
     const policies = elements(admx, "policy");
-    expect(policies.map((p) => p.getAttribute("name"))).toEqual(["ServiceAndPool", "Contact"]);
+    expect(policies.map((p) => p.getAttribute("name"))).toEqual(["ServiceAndPool", "Contact", "Group"]);
     for (const p of policies) {
       expect(p.getAttribute("class")).toBe("Machine");
       expect(p.getAttribute("key")).toBe("Software\\Policies\\Seatkeeper");
     }
     const texts = elements(admx, "text");
-    expect(texts.map((t) => t.getAttribute("valueName"))).toEqual(["Url", "Serial", "ProductKey", "Contact"]);
+    expect(texts.map((t) => t.getAttribute("valueName"))).toEqual(["Url", "Serial", "ProductKey", "Contact", "Group"]);
 
     // Every $(string.X) and $(presentation.X) the ADMX names exists in the ADML.
     const strings = new Set(elements(adml, "string").map((s) => s.getAttribute("id")));
@@ -111,6 +111,14 @@ describe("seatkeeper policy-template", () => {
     const defaults = elements(adml, "defaultValue").map((d) => d.textContent);
     expect(defaults).toEqual([values.url, values.contact]);
     expect(readFileSync(path.join(out, "en-US", "seatkeeper.adml"), "utf8")).toContain("&quot;Helpline&quot;");
+  });
+
+  it("--group writes a department's files: the registry value Group, the policy file's group and the ADML's default", async () => {
+    const { out } = await writeTemplates(["--url", values.url, "--serial", values.serial, "--product-key", values.productKey, "--group", "Design"]);
+    const reg = readFileSync(path.join(out, "seatkeeper.reg")).subarray(2).toString("utf16le");
+    expect(reg).toContain('"Group"="Design"');
+    expect(JSON.parse(readFileSync(path.join(out, "policy.json"), "utf8")).group).toBe("Design");
+    expect(readFileSync(path.join(out, "en-US", "seatkeeper.adml"), "utf8")).toContain("<defaultValue>Design</defaultValue>");
   });
 
   it("writes the JSON policy file that the SDK reads", async () => {

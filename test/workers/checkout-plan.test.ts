@@ -35,7 +35,7 @@ function session(session_id: string, seat_id: string, instance: string, identity
 
 describe("the checkout plan", () => {
   it("takes a free seat, and names the identity the seat is keyed by", () => {
-    expect(planCheckout(ask, pool, lookups())).toEqual({ kind: "take", identity: identityKey("ann", "PC-1", undefined), forgetInstanceOf: null, machineId: null });
+    expect(planCheckout(ask, pool, lookups())).toEqual({ kind: "take", identity: identityKey("ann", "PC-1", undefined), forgetInstanceOf: null, machineId: null, group: null, overdraft: false });
     expect(planCheckout({ ...ask, machineId: " GUID-1 " }, pool, lookups())).toMatchObject({ kind: "take", machineId: "guid-1" });
   });
 

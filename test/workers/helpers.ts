@@ -65,6 +65,7 @@ export interface Identity {
   clientVersion?: string;
   instance?: string;
   machineId?: string;
+  group?: string;
 }
 
 export function checkout(pool: TestPool, who: Identity, opts: CallOptions = {}) {

@@ -13,13 +13,14 @@ import { encodeRegFile, PLACEHOLDERS, renderAdml, renderAdmx, renderPolicyJson, 
 export const policyTemplateCommand: Command = {
   name: "policy-template",
   summary: "write the .reg file, ADMX/ADML pair and JSON policy file for IT departments",
-  usage: "seatkeeper policy-template [--out DIR] [--url URL] [--serial S] [--product-key K] [--contact TEXT] [--force]",
+  usage: "seatkeeper policy-template [--out DIR] [--url URL] [--serial S] [--product-key K] [--contact TEXT] [--group NAME] [--force]",
   async run(args, ctx) {
     const p = parse("policy-template", args, {
       out: { type: "string" },
       serial: { type: "string" },
       "product-key": { type: "string" },
       contact: { type: "string" },
+      group: { type: "string" },
       force: { type: "boolean" },
     });
     noMorePositionals(p, "policy-template", 0);
@@ -34,9 +35,11 @@ export const policyTemplateCommand: Command = {
     if (productKey) values.productKey = productKey;
     const contact = pick("contact", envNames.contact);
     if (contact) values.contact = contact;
+    const group = pick("group", envNames.group);
+    if (group) values.group = group;
 
     // A line break would end the .reg string and start lines of its own; no setting has a use for any control character.
-    for (const [name, option] of [["url", "--url"], ["serial", "--serial"], ["productKey", "--product-key"], ["contact", "--contact"]] as const) {
+    for (const [name, option] of [["url", "--url"], ["serial", "--serial"], ["productKey", "--product-key"], ["contact", "--contact"], ["group", "--group"]] as const) {
       const v = values[name];
       if (v !== undefined && hasControl(v)) {
         throw new UsageError(

@@ -17,6 +17,12 @@ function describePool(p: PoolDetails): string[] {
     `  stale after         ${p.staleAfterHours === null ? "never (seats are held until released or freed)" : plural(p.staleAfterHours, "hour") + " without a heartbeat"}`,
     `  borrowing           ${p.maxBorrowDays == null ? "off" : `up to ${plural(p.maxBorrowDays, "day")}, ${p.maxBorrowedSeats == null ? "any number of seats" : `at most ${plural(p.maxBorrowedSeats, "seat")}`} at once`}`,
     `  created             ${shortTime(p.createdAt)} UTC`,
+    // pool policy, shown when set
+    ...(p.validFrom || p.validUntil ? [`  term                ${p.validFrom ? shortTime(p.validFrom) : "open"} to ${p.validUntil ? shortTime(p.validUntil) : "open"} UTC`] : []),
+    ...(p.overdraftSeats ? [`  overdraft           up to ${plural(p.overdraftSeats, "seat")} beyond ${p.seats}`] : []),
+    ...(p.blocked?.length ? [`  blocked             ${p.blocked.map((b) => [b.user && `user ${b.user}`, b.machine && `machine ${b.machine}`].filter(Boolean).join(" on ")).join("; ")}`] : []),
+    ...Object.entries(p.groups ?? {}).map(([name, g]) =>
+      `  group ${name.padEnd(13)} ${g.inUse} in use${g.reserved !== null ? `, ${g.reserved} reserved` : ""}${g.max !== null ? `, at most ${g.max}` : ""}`),
   ];
 }
 
@@ -75,6 +81,7 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
     const p = parse("pools set", args, {
       ...adminOptions, customer: { type: "string" }, seats: { type: "string" }, "min-client-version": { type: "string" }, "stale-after-hours": { type: "string" },
       "max-borrow-days": { type: "string" }, "max-borrowed-seats": { type: "string" },
+      "valid-from": { type: "string" }, "valid-until": { type: "string" }, "overdraft-seats": { type: "string" }, blocked: { type: "string" }, groups: { type: "string" },
     });
     noMorePositionals(p, "pools set", 1);
     const patch: UpdatePoolRequest = {};
@@ -94,8 +101,12 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
     if (borrowDays !== undefined) patch.maxBorrowDays = borrowDays === null ? null : intOption(p, "max-borrow-days", "pools set", { min: 1, max: 90 })!;
     const borrowSeats = nullableOption(p, "max-borrowed-seats");
     if (borrowSeats !== undefined) patch.maxBorrowedSeats = borrowSeats === null ? null : intOption(p, "max-borrowed-seats", "pools set", { min: 0, max: 100_000 })!;
+    policyOptions(p, patch);
     if (Object.keys(patch).length === 0) {
-      throw new UsageError("Say what to change: --seats N, --customer NAME, --min-client-version V|none, --stale-after-hours H|none, --max-borrow-days D|none, --max-borrowed-seats N|none.", "pools");
+      throw new UsageError(
+        "Say what to change: --seats N, --customer NAME, --min-client-version V|none, --stale-after-hours H|none, --valid-from/--valid-until DATE|none, --overdraft-seats N|none, --blocked JSON|none, --groups JSON|none, --max-borrow-days D|none, --max-borrowed-seats N|none.",
+        "pools",
+      );
     }
     const { admin, token } = await adminClient(p, ctx, "pools set");
     const pool = await admin.updatePool(poolId(p, token, "pools", p.positionals[0]), patch);
@@ -108,6 +119,31 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
   },
 };
 
+/** The pool policy flags of `pools set` (issue 12): dates as ISO, the lists as the contract's JSON, `none` to clear. */
+function policyOptions(p: ReturnType<typeof parse>, patch: UpdatePoolRequest): void {
+  for (const [flagName, field] of [["valid-from", "validFrom"], ["valid-until", "validUntil"]] as const) {
+    const v = nullableOption(p, flagName);
+    if (v === undefined) continue;
+    if (v !== null && Number.isNaN(Date.parse(v))) throw new UsageError(`--${flagName} must be a date such as 2027-03-31 or 2027-03-31T23:59:59Z, or none; "${v}" is not.`, "pools set");
+    patch[field] = v === null ? null : new Date(Date.parse(v)).toISOString();
+  }
+  const overdraft = nullableOption(p, "overdraft-seats");
+  if (overdraft !== undefined) patch.overdraftSeats = overdraft === null ? null : intOption(p, "overdraft-seats", "pools set", SEATS)!;
+  for (const [flagName, example] of [["blocked", '[{"user":"temp-*"},{"machine":"KIOSK-3"}]'], ["groups", '{"Design":{"reserved":5,"max":10}}']] as const) {
+    const v = nullableOption(p, flagName);
+    if (v === undefined) continue;
+    if (v === null) {
+      patch[flagName] = null;
+      continue;
+    }
+    try {
+      patch[flagName] = JSON.parse(v);
+    } catch {
+      throw new UsageError(`--${flagName} takes JSON such as '${example}', or none.`, "pools set");
+    }
+  }
+}
+
 export const poolsCommand: Command = {
   name: "pools",
   summary: "create, list, show and change pools (admin)",
@@ -115,7 +151,10 @@ export const poolsCommand: Command = {
     "seatkeeper pools create --customer NAME --seats N [--min-client-version V] [--stale-after-hours H]",
     "seatkeeper pools list [--limit N] [--after POOL]",
     "seatkeeper pools show [POOL]",
-    "seatkeeper pools set [POOL] [--seats N] [--customer NAME] [--min-client-version V|none] [--stale-after-hours H|none] [--max-borrow-days D|none] [--max-borrowed-seats N|none]",
+    "seatkeeper pools set [POOL] [--seats N] [--customer NAME] [--min-client-version V|none] [--stale-after-hours H|none]",
+    "  [--valid-from DATE|none] [--valid-until DATE|none] [--overdraft-seats N|none]   (the vendor's)",
+    "  [--blocked '[{\"user\":\"temp-*\"}]'|none] [--groups '{\"Design\":{\"reserved\":5,\"max\":10}}'|none]",
+    "  [--max-borrow-days D|none] [--max-borrowed-seats N|none]",
     "  all take --token T (or SEATKEEPER_ADMIN_TOKEN) and --url URL (or SEATKEEPER_URL); POOL defaults to the admin key's pool",
   ].join("\n"),
   async run(args, ctx) {

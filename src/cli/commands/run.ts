@@ -8,7 +8,7 @@ import os from "node:os";
 import { leaseDate, SeatkeeperClient, type SessionEndedError } from "../../client/index.js";
 import { identityOptions, intOption, parse, splitRunArgs, UsageError } from "../args.js";
 import { clientOptions, type Command } from "../context.js";
-import { EXIT } from "../describe-error.js";
+import { EXIT, checkoutNotices } from "../describe-error.js";
 import { plural, printable } from "../output.js";
 
 export const runOptions = { ...identityOptions, "heartbeat-minutes": { type: "string" } } as const;
@@ -63,6 +63,7 @@ export const runCommand: Command = {
       const taken = seat.seatShared ? "joined the seat this identity already holds" : "seat taken";
       ctx.out.note(`seatkeeper: ${taken} (${seat.pool.inUse} of ${plural(seat.pool.seats, "seat")} in use); running ${program}`);
     }
+    for (const notice of checkoutNotices(seat)) ctx.out.note(`seatkeeper: ${notice}`);
 
     const child = spawn(program, command.slice(1), {
       stdio: "inherit",

@@ -11,7 +11,7 @@ import {
 import { readIfExists, removeIfExists, writePrivateFileAtomic } from "../../client/node/atomic-file.js";
 import { identityOptions, noMorePositionals, parse, stringOption, UsageError } from "../args.js";
 import { clientOptions, type CliContext, type Command } from "../context.js";
-import { EXIT } from "../describe-error.js";
+import { EXIT, checkoutNotices } from "../describe-error.js";
 import { plural, shortTime, table, who } from "../output.js";
 
 interface CliSession {
@@ -82,6 +82,7 @@ export const checkoutCommand: Command = {
         `  seat     ${res.seatId}`,
         `  pool     ${res.pool.poolId}: ${res.pool.inUse} of ${plural(res.pool.seats, "seat")} in use`,
         `Give it back with: seatkeeper release ${res.sessionId}`,
+        ...checkoutNotices(res),
       ],
       { ...res, url: record.url, user: cfg.user, machine: cfg.machine, terminalSession: cfg.terminalSession ?? null },
     );

@@ -60,7 +60,56 @@ const fieldNames: Record<string, string> = {
   refuseWidelySharedSeats: "When a seat is used from more addresses",
   maxBorrowDays: "Days a seat may be borrowed",
   maxBorrowedSeats: "Most seats borrowed at once",
+  validFrom: "Licence term starts",
+  validUntil: "Licence term ends",
+  overdraftSeats: "Overdraft seats",
+  blocked: "Blocked users and machines",
+  groups: "Groups",
 };
+
+/** Pool policy fields of the settings form (issue 12): dates, the overdraft, the blocklist and groups as plain lines. */
+function policyFrom(form: Record<string, string>, patch: Record<string, unknown>): string | undefined {
+  for (const key of ["validFrom", "validUntil"] as const) {
+    const raw = form[key];
+    if (raw === undefined) continue;
+    if (raw.trim() === "") patch[key] = null;
+    else if (!/^\d{4}-\d{2}-\d{2}$/.test(raw.trim()) || Number.isNaN(Date.parse(raw.trim()))) return `${fieldNames[key]}: enter a date such as 2027-03-31.`;
+    // the term ends at the end of the day it names
+    else patch[key] = key === "validFrom" ? `${raw.trim()}T00:00:00.000Z` : new Date(Date.parse(raw.trim()) + 86_400_000).toISOString();
+  }
+  if (form.overdraftSeats !== undefined) {
+    if (form.overdraftSeats.trim() === "") patch.overdraftSeats = null;
+    else {
+      const n = wholeNumber(form.overdraftSeats, "Overdraft seats", 0, 1_000_000);
+      if (typeof n === "string") return n;
+      patch.overdraftSeats = n;
+    }
+  }
+  if (form.blocked !== undefined) {
+    const rules: { user?: string; machine?: string }[] = [];
+    for (const line of form.blocked.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+      const m = /^(user|machine)\s+(.+)$/i.exec(line);
+      if (!m) return `Blocked users and machines: write each line as "user NAME" or "machine NAME"; "${line.slice(0, 40)}" is neither.`;
+      rules.push({ [m[1]!.toLowerCase()]: m[2]!.trim() });
+    }
+    patch.blocked = rules.length === 0 ? null : rules;
+  }
+  if (form.groups !== undefined) {
+    const groups: Record<string, { reserved?: number; max?: number }> = {};
+    for (const line of form.groups.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+      const [name, ...parts] = line.split(",").map((x) => x.trim());
+      const g: { reserved?: number; max?: number } = {};
+      for (const part of parts) {
+        const m = /^(reserved|max)\s+(\d{1,7})$/i.exec(part);
+        if (!m) return `Groups: write each line as "Name, reserved N, max N"; "${part.slice(0, 40)}" is not.`;
+        g[m[1]!.toLowerCase() as "reserved" | "max"] = Number(m[2]);
+      }
+      groups[name!] = g;
+    }
+    patch.groups = Object.keys(groups).length === 0 ? null : groups;
+  }
+  return undefined;
+}
 
 // ---- cookies ----------------------------------------------------------------
 
@@ -198,6 +247,8 @@ function settingsFrom(form: Record<string, string>): { patch: Record<string, unk
     }
     patch.refuseWidelySharedSeats = form.refuseWidelySharedSeats === "yes";
   }
+  const policyError = policyFrom(form, patch);
+  if (policyError) return { error: policyError };
   return { patch };
 }
 
@@ -570,6 +621,9 @@ export function createDashboard() {
     const parsed = UpdatePoolRequest.safeParse(settings.patch);
     if (!parsed.success) return redirectWithFlash(c, back, { error: `${zodMessage(parsed.error.issues)} Nothing was changed.` });
     const out = await ops.updatePool(c.env, access.actor, access.poolId, parsed.data);
+    // the policy's cross-field checks name each problem; say them rather than "see details"
+    const issues = !out.ok && Array.isArray(out.details?.issues) ? (out.details.issues as { path: string; message: string }[]) : [];
+    if (!out.ok && issues.length > 0) return redirectWithFlash(c, back, { error: `${zodMessage(issues.map((i) => ({ path: [i.path.split(".")[0]!], message: `${i.path} ${i.message}` })))} Nothing was changed.` });
     if (!out.ok) return actionFailure(c, out, back);
     const notice = Object.keys(parsed.data).length === 1 && parsed.data.seats !== undefined
       ? `${isolate(out.pool.customer)} now has ${out.pool.seats} seats.`

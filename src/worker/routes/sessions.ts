@@ -23,7 +23,7 @@ const checkoutRoute = createRoute({
   responses: {
     201: jsonContent(CheckoutResponse, "A session was created"),
     200: jsonContent(CheckoutResponse, "The session already created for this `instance`"),
-    ...bodyErrorResponses("invalid_credentials", "credentials_revoked", "pool_full", "client_version_unsupported", "rate_limited"),
+    ...bodyErrorResponses("invalid_credentials", "credentials_revoked", "pool_full", "client_version_unsupported", "rate_limited", "blocked", "pool_inactive", "group_full"),
   },
 });
 

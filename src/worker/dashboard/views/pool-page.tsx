@@ -1,6 +1,6 @@
 /** A pool's page: how full it is, how busy it was, who holds each seat, what happened, and its credentials and settings. */
 import type { Child } from "hono/jsx";
-import type { PoolEvent, Seat } from "../../../contract/schemas.js";
+import type { PoolDetails, PoolEvent, Seat } from "../../../contract/schemas.js";
 import { SEATS_PER_PAGE, type PoolPageData, type SeatsView, type UsageRange } from "../operations.js";
 import type { DashboardSession, Flash } from "../session.js";
 import { Gauge, UsageChart } from "./charts.js";
@@ -357,6 +357,8 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
             <button type="submit">Save settings</button>
           </form>
         </section>
+
+        <PolicySection pool={pool} session={session} isVendor={isVendor} />
       </div>
     </Layout>
   );
@@ -439,6 +441,64 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
         Freeing a seat ends its sessions: the application learns it at its next heartbeat or when it closes. A seat whose PC went
         offline stays held until it is freed{pool.staleAfterHours ? ` or goes ${plural(pool.staleAfterHours, "hour")} without a heartbeat` : ""}.
       </p>
+    </section>
+  );
+}
+
+/** The pool policy form (issue 12): the term and overdraft are the vendor's, the blocklist and groups the IT department's too. */
+function PolicySection(props: { pool: PoolDetails; session: DashboardSession; isVendor: boolean }) {
+  const { pool, session, isVendor } = props;
+  const day = (t: string | null | undefined, end: boolean) => (t ? new Date(Date.parse(t) - (end ? 86_400_000 : 0)).toISOString().slice(0, 10) : "");
+  const blocked = (pool.blocked ?? []).map((b) => (b.user !== undefined ? `user ${b.user}` : `machine ${b.machine}`)).join("\n");
+  const groups = Object.entries(pool.groups ?? {})
+    .map(([name, g]) => [name, ...(g.reserved !== null ? [`reserved ${g.reserved}`] : []), ...(g.max !== null ? [`max ${g.max}`] : [])].join(", "))
+    .join("\n");
+  const overdraftInUse = Math.max(0, pool.inUse - pool.seats);
+  return (
+    <section class="card" aria-labelledby="policy-title">
+      <h2 id="policy-title">Pool policy</h2>
+      <form method="post" action={poolPath(pool.poolId, "/settings")} class="settings">
+        <CsrfField session={session} />
+        {isVendor ? (
+          <>
+            <label for="valid-from">Licence term starts</label>
+            <input id="valid-from" name="validFrom" type="date" value={day(pool.validFrom, false)} aria-describedby="term-help" />
+            <label for="valid-until">Licence term ends (last day)</label>
+            <input id="valid-until" name="validUntil" type="date" value={day(pool.validUntil, true)} aria-describedby="term-help" />
+            <p id="term-help" class="help">
+              Outside these dates nobody can start the application; people already working carry on. In the last 14 days users are told
+              "your organisation's licence ends on …". Leave empty for no start or no end.
+            </p>
+            <label for="overdraft">Overdraft seats</label>
+            <input id="overdraft" name="overdraftSeats" type="number" inputmode="numeric" min={0} max={1000000} step={1} placeholder="none" value={pool.overdraftSeats ? String(pool.overdraftSeats) : ""} aria-describedby="overdraft-help" />
+            <p id="overdraft-help" class="help">
+              How many people may start beyond the seats bought, so a busy day does not stop work; each such start is marked as overdraft and
+              counted in the usage. Now {overdraftInUse} of {pool.overdraftSeats ?? 0} overdraft seats are in use.
+            </p>
+          </>
+        ) : (
+          <p>
+            Licence term: <strong>{pool.validFrom ? day(pool.validFrom, false) : "open"}</strong> to <strong>{pool.validUntil ? day(pool.validUntil, true) : "open"}</strong>;
+            overdraft seats: <strong>{pool.overdraftSeats ?? 0}</strong> <span class="help">(set by your vendor)</span>
+          </p>
+        )}
+        <label for="blocked">Blocked users and machines</label>
+        <textarea id="blocked" name="blocked" rows={4} maxlength={20000} placeholder={"user temp-*\nmachine KIOSK-3"} aria-describedby="blocked-help">{blocked}</textarea>
+        <p id="blocked-help" class="help">
+          One per line: "user NAME" or "machine NAME". A * at the end matches any rest, so "user temp-*" blocks every temp- account. Names compare
+          as at sign-in (letter case does not matter). Blocking ends nobody's running session: free the seat for that. A blocked user is told to ask
+          the IT department.
+        </p>
+        <label for="groups">Groups (departments)</label>
+        <textarea id="groups" name="groups" rows={4} maxlength={20000} placeholder={"Design, reserved 5, max 10\nSales, max 3"} aria-describedby="groups-help">{groups}</textarea>
+        <p id="groups-help" class="help">
+          One per line: the group's name, then "reserved N" (seats kept free for it: others are told all seats are in use rather than take them)
+          and "max N" (the most it may hold). The reserved seats add up to at most the pool's seats. Each computer names its group with the
+          Group Policy value Group, the policy file or SEATKEEPER_GROUP.
+          {Object.entries(pool.groups ?? {}).map(([name, g]) => ` ${name}: ${g.inUse} in use.`).join("")}
+        </p>
+        <button type="submit">Save pool policy</button>
+      </form>
     </section>
   );
 }
