@@ -9,6 +9,7 @@ import { MemoryJournal, StorageJournal, type KeyValueStorage } from "./journal.j
 import { MemoryJwksCache } from "./token.js";
 import { SeatkeeperClientCore, type ClientOptions } from "./session-client.js";
 import { ConfigurationError } from "./errors.js";
+import type { LiveSocketConstructor } from "./live-channel.js";
 
 export * from "./errors.js";
 export * from "./journal.js";
@@ -17,6 +18,7 @@ export * from "./token.js";
 export { mergeSettings, requireSettings, settingNames, type Settings, type MergedSettings } from "./config.js";
 export { Transport, normalizeServiceUrl, type TransportOptions } from "./transport.js";
 export { SeatkeeperAdmin, type AdminOptions } from "./admin-client.js";
+export { LIVE_SUBPROTOCOL, type LiveOptions, type LiveState, type LiveSocket, type LiveSocketConstructor } from "./live-channel.js";
 export { SeatkeeperClientCore, type ClientOptions, type HeartbeatOptions, type ReleaseResult, type ReplayReport, type ResolvedConfig } from "./session-client.js";
 export type * from "../contract/schemas.js";
 
@@ -53,6 +55,8 @@ export class SeatkeeperClient extends SeatkeeperClientCore {
       journal: storage ? new StorageJournal(storage) : new MemoryJournal(),
       jwksCache: new MemoryJwksCache(),
       policyHint: "pass them as options",
+      // A page cannot set headers on a WebSocket: the token goes in the subprotocol.
+      live: { WebSocket: (globalThis as { WebSocket?: LiveSocketConstructor }).WebSocket, auth: "subprotocol" },
     });
   }
 }
