@@ -40,6 +40,8 @@ export interface LiveOptions {
   WebSocket?: LiveSocketConstructor;
   /** How the token is sent: a header (Node) or the subprotocol (browsers). Default per platform. */
   auth?: "header" | "subprotocol";
+  /** Give up on an attempt that has not opened by then (a server that accepts the connection and never answers). Default 10 s. */
+  openTimeoutMs?: number;
   /** How often to send the keep-alive `ping`. Default 45 s. */
   pingIntervalMs?: number;
   /** The longest wait between reconnection attempts. Default 30 s. */
@@ -73,6 +75,7 @@ export interface LiveHost {
 }
 
 const DEFAULT_PING_MS = 45_000;
+const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BACKOFF_MS = 30_000;
 const DEFAULT_REFUSED_RETRY_MS = 5 * 60_000;
 const BASE_BACKOFF_MS = 500;
@@ -113,8 +116,10 @@ export class LiveChannel {
   private attempt = 0;
   private failures = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
+  private openTimer?: ReturnType<typeof setTimeout>;
   private pingTimer?: ReturnType<typeof setInterval>;
   private heardSincePing = true;
+  private everOpened = false;
   private stopped = false;
   private current: LiveState = "connecting";
 
@@ -142,6 +147,7 @@ export class LiveChannel {
     this.attempt++;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.clearOpenTimer();
     this.stopPing();
     const s = this.socket;
     this.socket = undefined;
@@ -178,9 +184,19 @@ export class LiveChannel {
     this.socket = socket;
     let opened = false;
     let answered = false;
+    this.openTimer = unref(
+      setTimeout(() => {
+        if (!live() || opened || answered) return;
+        this.attempt++; // what this socket does from here on is no longer news
+        this.socket = undefined;
+        closeQuietly(socket);
+        this.failed(Boolean(socket.on));
+      }, this.setup.options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS),
+    );
     // `ws` lets us read the refusal (401, 410, a proxy's 403); a browser sees only a close.
     socket.on?.("unexpected-response", (req, res) => {
       answered = true;
+      this.clearOpenTimer();
       let body = "";
       const done = () => {
         req.destroy();
@@ -202,6 +218,7 @@ export class LiveChannel {
     socket.addEventListener("open", () => {
       if (!live()) return;
       opened = true;
+      this.clearOpenTimer();
       this.setup.opened?.(socket);
       this.heardSincePing = true;
       this.startPing();
@@ -213,6 +230,7 @@ export class LiveChannel {
     });
     socket.addEventListener("close", () => {
       if (!live() || answered) return;
+      this.clearOpenTimer();
       this.socket = undefined;
       this.stopPing();
       if (opened) {
@@ -236,6 +254,7 @@ export class LiveChannel {
     const m = parsed as { type: string } & Record<string, unknown>;
     if (m.type === "hello") {
       this.failures = 0;
+      this.everOpened = true;
       this.setState("open");
       this.setup.host.presence(true);
     } else if (m.type === "ended") {
@@ -266,7 +285,8 @@ export class LiveChannel {
       return;
     }
     this.setup.host.presence(false);
-    if (status >= 500 || status === 429) this.retry();
+    // A refusal where the channel worked before is most likely passing (a restart): keep to the backoff.
+    if (status >= 500 || status === 429 || this.everOpened) this.retry();
     else this.fallBack();
   }
 
@@ -305,6 +325,11 @@ export class LiveChannel {
     if (this.stopped) return;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = unref(setTimeout(() => this.connect(), ms));
+  }
+
+  private clearOpenTimer(): void {
+    if (this.openTimer !== undefined) clearTimeout(this.openTimer);
+    this.openTimer = undefined;
   }
 
   private startPing(): void {
