@@ -22,6 +22,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureBreakdown } from "./bench/breakdown.js";
 import { measureCost } from "./bench/cost.js";
+import { DEFAULT_PING_MS } from "../src/client/live-channel.js";
 import { Inspector } from "./bench/inspector.js";
 import { categorize, type CpuProfile } from "./bench/profile.js";
 import { runLoad, type LoadResult, type Step } from "./bench/load.js";
@@ -52,8 +53,8 @@ const { values: args } = parseArgs({
 });
 
 const quick = args.quick;
-/** The SDK's keep-alive on the live channel, which a seat-day sends (src/client/live-channel.ts). */
-const LIVE_PING_SECONDS = 45;
+/** The SDK's keep-alive on the live channel, which a seat-day sends. */
+const LIVE_PING_SECONDS = DEFAULT_PING_MS / 1000;
 const connections = Number(args.connections);
 const duration = quick ? 2 : Number(args.duration);
 const rounds = quick ? 1 : Number(args.rounds);

@@ -3,10 +3,11 @@
  * (scripts/start.ts → wrangler dev, state on disk). Each drill prints what it did and
  * what it found; the exit code is 1 if anything was lost or broken.
  *
- *   npm run drill -- [storm] [crash] [fuzz]            all three when none is named
+ *   npm run drill -- [storm] [crash] [fuzz] [live]     all four when none is named
  *     storm:  --rounds 20 --concurrency 500
  *     crash:  --cycles 3 --clients 40 --load-ms 1500
  *     fuzz:   --runs 2000
+ *     live:   --sessions 500 --kill-sessions 200
  *     all:    --seed N (printed, so a run can be repeated)
  */
 import { parseArgs } from "node:util";
@@ -14,6 +15,7 @@ import { startLocalServer, type LocalServer } from "../test/node/local-server.js
 import { devReloads, type DrillOutcome } from "./drill/common.js";
 import { crashDrill } from "./drill/crash.js";
 import { fuzzDrill } from "./drill/fuzz.js";
+import { liveDrill } from "./drill/live.js";
 import { stormDrill } from "./drill/storm.js";
 
 const { values: args, positionals } = parseArgs({
@@ -25,12 +27,14 @@ const { values: args, positionals } = parseArgs({
     clients: { type: "string", default: "40" },
     "load-ms": { type: "string", default: "1500" },
     runs: { type: "string", default: "2000" },
+    sessions: { type: "string", default: "500" },
+    "kill-sessions": { type: "string", default: "200" },
     seed: { type: "string" },
   },
 });
 
-const drills = positionals.length ? positionals : ["storm", "crash", "fuzz"];
-for (const d of drills) if (!["storm", "crash", "fuzz"].includes(d)) throw new Error(`unknown drill ${d}: storm, crash or fuzz`);
+const drills = positionals.length ? positionals : ["storm", "crash", "fuzz", "live"];
+for (const d of drills) if (!["storm", "crash", "fuzz", "live"].includes(d)) throw new Error(`unknown drill ${d}: storm, crash, fuzz or live`);
 const seed = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
 const num = (name: keyof typeof args) => {
   const v = Number(args[name]);
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
       switch (drill) {
         case "storm": return stormDrill(server, { rounds: num("rounds"), concurrency: num("concurrency"), seed, log });
         case "crash": return crashDrill(server, { cycles: num("cycles"), clients: num("clients"), pools: 4, seatsPerPool: 25, loadMs: num("load-ms"), seed, log });
+        case "live": return liveDrill(server, { sessions: num("sessions"), killSessions: num("kill-sessions"), log });
         default: return fuzzDrill(server, { runs: num("runs"), seed, log });
       }
     });

@@ -142,12 +142,20 @@ export interface PoolRecords {
 
 export async function readRecords(target: Target, poolId: string): Promise<PoolRecords> {
   const pool = await call(target, "GET", `/v1/pools/${poolId}`, { token: target.vendorToken });
-  const seats = await call(target, "GET", `/v1/pools/${poolId}/seats`, { token: target.vendorToken });
-  if (pool.status !== 200 || seats.status !== 200) {
-    throw new Error(`reading pool ${poolId} answered ${pool.status}/${seats.status}: ${pool.text.slice(0, 200)} ${seats.text.slice(0, 200)}`);
-  }
+  if (pool.status !== 200) throw new Error(`reading pool ${poolId} answered ${pool.status}: ${pool.text.slice(0, 200)}`);
+  // Every page: a pool of more than one page's seats is read to the end.
+  const listed: ListedSeat[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `?limit=500${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const seats = await call(target, "GET", `/v1/pools/${poolId}/seats${query}`, { token: target.vendorToken });
+    if (seats.status !== 200) throw new Error(`reading the seats of pool ${poolId} answered ${seats.status}: ${seats.text.slice(0, 200)}`);
+    const page = seats.json as { seats: ListedSeat[]; next?: string | null };
+    listed.push(...page.seats);
+    cursor = page.next ?? null;
+  } while (cursor !== null);
   const p = pool.json as { seats: number; inUse: number };
-  return { seats: p.seats, inUse: p.inUse, listed: (seats.json as { seats: ListedSeat[] }).seats };
+  return { seats: p.seats, inUse: p.inUse, listed };
 }
 
 /**

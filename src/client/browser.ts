@@ -10,6 +10,7 @@ import { MemoryJwksCache } from "./token.js";
 import { MemoryLeaseStore } from "./lease.js";
 import { SeatkeeperClientCore, type ClientOptions } from "./session-client.js";
 import { ConfigurationError } from "./errors.js";
+import type { LiveSocketConstructor } from "./live-channel.js";
 
 export * from "./errors.js";
 export * from "./journal.js";
@@ -19,6 +20,7 @@ export * from "./lease.js";
 export { mergeSettings, requireSettings, settingNames, type Settings, type MergedSettings } from "./config.js";
 export { Transport, normalizeServiceUrl, type TransportOptions } from "./transport.js";
 export { SeatkeeperAdmin, type AdminOptions } from "./admin-client.js";
+export { LIVE_SUBPROTOCOL, type LiveOptions, type LiveState, type LiveSocket, type LiveSocketConstructor } from "./live-channel.js";
 export { SeatkeeperClientCore, type ClientOptions, type HeartbeatOptions, type ReleaseResult, type ReplayReport, type ResolvedConfig } from "./session-client.js";
 export type * from "../contract/schemas.js";
 
@@ -56,6 +58,8 @@ export class SeatkeeperClient extends SeatkeeperClientCore {
       leases: new MemoryLeaseStore(),
       jwksCache: new MemoryJwksCache(),
       policyHint: "pass them as options",
+      // A page cannot set headers on a WebSocket: the token goes in the subprotocol.
+      live: { WebSocket: (globalThis as { WebSocket?: LiveSocketConstructor }).WebSocket, auth: "subprotocol" },
     });
   }
 }

@@ -10,6 +10,7 @@ export * from "./token.js";
 export * from "./lease.js";
 export { Transport, normalizeServiceUrl, DEFAULT_TIMEOUT_MS, type TransportOptions, type RequestOptions } from "./transport.js";
 export { SeatkeeperAdmin, type AdminOptions } from "./admin-client.js";
+export { LIVE_SUBPROTOCOL, liveUrl, type LiveOptions, type LiveState, type LiveSocket, type LiveSocketConstructor } from "./live-channel.js";
 export {
   SeatkeeperClientCore, type ClientOptions, type ClientPlatform, type CheckoutResult, type HeartbeatOptions, type ReleaseResult, type ReplayReport, type ResolvedConfig,
 } from "./session-client.js";

@@ -12,14 +12,15 @@ import { requireSettings } from "./config.js";
 import { InvalidRequestError, InvalidTokenError, LeaseRefusedError, NotFoundError, OfflineError, SeatkeeperError, SessionEndedError } from "./errors.js";
 import { verifyLease, type LeaseStore, type StoredLease } from "./lease.js";
 import type { HeldSession, PendingRelease, SessionJournal } from "./journal.js";
+import { liveUrl, LiveChannel, type LiveEnd, type LiveOptions, type LiveSocket, type LiveSocketConstructor, type LiveState } from "./live-channel.js";
 import { jwksHasKey, tokenKeyId, verifySessionToken, type JwksCache, type JwksDocument, type SessionTokenClaims } from "./token.js";
 import { Transport, type TransportOptions } from "./transport.js";
 
 export interface HeartbeatOptions {
-  /** How often to tell the service the session is alive. Default 5 minutes. */
+  /** How often to tell the service the session is alive (with the live channel on: while it is not open). Default 5 minutes. */
   intervalMs?: number;
-  /** The seat was freed by an admin, ended by a credential revocation, or expired. */
-  onEnded(error: SessionEndedError): void;
+  /** The seat was freed by an admin, ended by a credential revocation, or expired (as the top-level `onEnded`). */
+  onEnded?(error: SessionEndedError): void;
   /** Any other failed heartbeat (offline, for instance); the heartbeat carries on. */
   onError?(error: SeatkeeperError): void;
 }
@@ -54,6 +55,13 @@ export interface ClientOptions {
   retries?: number;
   fetch?: typeof fetch;
   heartbeat?: HeartbeatOptions;
+  /**
+   * The live channel: on by default where the platform has WebSockets, so `onEnded` fires
+   * within a second of a free; `false` for HTTP heartbeats only (and only with `heartbeat`).
+   */
+  live?: boolean | LiveOptions;
+  /** The session ended while held: freed by an admin, revoked, expired (`error.details.reason` as the service said it). */
+  onEnded?(error: SessionEndedError): void;
   /** Record the held session so a later launch releases it if this process dies. Default true. */
   recoverAfterCrash?: boolean;
   /** Where to keep pending releases; the platform's default when not given. */
@@ -90,6 +98,8 @@ export interface ClientPlatform {
   policyHint: string;
   /** Process id and host name, for crash recovery; absent where there are none. */
   process?: { pid: number; host: string };
+  /** How this platform opens the live channel; absent where there are no WebSockets. */
+  live?: { WebSocket?: LiveSocketConstructor; auth: "header" | "subprotocol"; opened?(socket: LiveSocket): void };
 }
 
 export type ReleaseResult = ReleaseResponse & {
@@ -134,6 +144,7 @@ export class SeatkeeperClientCore {
   private current?: HeldRef;
   private heartbeatTimer?: ReturnType<typeof setInterval>;
   private heartbeatBusy = false;
+  private channel?: LiveChannel;
 
   constructor(protected readonly options: ClientOptions, private readonly platform: ClientPlatform) {
     this.instance = options.instance ?? newInstanceId();
@@ -225,13 +236,13 @@ export class SeatkeeperClientCore {
     }
     await this.cacheJwks(transport.url, false).catch(() => undefined);
     await this.syncLease(transport.url).catch(() => undefined);
-    this.startHeartbeat();
+    this.startPresence();
     return response;
   }
 
   /** Adopts a session taken elsewhere (another process, `seatkeeper checkout`), to release or inspect it. */
   attach(session: { sessionId: string; token: string; url: string }): void {
-    this.stopHeartbeat();
+    this.stopPresence();
     this.current = { sessionId: session.sessionId, token: session.token, url: this.transport(session.url).url };
   }
 
@@ -240,7 +251,8 @@ export class SeatkeeperClientCore {
    * and done by the next checkout; the result then says `journaled: true`.
    */
   async release(): Promise<ReleaseResult> {
-    this.stopHeartbeat();
+    // The channel first: the service's "ended: released" is for other holders, not news to us.
+    this.stopPresence();
     const s = this.current;
     if (!s) return { released: false };
     const { sessionId, token } = s;
@@ -380,9 +392,24 @@ export class SeatkeeperClientCore {
     return report;
   }
 
-  /** Stops the background heartbeat without releasing. */
+  /** What the live channel is doing: `off` when it is not used (or no seat is held). */
+  get liveState(): LiveState | "off" {
+    return this.channel?.state ?? "off";
+  }
+
+  /** Tells the service the user stopped using the application (for idle reclaim); false when the channel is not open. */
+  setIdle(since: Date = new Date()): boolean {
+    return this.channel?.send({ type: "idle", since: since.toISOString() }) ?? false;
+  }
+
+  /** Tells the service the user is back; false when the channel is not open. */
+  setActive(): boolean {
+    return this.channel?.send({ type: "active" }) ?? false;
+  }
+
+  /** Stops the live channel and the background heartbeat without releasing. */
   close(): void {
-    this.stopHeartbeat();
+    this.stopPresence();
   }
 
   private get leases(): LeaseStore {
@@ -472,31 +499,97 @@ export class SeatkeeperClientCore {
   private async forget(sessionId: string): Promise<void> {
     if (this.current?.sessionId === sessionId) {
       this.current = undefined;
-      this.stopHeartbeat();
+      this.stopPresence();
     }
     await this.journal.removeHeld(sessionId).catch(() => undefined);
   }
 
-  private startHeartbeat(): void {
-    const hb = this.options.heartbeat;
-    if (!hb || this.heartbeatTimer !== undefined) return;
-    const timer = setInterval(() => void this.beat(hb), hb.intervalMs ?? 5 * 60_000);
+  /** The live channel where there is one, else HTTP heartbeats when asked for. */
+  private startPresence(): void {
+    const s = this.current;
+    const live = this.options.live ?? true;
+    const opts: LiveOptions = typeof live === "object" ? live : {};
+    const WebSocket = opts.WebSocket ?? this.platform.live?.WebSocket;
+    if (!s || live === false || !WebSocket) {
+      if (this.options.heartbeat) this.startHeartbeat(this.options.heartbeat.intervalMs);
+      return;
+    }
+    const channel = new LiveChannel({
+      url: liveUrl(s.url, s.sessionId),
+      token: s.token,
+      headers: this.options.headers,
+      WebSocket,
+      auth: opts.auth ?? this.platform.live?.auth ?? "subprotocol",
+      opened: this.platform.live?.opened,
+      options: opts,
+      host: {
+        ended: (end) => void this.endedOnChannel(s.sessionId, end),
+        presence: (open) => {
+          if (open) this.stopHeartbeat();
+          else if (opts.heartbeatFallback ?? true) this.startHeartbeat(this.options.heartbeat?.intervalMs);
+        },
+        probe: () => this.probe(),
+      },
+    });
+    this.channel = channel;
+    channel.start();
+  }
+
+  private stopPresence(): void {
+    this.channel?.stop();
+    this.channel = undefined;
+    this.stopHeartbeat();
+  }
+
+  /** One heartbeat on the channel's behalf: it tells a refused channel from an ended session or an unreachable service. */
+  private async probe(): Promise<"alive" | "offline" | "ended"> {
+    try {
+      await this.beatOnce();
+      return this.current ? "alive" : "ended";
+    } catch {
+      return this.current ? "offline" : "ended";
+    }
+  }
+
+  private async endedOnChannel(sessionId: string, end: LiveEnd): Promise<void> {
+    if (this.current?.sessionId !== sessionId) return;
+    const message = end.message ?? `The session ended: ${end.reason}.`;
+    const error = new SessionEndedError("session_ended", message, end.status ?? 410, { reason: end.reason });
+    await this.forget(sessionId);
+    this.tellEnded(error);
+  }
+
+  private tellEnded(error: SessionEndedError): void {
+    for (const callback of [this.options.onEnded, this.options.heartbeat?.onEnded]) {
+      try {
+        callback?.(error);
+      } catch {
+        // an application's callback must not stop the others
+      }
+    }
+  }
+
+  private startHeartbeat(intervalMs = 5 * 60_000): void {
+    if (this.heartbeatTimer !== undefined) return;
+    const timer = setInterval(() => void this.beatOnce().catch(() => undefined), intervalMs);
     if (typeof timer === "object" && timer !== null && "unref" in timer) timer.unref();
     this.heartbeatTimer = timer;
   }
 
-  private async beat(hb: HeartbeatOptions): Promise<void> {
+  /** A background heartbeat: an end is told to the application, other failures to `onError` (and rethrown). */
+  private async beatOnce(): Promise<void> {
     if (this.heartbeatBusy || !this.current) return;
     this.heartbeatBusy = true;
     try {
       await this.heartbeat();
     } catch (err) {
       if (err instanceof SessionEndedError) {
-        this.stopHeartbeat();
-        hb.onEnded(err);
+        this.stopPresence();
+        this.tellEnded(err);
       } else if (err instanceof SeatkeeperError) {
-        hb.onError?.(err);
+        this.options.heartbeat?.onError?.(err);
       }
+      throw err;
     } finally {
       this.heartbeatBusy = false;
     }

@@ -6,12 +6,12 @@
 import { spawn } from "node:child_process";
 import os from "node:os";
 import { leaseDate, SeatkeeperClient, type SessionEndedError } from "../../client/index.js";
-import { identityOptions, intOption, parse, splitRunArgs, UsageError } from "../args.js";
+import { flag, identityOptions, intOption, parse, splitRunArgs, UsageError } from "../args.js";
 import { clientOptions, type Command } from "../context.js";
 import { EXIT, checkoutNotices } from "../describe-error.js";
 import { plural, printable } from "../output.js";
 
-export const runOptions = { ...identityOptions, "heartbeat-minutes": { type: "string" } } as const;
+export const runOptions = { ...identityOptions, "heartbeat-minutes": { type: "string" }, "no-live": { type: "boolean" } } as const;
 
 /** The seat could not be taken, so the command was not started. */
 export class CommandNotStartedError extends Error {
@@ -31,7 +31,7 @@ const endedBecause: Record<SessionEndedError["reason"], string> = {
 export const runCommand: Command = {
   name: "run",
   summary: "take a seat, run a command, give the seat back when it exits",
-  usage: "seatkeeper run [--client-version V] [--heartbeat-minutes N] [--user U] [--machine M] [--machine-id ID|none] [--url URL] -- COMMAND [ARGS…]",
+  usage: "seatkeeper run [--client-version V] [--heartbeat-minutes N] [--no-live] [--user U] [--machine M] [--machine-id ID|none] [--url URL] -- COMMAND [ARGS…]",
   async run(args, ctx) {
     const { own, command } = splitRunArgs(args, runOptions);
     const p = parse("run", own, runOptions);
@@ -40,16 +40,12 @@ export const runCommand: Command = {
     const program = command[0]!;
     const minutes = intOption(p, "heartbeat-minutes", "run", { min: 0, max: 24 * 60 }) ?? 5;
 
+    // The live channel tells of a free at once; the heartbeat (every N minutes) stands in while it cannot open.
     const client = new SeatkeeperClient({
       ...clientOptions(p, ctx, "run"),
-      ...(minutes > 0
-        ? {
-            heartbeat: {
-              intervalMs: minutes * 60_000,
-              onEnded: (e: SessionEndedError) => ctx.out.warn(`${endedBecause[e.reason]}; ${program} carries on, but no longer holds a seat.`),
-            },
-          }
-        : {}),
+      onEnded: (e: SessionEndedError) => ctx.out.warn(`${endedBecause[e.reason]}; ${program} carries on, but no longer holds a seat.`),
+      ...(minutes > 0 ? { heartbeat: { intervalMs: minutes * 60_000 } } : {}),
+      live: flag(p, "no-live") ? false : { heartbeatFallback: minutes > 0 },
     });
     let seat;
     try {

@@ -4,6 +4,7 @@
  * directory.
  */
 import os from "node:os";
+import WebSocket from "ws";
 import { explicitSettings } from "../config.js";
 import { machineIdToSend } from "../machine-id.js";
 import { FileJournal } from "./file-journal.js";
@@ -14,6 +15,7 @@ import { defaultIdentity } from "./identity.js";
 import { readSystemMachineId } from "./machine-id.js";
 import { defaultConfigDir, defaultPolicyFile, type Env } from "./paths.js";
 import { loadSettings } from "./settings.js";
+import type { LiveSocket, LiveSocketConstructor } from "../live-channel.js";
 import { SeatkeeperClientCore, type ClientOptions, type ResolvedConfig } from "../session-client.js";
 
 export interface NodeClientOptions extends ClientOptions {
@@ -73,7 +75,13 @@ export class SeatkeeperClient extends SeatkeeperClientCore {
       jwksCache: new FileJwksCache(configDir),
       policyHint: `policy file ${policyFile}${process.platform === "win32" ? " or Group Policy" : ""}`,
       process: { pid: process.pid, host: os.hostname() },
+      live: { WebSocket: WebSocket as unknown as LiveSocketConstructor, auth: "header", opened: unrefSocket },
     });
     this.configDir = configDir;
   }
+}
+
+/** An open channel alone does not keep the process running, as the heartbeat's timer does not: an exit leaves the seat to the journal. */
+function unrefSocket(socket: LiveSocket): void {
+  (socket as unknown as { _socket?: { unref?(): void } })._socket?.unref?.();
 }
