@@ -33,7 +33,9 @@ export type CheckoutPlan =
   /** The identity holds a seat: a new session joins it; `sharedWidely` when this session is the one that crosses the pool's address limit. */
   | { kind: "join"; identity: string; seat: SeatRow; forgetInstanceOf: string | null; sharedWidely: boolean }
   /** A free seat is taken, bound to the machine id when the client sent one. */
-  | { kind: "take"; identity: string; forgetInstanceOf: string | null; machineId: string | null };
+  | { kind: "take"; identity: string; forgetInstanceOf: string | null; machineId: string | null }
+  /** A full pool and the client asked to wait: a ticket in the queue (queue.ts). */
+  | { kind: "queue"; identity: string };
 
 export function planCheckout(input: CheckoutInput, pool: PoolRow, look: CheckoutLookups): CheckoutPlan {
   const identity = identityKey(input.user, input.machine, input.terminalSession);
@@ -101,6 +103,7 @@ export function planCheckout(input: CheckoutInput, pool: PoolRow, look: Checkout
     case "take":
       return { kind: "take", identity, forgetInstanceOf, machineId };
     case "full":
+      if (input.wait === true) return { kind: "queue", identity };
       return {
         kind: "refuse",
         failure: failure("pool_full", messages.poolFull(pool.seats), { seats: pool.seats, inUse: pool.in_use }),

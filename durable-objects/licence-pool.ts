@@ -15,12 +15,13 @@ import { hasSchema, poolMigrations, runMigrations } from "./migrations.js";
 import { failure, type Actor, type Failure, type Outcome } from "./outcome.js";
 import { applyPatch } from "./pool-settings.js";
 import { PoolStore, type PoolRow, type SessionRow } from "./pool-store.js";
-import type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
+import type { AuthFailure, CheckoutGrant, CheckoutInput, QueuedCheckout, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 import { SeatLedger } from "./seat-ledger.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
 import { LiveChannel, type LiveAttachment } from "./live-channel.js";
 import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
+import { SeatQueue, type TicketView, type Waiter } from "./queue.js";
 import type { EndReason } from "../src/contract/errors.js";
 import { MINUTE } from "../src/contract/time.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
@@ -36,6 +37,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly timers: Timers;
   private readonly stale: StaleExpiry;
   private readonly live: LiveChannel;
+  private readonly queue: SeatQueue;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
@@ -45,6 +47,8 @@ export class LicencePool extends DurableObject<object> {
     this.timers = new Timers(this.store, ctx.storage);
     this.live = new LiveChannel(ctx);
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId));
+    this.queue = new SeatQueue(ctx.storage.sql, this.store, this.ledger, this.timers, (p) => this.stale.seatTaken(p));
+    this.ledger.onSeatFreed = (p, now) => this.queue.serve(p, now);
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
     if (hasSchema(ctx.storage)) this.load();
   }
@@ -96,15 +100,18 @@ export class LicencePool extends DurableObject<object> {
 
   // ---- client API ------------------------------------------------------------
 
-  async checkout(input: CheckoutInput): Promise<Outcome<CheckoutGrant>> {
+  async checkout(input: CheckoutInput): Promise<Outcome<CheckoutGrant | QueuedCheckout>> {
     const p = this.pool;
     if (!p) return failure("invalid_credentials", messages.badCredentials);
     const now = Date.now();
-    const result = this.transaction((): Outcome<CheckoutGrant> => {
+    const result = this.transaction((): Outcome<CheckoutGrant | QueuedCheckout> => {
       const plan = planCheckout(input, p, this.store);
       if (plan.kind === "refuse") {
         this.ledger.refuse(p, plan, input, now);
         return plan.failure;
+      }
+      if (plan.kind === "queue") {
+        return { ok: true, queued: true, ...this.queue.enqueue(p, input, plan.identity, now), pool: poolSummary(p) };
       }
       const grant = this.ledger.grant(p, plan, input, now);
       if (plan.kind === "take") this.stale.seatTaken(p);
@@ -114,7 +121,7 @@ export class LicencePool extends DurableObject<object> {
     return result;
   }
 
-  release(sessionId: string, seatId: string): Outcome<{ released: boolean; seatFreed?: boolean; reason?: EndReason; pool: PoolSummary }> {
+  async release(sessionId: string, seatId: string): Promise<Outcome<{ released: boolean; seatFreed?: boolean; reason?: EndReason; pool: PoolSummary }>> {
     const p = this.pool;
     if (!p) return failure("invalid_token", messages.tokenForeign);
     const now = Date.now();
@@ -127,6 +134,7 @@ export class LicencePool extends DurableObject<object> {
       return { ok: true as const, released: true, seatFreed, pool: poolSummary(p) };
     });
     if (out.ok && out.released) this.live.ended("released", sessionId);
+    await this.timers.syncAlarm(); // a handover to a waiter set its pickup timer
     return out;
   }
 
@@ -205,6 +213,8 @@ export class LicencePool extends DurableObject<object> {
       this.store.logEvent(now, { type: "pool_updated", actor: actorName(actor), details: changes });
       Object.assign(p, next);
       if (changes.staleAfterHours) this.stale.reschedule(p);
+      // more seats: the waiters get them before any new checkout
+      if (changes.seats) this.queue.serve(p, now);
     });
     await this.timers.syncAlarm();
     return { ok: true, pool: poolState(p) };
@@ -220,7 +230,7 @@ export class LicencePool extends DurableObject<object> {
   }
 
   /** Ends every session of a seat; answers whose seat it was, so the caller can say so without reading the log. */
-  freeSeat(actor: Actor, seatId: string): Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }> {
+  async freeSeat(actor: Actor, seatId: string): Promise<Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }>> {
     const a = this.authorise(actor, "free");
     if ("ok" in a) return a;
     const p = a.pool;
@@ -232,10 +242,11 @@ export class LicencePool extends DurableObject<object> {
       return { ok: true as const, pool: poolSummary(p), sessionsEnded, holder: seatIdentity(seat) };
     });
     if (out.ok) this.live.ended("freed", seatId);
+    await this.timers.syncAlarm();
     return out;
   }
 
-  rotateCredentials(actor: Actor, keyHash: string, endSessions: boolean): Outcome<{ generation: number; sessionsEnded: number }> {
+  async rotateCredentials(actor: Actor, keyHash: string, endSessions: boolean): Promise<Outcome<{ generation: number; sessionsEnded: number }>> {
     const a = this.authorise(actor, "rotate_credentials");
     if ("ok" in a) return a;
     const p = a.pool;
@@ -254,6 +265,7 @@ export class LicencePool extends DurableObject<object> {
       return { ok: true as const, generation, sessionsEnded };
     });
     if (endSessions) this.live.ended("revoked");
+    await this.timers.syncAlarm();
     return out;
   }
 
@@ -278,6 +290,47 @@ export class LicencePool extends DurableObject<object> {
   usage(actor: Actor, from: number, to: number, bucket: "hour" | "day"): Outcome<{ buckets: UsageBucket[] }> {
     const a = this.authorise(actor, "read");
     return "ok" in a ? a : { ok: true, buckets: usageReport(this.store, from, to, bucket) };
+  }
+
+  // ---- waiting for a seat ------------------------------------------------------
+
+  /** The ticket's state for its holder (presence, and the pickup of a granted seat). */
+  async ticket(ticketId: string): Promise<Outcome<{ ticket: TicketView }>> {
+    const p = this.pool;
+    if (!p) return failure("invalid_token", messages.badTicketToken);
+    const now = Date.now();
+    const view = this.transaction(() => this.queue.poll(p, ticketId, now));
+    await this.timers.syncAlarm();
+    if (!view) return { ...failure("not_found", messages.noSuchTicket) };
+    return { ok: true, ticket: view };
+  }
+
+  /** The holder leaves the queue; a granted seat not yet picked up passes on. */
+  async leaveQueue(ticketId: string): Promise<Outcome<{ left: boolean }>> {
+    const p = this.pool;
+    if (!p) return failure("invalid_token", messages.badTicketToken);
+    const now = Date.now();
+    const left = this.transaction(() => this.queue.leave(p, ticketId, null, now));
+    await this.timers.syncAlarm();
+    if (left === undefined) return failure("not_found", messages.noSuchTicket);
+    return { ok: true, left };
+  }
+
+  /** Who waits, first in line first. */
+  listQueue(actor: Actor): Outcome<{ waiting: Waiter[] }> {
+    const a = this.authorise(actor, "read");
+    return "ok" in a ? a : { ok: true, waiting: this.queue.list(1000) };
+  }
+
+  /** An admin removes a waiter. */
+  async removeFromQueue(actor: Actor, ticketId: string): Promise<Outcome<{ removed: true }>> {
+    const a = this.authorise(actor, "free");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    const left = this.transaction(() => this.queue.leave(a.pool, ticketId, actorName(actor), now));
+    await this.timers.syncAlarm();
+    if (!left) return failure("not_found", messages.noSuchTicket);
+    return { ok: true, removed: true };
   }
 
   // ---- live channel ----------------------------------------------------------
@@ -309,7 +362,13 @@ export class LicencePool extends DurableObject<object> {
     const p = this.pool;
     if (!p) return;
     const now = Date.now();
-    this.transaction(() => this.timers.runDue(now, { stale: () => this.stale.expire(p, now) }));
+    this.transaction(() =>
+      this.timers.runDue(now, {
+        stale: () => this.stale.expire(p, now),
+        ticket_lapse: (key) => this.queue.lapse(key, now),
+        ticket_pickup: (key) => this.queue.pickupDue(p, key, now),
+      }),
+    );
     await this.timers.syncAlarm();
   }
 

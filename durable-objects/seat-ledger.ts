@@ -34,8 +34,12 @@ type Identity = Pick<CheckoutInput, "user" | "machine" | "terminalSession">;
 export class SeatLedger {
   constructor(private readonly store: PoolStore) {}
 
+  // ---- hook: the queue (issue 11) --------------------------------------------
+  /** Called in the transaction that freed a seat, so the queue hands it to the first waiter before anyone else can take it. */
+  onSeatFreed: (p: PoolRow, now: number) => void = () => {};
+
   /** Carries out a checkout plan that grants (replay, join, take). */
-  grant(p: PoolRow, plan: Exclude<CheckoutPlan, { kind: "refuse" }>, input: CheckoutInput, now: number): CheckoutGrant {
+  grant(p: PoolRow, plan: Exclude<CheckoutPlan, { kind: "refuse" | "queue" }>, input: CheckoutInput, now: number): CheckoutGrant {
     if (plan.kind === "replay") {
       return {
         created: false,
@@ -101,6 +105,7 @@ export class SeatLedger {
     const seatFreed = seat.ended_at !== null;
     this.setInUse(p, now, seatFreed ? p.in_use - 1 : p.in_use, 0, 0);
     this.store.logEvent(now, { type: "release", seatId: seat.seat_id, sessionId, ...seatIdentity(seat), details: { seatFreed } });
+    if (seatFreed) this.onSeatFreed(p, now);
     return { seatFreed };
   }
 
@@ -112,6 +117,7 @@ export class SeatLedger {
     const sessionsEnded = this.store.endSeat(seat.seat_id, reason, now);
     this.setInUse(p, now, p.in_use - 1, 0, 0);
     this.store.logEvent(now, { ...event, seatId: seat.seat_id, ...seatIdentity(seat), details: { sessionsEnded, ...event.details } });
+    this.onSeatFreed(p, now);
     return sessionsEnded;
   }
 
@@ -119,6 +125,7 @@ export class SeatLedger {
   endAll(p: PoolRow, reason: EndReason, now: number): number {
     const sessionsEnded = this.store.endAll(reason, now);
     this.setInUse(p, now, 0, 0, 0);
+    this.onSeatFreed(p, now);
     return sessionsEnded;
   }
 

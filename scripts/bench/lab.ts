@@ -204,6 +204,7 @@ export async function runWorkerStep(
       case "do-checkout": {
         const out = await stub.checkout({ generation: 1, keyHash: pool.keyHash, ...who(), clientVersion: "16.0.2", address: "192.0.2.1" });
         if (!out.ok) throw new Error(out.message);
+        if ("queued" in out) throw new Error("queued without wait");
         state.sessions.push({ sessionId: out.sessionId, seatId: out.seatId, token: "" });
         break;
       }

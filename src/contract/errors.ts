@@ -11,6 +11,7 @@ export const errorStatus = {
   method_not_allowed: 405,
   pool_full: 409,
   too_many_sessions: 409,
+  seat_active: 409,
   session_ended: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -23,7 +24,7 @@ export type ErrorCode = keyof typeof errorStatus;
 export const errorCodes = Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]];
 
 /** Why a session ended; `details.reason` of `session_ended`. */
-export const endReasons = ["released", "freed", "revoked", "expired"] as const;
+export const endReasons = ["released", "freed", "revoked", "expired", "reclaimed", "lapsed"] as const;
 export type EndReason = (typeof endReasons)[number];
 
 export interface ErrorBody {

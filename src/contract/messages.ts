@@ -35,6 +35,8 @@ export const messages = {
       case "freed": return "An administrator freed this seat. Start the application again to take a seat.";
       case "revoked": return "The pool's serial number and product key were revoked; this session ended. Ask your IT department for the new pair.";
       case "expired": return "This session expired after going too long without a heartbeat.";
+      case "reclaimed": return "The seat was idle and someone was waiting, so it was given to them. Start the application again to take a seat.";
+      case "lapsed": return "A seat was given to you from the queue but not picked up in time; it went to the next waiter.";
     }
   },
 
@@ -60,4 +62,9 @@ export const messages = {
   methodNotAllowed: (path: string, method: string, allowed: string[]) => `${path} does not serve ${method}; it serves ${allowed.join(", ")}.`,
   internalError: "Something went wrong on our side; the request may be retried.",
   upgradeRequired: "The live channel is a WebSocket: connect with Upgrade: websocket (a WebSocket client does), or use the heartbeat instead.",
+
+  // ---- waiting for a seat ----
+  badTicketToken: "Send the ticket's token as Authorization: Bearer <token>; this one is missing, malformed or not for this ticket.",
+  noSuchTicket: "No such ticket in this pool's queue.",
+  ticketEnded: (state: string) => `This ticket is ${state}: check out again to wait for a seat.`,
 } as const;

@@ -66,6 +66,7 @@ export const CheckoutRequest = z
     clientVersion: dottedVersion.optional().describe("the application's version, checked against the pool's minClientVersion"),
     instance: text(128).optional().describe("an id chosen for this launch: a retried checkout with it returns the same session"),
     machineId: text(128).optional().describe("a stable fingerprint of the machine (Windows' MachineGuid): a seat taken with one is joined only from that machine"),
+    wait: z.boolean().optional().describe("on a full pool, join the queue (202 with a ticket) instead of 409 pool_full"),
   })
   .meta({
     example: {
@@ -137,9 +138,57 @@ export const SessionStatus = z.object({
   },
 });
 
+// ---- waiting for a seat -------------------------------------------------------
+
+const TicketId = z.string().describe("the ticket's id (`tkt_…`)");
+
+export const QueuedResponse = z
+  .object({
+    ticketId: TicketId,
+    token: z.string().describe("a JWT (EdDSA, `typ` `ticket`) for this ticket's state, live channel and leaving"),
+    position: z.number().int().describe("place in line, 1 for the first"),
+    waiting: z.number().int().describe("how many wait"),
+    pool: PoolSummary,
+  })
+  .meta({ example: { ticketId: "tkt_8w1r4tn9q2xb7m3k6zc0ha", token: "eyJhbGciOiJFZERTQSIsInR5cCI6InRpY2tldCJ9.e30.c2ln", position: 3, waiting: 5, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 5 } } });
+
+export const TicketPath = z.object({ ticketId: z.string().min(1).max(100).describe("the ticket's id, from the checkout") });
+
+export const TicketResponse = z
+  .object({
+    ticketId: TicketId,
+    state: z.union([z.enum(["waiting", "granted", "lapsed", "cancelled"]), z.string().describe("a state added after this version")]),
+    position: z.number().int().optional().describe("while waiting: place in line"),
+    waiting: z.number().int().optional().describe("while waiting: how many wait"),
+    sessionId: SessionId.optional().describe("once granted: the checkout's fields"),
+    token: z.string().optional().describe("once granted: the session's token"),
+    seatId: SeatId.optional(),
+    seatShared: z.boolean().optional(),
+    pool: PoolSummary.optional(),
+  })
+  .meta({ example: { ticketId: "tkt_8w1r4tn9q2xb7m3k6zc0ha", state: "waiting", position: 2, waiting: 5 } });
+
+export const LeaveQueueResponse = z.object({ left: z.boolean().describe("false when the ticket had already ended or its seat was picked up") }).meta({ example: { left: true } });
+
+export const QueueResponse = z
+  .object({
+    waiting: z.array(z.object({
+      ticketId: TicketId,
+      user: z.string(),
+      machine: z.string(),
+      terminalSession: z.string().nullable(),
+      since: Timestamp,
+      position: z.number().int(),
+    })),
+  })
+  .meta({ example: { waiting: [{ ticketId: "tkt_8w1r4tn9q2xb7m3k6zc0ha", user: "jsmith", machine: "PC-0042", terminalSession: null, since: "2026-04-20T09:12:00.000Z", position: 1 }] } });
+
+export const RemoveFromQueueResponse = z.object({ removed: z.literal(true) }).meta({ example: { removed: true } });
+
 // ---- admin API --------------------------------------------------------------
 
 export const PoolPath = z.object({ poolId: z.string().min(1).max(64).describe("the pool's id; any letter case") });
+export const QueueTicketPath = PoolPath.extend({ ticketId: z.string().min(1).max(100).describe("the waiter's ticket id, from the queue") });
 export const SeatPath = PoolPath.extend({ seatId: z.string().min(1).max(100).describe("the seat's id, from the seat list") });
 
 const Customer = text(200).describe("the customer's name, as the vendor's staff know it");
@@ -295,6 +344,10 @@ export const eventTypes = [
   "pool_updated",
   "auth_failed",
   "seat_shared_widely",
+  "queued",
+  "granted",
+  "lapsed",
+  "left_queue",
 ] as const;
 
 export const PoolEvent = z.object({
@@ -393,3 +446,6 @@ export type EventsResponse = z.infer<typeof EventsResponse>;
 export type UsageResponse = z.infer<typeof UsageResponse>;
 export type UsageBucket = z.infer<typeof UsageBucket>;
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
+export type QueuedResponse = z.infer<typeof QueuedResponse>;
+export type TicketResponse = z.infer<typeof TicketResponse>;
+export type QueueResponse = z.infer<typeof QueueResponse>;
