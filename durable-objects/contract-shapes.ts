@@ -105,12 +105,14 @@ function usageBuckets(rows: UsageRow[], level: number, start: number, end: numbe
   const out: UsageBucket[] = [];
   let i = 0;
   for (let b = start; b <= end; b += size) {
-    const bucketOut: UsageBucket = { start: iso(b), peakInUse: level, checkouts: 0, denials: 0 };
+    const bucketOut: UsageBucket = { start: iso(b), peakInUse: level, checkouts: 0, denials: 0, waits: 0, maxWaitSeconds: 0 };
     while (i < rows.length && rows[i]!.hour < b + size) {
       const r = rows[i++]!;
       bucketOut.peakInUse = Math.max(bucketOut.peakInUse, r.peak_in_use);
       bucketOut.checkouts += r.checkouts;
       bucketOut.denials += r.denials;
+      bucketOut.waits += r.waits;
+      bucketOut.maxWaitSeconds = Math.max(bucketOut.maxWaitSeconds, r.max_wait_seconds);
       level = r.last_in_use;
     }
     out.push(bucketOut);

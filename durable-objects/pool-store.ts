@@ -95,6 +95,9 @@ export interface UsageRow {
   last_in_use: number;
   checkouts: number;
   denials: number;
+  /** Migration 5 (the queue): waits served in the hour, and the longest of them. */
+  waits: number;
+  max_wait_seconds: number;
 }
 
 export interface TimerRow {

@@ -403,6 +403,8 @@ export const UsageBucket = z.object({
   peakInUse: z.number().int().describe("the most seats held at once in the bucket"),
   checkouts: z.number().int().describe("sessions started"),
   denials: z.number().int().describe("checkouts refused with `pool_full`"),
+  waits: z.number().int().describe("waiters given a seat from the queue"),
+  maxWaitSeconds: z.number().int().describe("the longest of those waits, in seconds"),
 });
 export const UsageResponse = z.object({ bucket: z.enum(["hour", "day"]), buckets: z.array(UsageBucket) }).meta({
   example: {
