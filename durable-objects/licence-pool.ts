@@ -22,6 +22,8 @@ import { LiveChannel, type LiveAttachment } from "./live-channel.js";
 import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import { SeatQueue, type TicketView, type Waiter } from "./queue.js";
+import { ownSeats, seatsOfUser } from "./self-release.js";
+import { judgeCredentials } from "./decisions.js";
 import type { EndReason } from "../src/contract/errors.js";
 import { MINUTE } from "../src/contract/time.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
@@ -89,6 +91,9 @@ export class LicencePool extends DurableObject<object> {
       max_sessions_per_seat: input.maxSessionsPerSeat,
       max_addresses_per_seat: input.maxAddressesPerSeat,
       refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
+      reclaim_idle_minutes: null,
+      reclaim_grace_minutes: 5,
+      self_release: 1,
     };
     this.transaction(() => {
       this.store.insertPool(row);
@@ -108,7 +113,10 @@ export class LicencePool extends DurableObject<object> {
       const plan = planCheckout(input, p, this.store);
       if (plan.kind === "refuse") {
         this.ledger.refuse(p, plan, input, now);
-        return plan.failure;
+        if (plan.failure.code !== "pool_full") return plan.failure;
+        // the user's own seats elsewhere, which they may free themselves
+        const own = ownSeats(this.ctx.storage.sql, input.user, plan.identity, (id) => this.live.connected(id));
+        return { ...plan.failure, details: { ...plan.failure.details, ownSeats: own as unknown as Record<string, string | boolean | null>[] } };
       }
       if (plan.kind === "queue") {
         return { ok: true, queued: true, ...this.queue.enqueue(p, input, plan.identity, now), pool: poolSummary(p) };
@@ -333,6 +341,31 @@ export class LicencePool extends DurableObject<object> {
     return { ok: true, removed: true };
   }
 
+  // ---- releasing your own seat -------------------------------------------------
+
+  /**
+   * Frees a seat of the caller's user held elsewhere, with the pool's credentials; refused
+   * while its holder is connected and active. Logged `freed` by `self:<user>@<machine>`.
+   */
+  async selfRelease(input: { generation: number; keyHash: string; user: string; machine: string }, seatId: string): Promise<Outcome<{ pool: PoolSummary }>> {
+    const p = this.pool;
+    if (!p) return failure("invalid_credentials", messages.badCredentials);
+    const verdict = judgeCredentials(
+      { generation: p.generation, keyHash: p.key_hash }, { generation: input.generation, keyHash: input.keyHash }, (g) => this.store.keyHashOfGeneration(g),
+    );
+    if (verdict === "invalid") return failure("invalid_credentials", messages.badCredentials);
+    if (verdict === "revoked") return failure("credentials_revoked", messages.credentialsRevoked);
+    if (p.self_release !== 1) return failure("forbidden", messages.selfReleaseOff);
+    const seat = seatsOfUser(this.ctx.storage.sql, input.user, 1000).find((s) => s.seat_id === seatId);
+    if (!seat) return { ...failure("not_found", messages.noOwnSeat), resource: "seat" };
+    if (this.live.active(seatId)) return failure("seat_active", messages.seatActive(seat.machine));
+    const now = Date.now();
+    this.transaction(() => this.ledger.endSeat(p, seat, "freed", { type: "freed", actor: `self:${input.user.trim()}@${input.machine.trim()}` }, now));
+    this.live.ended("freed", seatId);
+    await this.timers.syncAlarm();
+    return { ok: true, pool: poolSummary(p) };
+  }
+
   // ---- live channel ----------------------------------------------------------
 
   /** The live channel's upgrade, authenticated by the Worker: open for an active session, else its error. */
@@ -344,8 +377,10 @@ export class LicencePool extends DurableObject<object> {
     });
   }
 
-  /** `idle` and `active` are for taking idle seats back for someone waiting (not yet built); other text is ignored. */
-  override async webSocketMessage(): Promise<void> {}
+  /** `idle` and `active` are kept on the socket (self-release asks whether a holder is active); other text is ignored. */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.live.noteActivity(ws, message);
+  }
 
   /** A channel that closes records when its client was last seen, once, for stale expiry. */
   override async webSocketClose(ws: WebSocket): Promise<void> {

@@ -1,7 +1,7 @@
 import type { ErrorCode } from "../src/contract/errors.js";
 
 /** Error details: plain values that cross the RPC boundary (an `unknown` would erase the type). */
-export type Detail = string | number | boolean | null | { path: string; message: string }[];
+export type Detail = string | number | boolean | null | { path: string; message: string }[] | Record<string, string | boolean | null>[];
 
 /** What a pool object answers over RPC: plain data, or a contract error for the Worker to send. */
 export interface Failure {

@@ -22,6 +22,10 @@ export interface PoolRow {
   max_addresses_per_seat: number;
   /** 0 or 1 */
   refuse_widely_shared_seats: number;
+  /** Migration 5: idle reclaim (null: never) and its warning, and whether users may free their own seats (0 or 1). */
+  reclaim_idle_minutes: number | null;
+  reclaim_grace_minutes: number;
+  self_release: number;
 }
 
 export interface SeatRow {

@@ -66,5 +66,8 @@ export const messages = {
   // ---- waiting for a seat ----
   badTicketToken: "Send the ticket's token as Authorization: Bearer <token>; this one is missing, malformed or not for this ticket.",
   noSuchTicket: "No such ticket in this pool's queue.",
+  selfReleaseOff: "This pool does not let users free their own seats; ask your IT department to free it.",
+  noOwnSeat: "You hold no seat with this id in this pool.",
+  seatActive: (machine: string) => `That seat is in use on ${machine} right now; close the application there, or ask your IT department to free it.`,
   ticketEnded: (state: string) => `This ticket is ${state}: check out again to wait for a seat.`,
 } as const;

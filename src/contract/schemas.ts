@@ -185,6 +185,18 @@ export const QueueResponse = z
 
 export const RemoveFromQueueResponse = z.object({ removed: z.literal(true) }).meta({ example: { removed: true } });
 
+// ---- releasing your own seat ---------------------------------------------------
+
+export const SelfReleaseRequest = z
+  .object({
+    serial: z.string().min(1).max(100).describe("the pool's serial number"),
+    productKey: z.string().min(1).max(100).describe("the pool's product key"),
+    user: text(256).describe("the seat's user: only one's own seat can be freed"),
+    machine: text(256).describe("the machine asking, for the audit log"),
+  })
+  .meta({ example: { serial: "SK-GK3M-9Q2X-B4TN-8W1R-1C", productKey: "7KQ2M-X9D4R-TN8W1-B4ZPF-3HJ6V", user: "jsmith", machine: "LAPTOP-7" } });
+export const SelfReleasePath = z.object({ seatId: z.string().min(1).max(100).describe("the seat's id, from `details.ownSeats` of a pool_full") });
+
 // ---- admin API --------------------------------------------------------------
 
 export const PoolPath = z.object({ poolId: z.string().min(1).max(64).describe("the pool's id; any letter case") });

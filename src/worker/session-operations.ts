@@ -7,7 +7,7 @@ import { messages } from "../contract/messages.js";
 import type { Outcome } from "../../durable-objects/outcome.js";
 import { failure } from "../../durable-objects/outcome.js";
 import type {
-  CheckoutRequest, CheckoutResponse, HeartbeatResponse, QueuedResponse, ReleaseResponse, SessionStatus, TicketResponse,
+  CheckoutRequest, CheckoutResponse, HeartbeatResponse, PoolSummary, QueuedResponse, ReleaseResponse, SessionStatus, TicketResponse,
 } from "../contract/schemas.js";
 import type { SessionTokenClaims } from "../contract/token.js";
 import { normalizeKey, parseSerial, sha256Hex } from "./credentials.js";
@@ -110,4 +110,22 @@ export async function ticketState(env: Env, t: { sub: string; pool: string }): P
 
 export async function leaveQueue(env: Env, t: { sub: string; pool: string }): Promise<Outcome<{ left: boolean }>> {
   return poolStub(env, t.pool).leaveQueue(t.sub);
+}
+
+/** Frees a seat of the caller's own user held elsewhere; a wrong serial or product key counts like a checkout's. */
+export async function selfRelease(env: Env, http: Request, seatId: string, request: { serial: string; productKey: string; user: string; machine: string }): Promise<Outcome<{ pool: PoolSummary }>> {
+  const serial = parseSerial(request.serial);
+  if (!serial) return failedAuthentication(env, http, "invalid_credentials", messages.badCredentials);
+  const stub = poolStub(env, serial.poolId);
+  const out = await stub.selfRelease(
+    { generation: serial.generation, keyHash: await sha256Hex(normalizeKey(request.productKey)), user: request.user, machine: request.machine },
+    seatId,
+  );
+  if (!out.ok && out.code === "invalid_credentials") {
+    const who = { user: request.user, machine: request.machine, terminalSession: null };
+    return failedAuthentication(env, http, out.code, out.message, () =>
+      stub.recordAuthFailure({ reason: "bad_product_key", address: clientAddress(http), generation: serial.generation, who }),
+    );
+  }
+  return out.ok ? { ok: true, pool: out.pool } : out;
 }

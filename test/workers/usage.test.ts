@@ -69,14 +69,14 @@ describe("usage buckets", () => {
       return { hours: usageReport(store, base - HOUR, base + 4 * HOUR, "hour"), days: usageReport(store, base, base + HOUR, "day") };
     });
     expect(buckets.hours).toEqual([
-      { start: "2026-11-20T08:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0 },
-      { start: "2026-11-20T09:00:00.000Z", peakInUse: 2, checkouts: 2, denials: 0 },
-      { start: "2026-11-20T10:00:00.000Z", peakInUse: 1, checkouts: 0, denials: 1 },
-      { start: "2026-11-20T11:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0 },
-      { start: "2026-11-20T12:00:00.000Z", peakInUse: 1, checkouts: 1, denials: 0 },
-      { start: "2026-11-20T13:00:00.000Z", peakInUse: 1, checkouts: 0, denials: 0 },
+      { start: "2026-11-20T08:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T09:00:00.000Z", peakInUse: 2, checkouts: 2, denials: 0, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T10:00:00.000Z", peakInUse: 1, checkouts: 0, denials: 1, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T11:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T12:00:00.000Z", peakInUse: 1, checkouts: 1, denials: 0, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T13:00:00.000Z", peakInUse: 1, checkouts: 0, denials: 0, waits: 0, maxWaitSeconds: 0 },
     ]);
-    expect(buckets.days).toEqual([{ start: "2026-11-20T00:00:00.000Z", peakInUse: 2, checkouts: 3, denials: 1 }]);
+    expect(buckets.days).toEqual([{ start: "2026-11-20T00:00:00.000Z", peakInUse: 2, checkouts: 3, denials: 1, waits: 0, maxWaitSeconds: 0 }]);
   });
 
   it("refuses a range the wrong way round or too long", async () => {

@@ -1,16 +1,16 @@
-/** Waiting for a seat: the ticket's holder polls or leaves; the pool's admins list and remove waiters. */
+/** Waiting for a seat: the ticket's holder polls or leaves; the pool's admins list and remove waiters; a user frees their own seat elsewhere. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
-  LeaveQueueResponse, PoolPath, QueueResponse, QueueTicketPath, RemoveFromQueueResponse, TicketPath, TicketResponse,
+  FreeSeatResponse, LeaveQueueResponse, PoolPath, SelfReleasePath, SelfReleaseRequest, QueueResponse, QueueTicketPath, RemoveFromQueueResponse, TicketPath, TicketResponse,
 } from "../../contract/schemas.js";
 import { messages } from "../../contract/messages.js";
 import { bearer, poolAdminAuth, refuse } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, fail } from "../errors.js";
-import { adminErrors, bearerSecurity, errorResponses, jsonContent } from "../openapi.js";
+import { adminErrors, bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, publicSecurity } from "../openapi.js";
 import { listQueue, removeFromQueue } from "../pool-operations.js";
-import { leaveQueue, ticketState } from "../session-operations.js";
+import { leaveQueue, selfRelease, ticketState } from "../session-operations.js";
 import { verifyTicketToken } from "../tokens.js";
 
 const ticketRoute = createRoute({
@@ -63,6 +63,21 @@ const removeRoute = createRoute({
   responses: { 200: jsonContent(RemoveFromQueueResponse, "Removed"), ...errorResponses(...adminErrors) },
 });
 
+const selfReleaseRoute = createRoute({
+  method: "post",
+  path: "/v1/seats/{seatId}/release",
+  operationId: "releaseOwnSeat",
+  tags: ["Client"],
+  summary: "Free your own seat held on another machine",
+  description: "With the pool's serial and product key, frees a seat whose user is the caller's (compared as identities are), as listed in `details.ownSeats` of a `pool_full`. Refused with `seat_active` while its holder is connected and active; `forbidden` where the pool sets `selfRelease: false`. Logged as `freed` with actor `self:<user>@<machine>`.",
+  security: publicSecurity,
+  request: { params: SelfReleasePath, body: jsonBody(SelfReleaseRequest, "The pool's credentials and who is asking") },
+  responses: {
+    200: jsonContent(FreeSeatResponse, "Freed"),
+    ...bodyErrorResponses("invalid_credentials", "credentials_revoked", "forbidden", "not_found", "seat_active", "rate_limited"),
+  },
+});
+
 /** The ticket's own token, for the ticket in the path. */
 async function ticketClaims(c: Context<AppEnv>, ticketId: string) {
   const token = bearer(c.req.header("authorization"));
@@ -72,6 +87,11 @@ async function ticketClaims(c: Context<AppEnv>, ticketId: string) {
 }
 
 export function registerTicketRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(selfReleaseRoute, async (c) => {
+    const out = await selfRelease(c.env, c.req.raw, c.req.valid("param").seatId, c.req.valid("json"));
+    return out.ok ? c.json({ freed: true as const, pool: out.pool }, 200) : fail(out);
+  });
+
   app.openapi(ticketRoute, async (c) => {
     const out = await ticketState(c.env, await ticketClaims(c, c.req.valid("param").ticketId));
     return out.ok ? c.json(out.answer, 200) : fail(out);
