@@ -3,10 +3,11 @@
  * (scripts/start.ts → wrangler dev, state on disk). Each drill prints what it did and
  * what it found; the exit code is 1 if anything was lost or broken.
  *
- *   npm run drill -- [storm] [crash] [fuzz]            all three when none is named
+ *   npm run drill -- [storm] [crash] [fuzz] [queue]    all of them when none is named
  *     storm:  --rounds 20 --concurrency 500
  *     crash:  --cycles 3 --clients 40 --load-ms 1500
  *     fuzz:   --runs 2000
+ *     queue:  --waiters 100 (on 5 seats)
  *     all:    --seed N (printed, so a run can be repeated)
  */
 import { parseArgs } from "node:util";
@@ -15,6 +16,7 @@ import { devReloads, type DrillOutcome } from "./drill/common.js";
 import { crashDrill } from "./drill/crash.js";
 import { fuzzDrill } from "./drill/fuzz.js";
 import { stormDrill } from "./drill/storm.js";
+import { queueDrill } from "./drill/queue.js";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,12 +27,13 @@ const { values: args, positionals } = parseArgs({
     clients: { type: "string", default: "40" },
     "load-ms": { type: "string", default: "1500" },
     runs: { type: "string", default: "2000" },
+    waiters: { type: "string", default: "100" },
     seed: { type: "string" },
   },
 });
 
-const drills = positionals.length ? positionals : ["storm", "crash", "fuzz"];
-for (const d of drills) if (!["storm", "crash", "fuzz"].includes(d)) throw new Error(`unknown drill ${d}: storm, crash or fuzz`);
+const drills = positionals.length ? positionals : ["storm", "crash", "fuzz", "queue"];
+for (const d of drills) if (!["storm", "crash", "fuzz", "queue"].includes(d)) throw new Error(`unknown drill ${d}: storm, crash, fuzz or queue`);
 const seed = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
 const num = (name: keyof typeof args) => {
   const v = Number(args[name]);
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
       switch (drill) {
         case "storm": return stormDrill(server, { rounds: num("rounds"), concurrency: num("concurrency"), seed, log });
         case "crash": return crashDrill(server, { cycles: num("cycles"), clients: num("clients"), pools: 4, seatsPerPool: 25, loadMs: num("load-ms"), seed, log });
+        case "queue": return queueDrill(server, { seats: 5, waiters: num("waiters"), seed, log });
         default: return fuzzDrill(server, { runs: num("runs"), seed, log });
       }
     });
