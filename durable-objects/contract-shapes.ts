@@ -26,6 +26,7 @@ export function poolState(p: PoolRow): PoolState {
     maxSessionsPerSeat: p.max_sessions_per_seat,
     maxAddressesPerSeat: p.max_addresses_per_seat,
     refuseWidelySharedSeats: p.refuse_widely_shared_seats === 1,
+    selfRelease: p.self_release === 1,
     createdAt: iso(p.created_at),
   };
 }

@@ -93,7 +93,7 @@ export class LicencePool extends DurableObject<object> {
       refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
       reclaim_idle_minutes: null,
       reclaim_grace_minutes: 5,
-      self_release: 1,
+      self_release: input.selfRelease ? 1 : 0,
     };
     this.transaction(() => {
       this.store.insertPool(row);

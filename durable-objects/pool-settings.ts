@@ -29,5 +29,10 @@ export function applyPatch(p: PoolRow, patch: PoolPatch): { next: PoolRow; chang
     next.refuse_widely_shared_seats = refuse ? 1 : 0;
     changes.refuseWidelySharedSeats = { from: p.refuse_widely_shared_seats === 1, to: refuse };
   }
+  const selfRelease = patch.selfRelease;
+  if (selfRelease !== undefined && (selfRelease ? 1 : 0) !== p.self_release) {
+    next.self_release = selfRelease ? 1 : 0;
+    changes.selfRelease = { from: p.self_release === 1, to: selfRelease };
+  }
   return { next, changes };
 }

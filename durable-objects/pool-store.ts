@@ -149,6 +149,7 @@ export class PoolStore {
       p.refuse_widely_shared_seats,
     );
     this.sql.exec("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
+    this.sql.exec("UPDATE pool SET self_release = ? WHERE id = 1", p.self_release); // migration 5's setting
   }
 
   writeInUse(inUse: number): void {
@@ -162,6 +163,7 @@ export class PoolStore {
       p.customer, p.seats, p.min_client_version, p.stale_after_hours, p.max_sessions_per_seat,
       p.max_addresses_per_seat, p.refuse_widely_shared_seats,
     );
+    this.sql.exec("UPDATE pool SET self_release = ? WHERE id = 1", p.self_release); // migration 5's setting
   }
 
   writeCredentials(generation: number, keyHash: string, now: number): void {

@@ -205,6 +205,7 @@ export const SeatPath = PoolPath.extend({ seatId: z.string().min(1).max(100).des
 
 const Customer = text(200).describe("the customer's name, as the vendor's staff know it");
 const RefuseWidelySharedSeats = z.boolean().describe("refuse a checkout that would spread a seat over more addresses than maxAddressesPerSeat, instead of only flagging it");
+const SelfRelease = z.boolean().describe("users may free their own seat held on another machine (POST /v1/seats/{seatId}/release); default true");
 const MinClientVersion = dottedVersion.describe("refuse clients older than this dotted version; null lets every version in");
 
 export const CreatePoolRequest = z
@@ -216,6 +217,7 @@ export const CreatePoolRequest = z
     maxSessionsPerSeat: MaxSessionsPerSeat.default(10),
     maxAddressesPerSeat: MaxAddressesPerSeat.default(3),
     refuseWidelySharedSeats: RefuseWidelySharedSeats.default(false),
+    selfRelease: SelfRelease.default(true),
   })
   .meta({ example: { customer: "Acme Ltd", seats: 25, minClientVersion: "16.0", staleAfterHours: null } });
 
@@ -245,6 +247,7 @@ export const PoolDetails = z
     maxSessionsPerSeat: z.number().int(),
     maxAddressesPerSeat: z.number().int(),
     refuseWidelySharedSeats: z.boolean(),
+    selfRelease: z.boolean().optional().describe("users may free their own seat held on another machine"),
     createdAt: Timestamp,
   })
   .meta({ example: poolExample });
@@ -275,6 +278,7 @@ export const UpdatePoolRequest = z
     maxSessionsPerSeat: MaxSessionsPerSeat.optional(),
     maxAddressesPerSeat: MaxAddressesPerSeat.optional(),
     refuseWidelySharedSeats: z.boolean().optional(),
+    selfRelease: SelfRelease.optional(),
   })
   .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });

@@ -63,4 +63,17 @@ describe("releasing your own seat from another machine", () => {
     expectError(await call("POST", `/v1/seats/${bob.body.seatId}/release`, { body: { serial: pool.serial } }), 400, "invalid_request");
     expect(await auditOf(pool)).toEqual({ inUse: 1, activeSeats: 1, activeSessions: 1 });
   });
+
+  it("a pool can turn it off with selfRelease: false", async () => {
+    const pool = await createPool(1);
+    expect((await call("GET", `/v1/pools/${pool.poolId}`, { token: pool.adminKey })).body.selfRelease).toBe(true);
+    const bob = await checkout(pool, { user: "bob", machine: "PC-2" });
+    const off = await call("PATCH", `/v1/pools/${pool.poolId}`, { token: pool.adminKey, body: { selfRelease: false } });
+    expect(off.status).toBe(200);
+    expect(off.body.selfRelease).toBe(false);
+    expectError(await selfRelease(pool, bob.body.seatId, "bob", "LAPTOP"), 403, "forbidden");
+    expect(await auditOf(pool)).toEqual({ inUse: 1, activeSeats: 1, activeSessions: 1 });
+    const created = await createPool(1, { selfRelease: false });
+    expect((await call("GET", `/v1/pools/${created.poolId}`, { token: VENDOR })).body.selfRelease).toBe(false);
+  });
 });
