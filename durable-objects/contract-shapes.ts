@@ -112,8 +112,8 @@ function usageBuckets(rows: UsageRow[], level: number, start: number, end: numbe
       bucketOut.peakInUse = Math.max(bucketOut.peakInUse, r.peak_in_use);
       bucketOut.checkouts += r.checkouts;
       bucketOut.denials += r.denials;
-      bucketOut.waits += r.waits;
-      bucketOut.maxWaitSeconds = Math.max(bucketOut.maxWaitSeconds, r.max_wait_seconds);
+      bucketOut.waits = (bucketOut.waits ?? 0) + r.waits;
+      bucketOut.maxWaitSeconds = Math.max(bucketOut.maxWaitSeconds ?? 0, r.max_wait_seconds);
       level = r.last_in_use;
     }
     out.push(bucketOut);

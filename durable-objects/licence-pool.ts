@@ -116,6 +116,7 @@ export class LicencePool extends DurableObject<object> {
         if (plan.failure.code !== "pool_full") return plan.failure;
         // the user's own seats elsewhere, which they may free themselves
         const own = ownSeats(this.ctx.storage.sql, input.user, plan.identity, (id) => this.live.connected(id));
+        if (own.length === 0) return plan.failure;
         return { ...plan.failure, details: { ...plan.failure.details, ownSeats: own as unknown as Record<string, string | boolean | null>[] } };
       }
       if (plan.kind === "queue") {

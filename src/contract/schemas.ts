@@ -419,8 +419,8 @@ export const UsageBucket = z.object({
   peakInUse: z.number().int().describe("the most seats held at once in the bucket"),
   checkouts: z.number().int().describe("sessions started"),
   denials: z.number().int().describe("checkouts refused with `pool_full`"),
-  waits: z.number().int().describe("waiters given a seat from the queue"),
-  maxWaitSeconds: z.number().int().describe("the longest of those waits, in seconds"),
+  waits: z.number().int().optional().describe("waiters given a seat from the queue (from 1.1)"),
+  maxWaitSeconds: z.number().int().optional().describe("the longest of those waits, in seconds (from 1.1)"),
 });
 export const UsageResponse = z.object({ bucket: z.enum(["hour", "day"]), buckets: z.array(UsageBucket) }).meta({
   example: {
