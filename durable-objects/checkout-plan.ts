@@ -39,7 +39,9 @@ export type CheckoutPlan =
    * A free seat is taken, bound to the machine id when the client sent one, for the
    * client's group (folded, or null), beyond the pool's seats when `overdraft`.
    */
-  | { kind: "take"; identity: string; forgetInstanceOf: string | null; machineId: string | null; group: string | null; overdraft: boolean };
+  | { kind: "take"; identity: string; forgetInstanceOf: string | null; machineId: string | null; group: string | null; overdraft: boolean }
+  /** A full pool and the client asked to wait: a ticket in the queue (queue.ts). */
+  | { kind: "queue"; identity: string };
 
 /** `policy` is the pool's term, blocklist and groups (policy-room.ts); without it only the seats and overdraft count. */
 export function planCheckout(input: CheckoutInput, pool: PoolRow, look: CheckoutLookups, policy?: PolicyView): CheckoutPlan {
@@ -126,6 +128,7 @@ export function planCheckout(input: CheckoutInput, pool: PoolRow, look: Checkout
         denial: true,
       };
     case "full":
+      if (input.wait === true) return { kind: "queue", identity };
       return {
         kind: "refuse",
         failure: failure("pool_full", messages.poolFull(pool.seats), { seats: pool.seats, inUse: pool.in_use }),

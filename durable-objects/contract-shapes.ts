@@ -37,6 +37,7 @@ export function poolState(p: PoolRow, groups: PoolState["groups"] = null): PoolS
     maxBorrowDays: p.max_borrow_days ?? null,
     maxBorrowedSeats: p.max_borrowed_seats ?? null,
     sso: ssoView(p.sso),
+    selfRelease: p.self_release === 1,
     createdAt: iso(p.created_at),
     validFrom: p.valid_from === null ? null : iso(p.valid_from),
     validUntil: p.valid_until === null ? null : iso(p.valid_until),
@@ -124,12 +125,14 @@ function usageBuckets(rows: UsageRow[], level: number, start: number, end: numbe
   const out: UsageBucket[] = [];
   let i = 0;
   for (let b = start; b <= end; b += size) {
-    const bucketOut: UsageBucket = { start: iso(b), peakInUse: level, checkouts: 0, denials: 0 };
+    const bucketOut: UsageBucket = { start: iso(b), peakInUse: level, checkouts: 0, denials: 0, waits: 0, maxWaitSeconds: 0 };
     while (i < rows.length && rows[i]!.hour < b + size) {
       const r = rows[i++]!;
       bucketOut.peakInUse = Math.max(bucketOut.peakInUse, r.peak_in_use);
       bucketOut.checkouts += r.checkouts;
       bucketOut.denials += r.denials;
+      bucketOut.waits = (bucketOut.waits ?? 0) + r.waits;
+      bucketOut.maxWaitSeconds = Math.max(bucketOut.maxWaitSeconds ?? 0, r.max_wait_seconds);
       level = r.last_in_use;
     }
     out.push(bucketOut);

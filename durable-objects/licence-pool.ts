@@ -17,13 +17,16 @@ import { applyPatch, patchAction } from "./pool-settings.js";
 import { isExpiring, policyIssues } from "./policy.js";
 import { PolicyRoom } from "./policy-room.js";
 import { LATER_SETTING_DEFAULTS, PoolStore, type PoolRow, type SessionRow, type StoreMeter } from "./pool-store.js";
-import type { AuthFailure, CheckoutGrant, CheckoutInput, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
+import type { AuthFailure, CheckoutGrant, CheckoutInput, QueuedCheckout, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 import { SeatLedger } from "./seat-ledger.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
 import { LiveChannel, type LiveAttachment } from "./live-channel.js";
 import { Borrowing, type BorrowGrant } from "./borrowing.js";
 import { PRESENCE_WRITE_WINDOW, StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
+import { SeatQueue, type TicketView, type Waiter } from "./queue.js";
+import { ownSeats, seatsOfUser } from "./self-release.js";
+import { judgeCredentials } from "./decisions.js";
 import type { EndReason } from "../src/contract/errors.js";
 import { MINUTE } from "../src/contract/time.js";
 import type { PoolAdmin, PoolSummary, Seat, SsoSettings, UsageBucket } from "../src/contract/schemas.js";
@@ -60,6 +63,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly borrowing: Borrowing;
   private readonly admins: PoolAdmins;
   private readonly policy: PolicyRoom;
+  private readonly queue: SeatQueue;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
@@ -73,6 +77,8 @@ export class LicencePool extends DurableObject<object> {
     this.admins = new PoolAdmins(ctx.storage.sql);
     // a borrowed seat is kept until its `until` however long its client is away, as an open channel keeps one
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId) || this.borrowing.holds(seatId));
+    this.queue = new SeatQueue(ctx.storage.sql, this.store, this.ledger, this.timers, (p) => this.stale.seatTaken(p));
+    this.ledger.onSeatFreed = (p, now) => this.queue.serve(p, now);
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
     if (hasSchema(ctx.storage)) this.load();
   }
@@ -117,6 +123,7 @@ export class LicencePool extends DurableObject<object> {
       max_addresses_per_seat: input.maxAddressesPerSeat,
       refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
       ...LATER_SETTING_DEFAULTS,
+      self_release: input.selfRelease ? 1 : 0,
     };
     this.transaction(() => {
       this.store.insertPool(row);
@@ -129,15 +136,22 @@ export class LicencePool extends DurableObject<object> {
 
   // ---- client API ------------------------------------------------------------
 
-  async checkout(input: CheckoutInput): Promise<Outcome<CheckoutGrant>> {
+  async checkout(input: CheckoutInput): Promise<Outcome<CheckoutGrant | QueuedCheckout>> {
     const p = this.pool;
     if (!p) return failure("invalid_credentials", messages.badCredentials);
     const now = Date.now();
-    const result = this.transaction((): Outcome<CheckoutGrant> => {
+    const result = this.transaction((): Outcome<CheckoutGrant | QueuedCheckout> => {
       const plan = planCheckout(input, p, this.store, this.policy.view(p, now));
       if (plan.kind === "refuse") {
         this.ledger.refuse(p, plan, input, now);
-        return plan.failure;
+        if (plan.failure.code !== "pool_full") return plan.failure;
+        // the user's own seats elsewhere, which they may free themselves
+        const own = ownSeats(this.ctx.storage.sql, input.user, plan.identity, (id) => this.live.connected(id));
+        if (own.length === 0) return plan.failure;
+        return { ...plan.failure, details: { ...plan.failure.details, ownSeats: own as unknown as Record<string, string | boolean | null>[] } };
+      }
+      if (plan.kind === "queue") {
+        return { ok: true, queued: true, ...this.queue.enqueue(p, input, plan.identity, now), pool: poolSummary(p) };
       }
       const grant = this.ledger.grant(p, plan, input, now);
       if (plan.kind === "take") this.stale.seatTaken(p);
@@ -158,7 +172,7 @@ export class LicencePool extends DurableObject<object> {
     };
   }
 
-  release(sessionId: string, seatId: string): Outcome<{ released: boolean; seatFreed?: boolean; reason?: EndReason; pool: PoolSummary }> {
+  async release(sessionId: string, seatId: string): Promise<Outcome<{ released: boolean; seatFreed?: boolean; reason?: EndReason; pool: PoolSummary }>> {
     const p = this.pool;
     if (!p) return failure("invalid_token", messages.tokenForeign);
     const now = Date.now();
@@ -171,6 +185,7 @@ export class LicencePool extends DurableObject<object> {
       return { ok: true as const, released: true, seatFreed, pool: poolSummary(p) };
     });
     if (out.ok && out.released) this.live.ended("released", sessionId);
+    await this.timers.syncAlarm(); // a handover to a waiter set its pickup timer
     return out;
   }
 
@@ -286,6 +301,8 @@ export class LicencePool extends DurableObject<object> {
       this.store.logEvent(now, { type: "pool_updated", actor: a.by, details: changes });
       Object.assign(p, next);
       if (changes.staleAfterHours) this.stale.reschedule(p);
+      // more seats: the waiters get them before any new checkout
+      if (changes.seats) this.queue.serve(p, now);
     });
     await this.timers.syncAlarm();
     return { ok: true, pool: this.state(p) };
@@ -318,7 +335,7 @@ export class LicencePool extends DurableObject<object> {
     return out;
   }
 
-  rotateCredentials(actor: Actor, keyHash: string, endSessions: boolean): Outcome<{ generation: number; sessionsEnded: number }> {
+  async rotateCredentials(actor: Actor, keyHash: string, endSessions: boolean): Promise<Outcome<{ generation: number; sessionsEnded: number }>> {
     const a = this.authorise(actor, "rotate_credentials");
     if ("ok" in a) return a;
     const p = a.pool;
@@ -338,6 +355,7 @@ export class LicencePool extends DurableObject<object> {
       return { ok: true as const, generation, sessionsEnded };
     });
     if (endSessions) this.live.ended("revoked");
+    await this.timers.syncAlarm();
     return out;
   }
 
@@ -411,6 +429,72 @@ export class LicencePool extends DurableObject<object> {
     return "ok" in a ? a : { ok: true, buckets: usageReport(this.store, from, to, bucket, a.pool.in_use) };
   }
 
+  // ---- waiting for a seat ------------------------------------------------------
+
+  /** The ticket's state for its holder (presence, and the pickup of a granted seat). */
+  async ticket(ticketId: string): Promise<Outcome<{ ticket: TicketView }>> {
+    const p = this.pool;
+    if (!p) return failure("invalid_token", messages.badTicketToken);
+    const now = Date.now();
+    const view = this.transaction(() => this.queue.poll(p, ticketId, now));
+    await this.timers.syncAlarm();
+    if (!view) return { ...failure("not_found", messages.noSuchTicket) };
+    return { ok: true, ticket: view };
+  }
+
+  /** The holder leaves the queue; a granted seat not yet picked up passes on. */
+  async leaveQueue(ticketId: string): Promise<Outcome<{ left: boolean }>> {
+    const p = this.pool;
+    if (!p) return failure("invalid_token", messages.badTicketToken);
+    const now = Date.now();
+    const left = this.transaction(() => this.queue.leave(p, ticketId, null, now));
+    await this.timers.syncAlarm();
+    if (left === undefined) return failure("not_found", messages.noSuchTicket);
+    return { ok: true, left };
+  }
+
+  /** Who waits, first in line first. */
+  listQueue(actor: Actor): Outcome<{ waiting: Waiter[] }> {
+    const a = this.authorise(actor, "read");
+    return "ok" in a ? a : { ok: true, waiting: this.queue.list(1000) };
+  }
+
+  /** An admin removes a waiter. */
+  async removeFromQueue(actor: Actor, ticketId: string): Promise<Outcome<{ removed: true }>> {
+    const a = this.authorise(actor, "free");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    const left = this.transaction(() => this.queue.leave(a.pool, ticketId, a.by, now));
+    await this.timers.syncAlarm();
+    if (!left) return failure("not_found", messages.noSuchTicket);
+    return { ok: true, removed: true };
+  }
+
+  // ---- releasing your own seat -------------------------------------------------
+
+  /**
+   * Frees a seat of the caller's user held elsewhere, with the pool's credentials; refused
+   * while its holder is connected and active. Logged `freed` by `self:<user>@<machine>`.
+   */
+  async selfRelease(input: { generation: number; keyHash: string; user: string; machine: string }, seatId: string): Promise<Outcome<{ pool: PoolSummary }>> {
+    const p = this.pool;
+    if (!p) return failure("invalid_credentials", messages.badCredentials);
+    const verdict = judgeCredentials(
+      { generation: p.generation, keyHash: p.key_hash }, { generation: input.generation, keyHash: input.keyHash }, (g) => this.store.keyHashOfGeneration(g),
+    );
+    if (verdict === "invalid") return failure("invalid_credentials", messages.badCredentials);
+    if (verdict === "revoked") return failure("credentials_revoked", messages.credentialsRevoked);
+    if (p.self_release !== 1) return failure("forbidden", messages.selfReleaseOff);
+    const seat = seatsOfUser(this.ctx.storage.sql, input.user, 1000).find((s) => s.seat_id === seatId);
+    if (!seat) return { ...failure("not_found", messages.noOwnSeat), resource: "seat" };
+    if (this.live.active(seatId)) return failure("seat_active", messages.seatActive(seat.machine));
+    const now = Date.now();
+    this.transaction(() => this.ledger.endSeat(p, seat, "freed", { type: "freed", actor: `self:${input.user.trim()}@${input.machine.trim()}` }, now));
+    this.live.ended("freed", seatId);
+    await this.timers.syncAlarm();
+    return { ok: true, pool: poolSummary(p) };
+  }
+
   // ---- live channel ----------------------------------------------------------
 
   /** The live channel's upgrade, authenticated by the Worker: open for an active session, else its error. */
@@ -422,8 +506,10 @@ export class LicencePool extends DurableObject<object> {
     });
   }
 
-  /** `idle` and `active` are for taking idle seats back for someone waiting (not yet built); other text is ignored. */
-  override async webSocketMessage(): Promise<void> {}
+  /** `idle` and `active` are kept on the socket (self-release asks whether a holder is active); other text is ignored. */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.live.noteActivity(ws, message);
+  }
 
   /** A channel that closes records when its client was last seen, once, for stale expiry. */
   override async webSocketClose(ws: WebSocket): Promise<void> {
@@ -440,7 +526,14 @@ export class LicencePool extends DurableObject<object> {
     const p = this.pool;
     if (!p) return;
     const now = Date.now();
-    this.transaction(() => this.timers.runDue(now, { stale: () => this.stale.expire(p, now), borrow: (seatId) => this.borrowing.expire(p, seatId, now) }));
+    this.transaction(() =>
+      this.timers.runDue(now, {
+        stale: () => this.stale.expire(p, now),
+        borrow: (seatId) => this.borrowing.expire(p, seatId, now),
+        ticket_lapse: (key) => this.queue.lapse(key, now),
+        ticket_pickup: (key) => this.queue.pickupDue(p, key, now),
+      }),
+    );
     await this.timers.syncAlarm();
   }
 

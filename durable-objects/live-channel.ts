@@ -17,6 +17,8 @@ export const LIVE_PROTOCOL = "seatkeeper.v1";
 export interface LiveAttachment {
   sessionId: string;
   seatId: string;
+  /** ms: the client said its user went idle then (`idle`); absent while active. */
+  idleSince?: number;
 }
 
 export class LiveChannel {
@@ -51,6 +53,32 @@ export class LiveChannel {
         // already closing: the client learns the end at its next request
       }
     }
+  }
+
+  /** Keeps a client's `idle`/`active` in its socket's attachment, which hibernation keeps; other text is ignored. */
+  noteActivity(ws: WebSocket, message: string | ArrayBuffer): void {
+    if (typeof message !== "string" || message.length > 512) return;
+    let m: unknown;
+    try {
+      m = JSON.parse(message);
+    } catch {
+      return;
+    }
+    const a = ws.deserializeAttachment() as LiveAttachment | null;
+    if (!a || typeof m !== "object" || m === null) return;
+    const { type, since } = m as { type?: unknown; since?: unknown };
+    if (type === "active") {
+      delete a.idleSince;
+    } else if (type === "idle") {
+      const at = typeof since === "string" ? Date.parse(since) : NaN;
+      a.idleSince = Number.isFinite(at) ? Math.min(at, Date.now()) : Date.now();
+    } else return;
+    ws.serializeAttachment(a);
+  }
+
+  /** Connected and in use: some open channel of the seat has not said its user is idle. */
+  active(seatId: string): boolean {
+    return this.ctx.getWebSockets(seatId).some((ws) => (ws.deserializeAttachment() as LiveAttachment | null)?.idleSince === undefined);
   }
 
   /** Whether any client of the seat holds its channel open. */

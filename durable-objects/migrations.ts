@@ -189,6 +189,38 @@ export const poolMigrations: readonly Migration[] = [
     `,
   },
   {
+    id: 5,
+    why: "Waiting for a seat: tickets served first come, first served (one waiting ticket per identity), the wait figures of each hour, and the settings for taking idle seats back and releasing one's own seat.",
+    sql: `
+      CREATE TABLE tickets (
+        ticket_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        identity TEXT NOT NULL,
+        user TEXT NOT NULL,
+        machine TEXT NOT NULL,
+        terminal_session TEXT,
+        client_version TEXT,
+        machine_id TEXT,
+        address TEXT,
+        since INTEGER NOT NULL,
+        seen_at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        session_id TEXT,
+        seat_id TEXT,
+        granted_at INTEGER,
+        picked_up INTEGER NOT NULL DEFAULT 0,
+        ended_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX tickets_waiting_identity ON tickets (identity) WHERE state = 'waiting';
+      CREATE UNIQUE INDEX tickets_waiting_seq ON tickets (seq) WHERE state = 'waiting';
+      ALTER TABLE usage_hours ADD COLUMN waits INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE usage_hours ADD COLUMN max_wait_seconds INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE pool ADD COLUMN reclaim_idle_minutes INTEGER;
+      ALTER TABLE pool ADD COLUMN reclaim_grace_minutes INTEGER NOT NULL DEFAULT 5;
+      ALTER TABLE pool ADD COLUMN self_release INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
+  {
     id: 6,
     why: "Pool policy (issue 12): the term, the overdraft, the blocklist and the groups as pool settings (lists as JSON), the group each seat was taken for (folded; the per-group counts are recounted from it on load), and each hour's most overdraft seats.",
     sql: `

@@ -4,7 +4,7 @@ import type { StaffRole } from "../src/contract/schemas.js";
 import { roleMatrix, roleMay, type AdminAction, type Role } from "./decisions.js";
 
 /** Error details: plain values that cross the RPC boundary (an `unknown` would erase the type). */
-export type Detail = string | number | boolean | null | { path: string; message: string }[];
+export type Detail = string | number | boolean | null | { path: string; message: string }[] | Record<string, string | boolean | null>[];
 
 /** What a pool object answers over RPC: plain data, or a contract error for the Worker to send. */
 export interface Failure {

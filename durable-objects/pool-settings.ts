@@ -58,6 +58,11 @@ export function applyPatch(p: PoolRow, patch: PoolPatch): { next: PoolRow; chang
     next[field] = json;
     changes[field] = { from: p[field], to: json };
   }
+  const selfRelease = patch.selfRelease;
+  if (selfRelease !== undefined && (selfRelease ? 1 : 0) !== p.self_release) {
+    next.self_release = selfRelease ? 1 : 0;
+    changes.selfRelease = { from: p.self_release === 1, to: selfRelease };
+  }
   return { next, changes };
 }
 

@@ -42,6 +42,10 @@ export interface PoolRow {
   blocked: string | null;
   /** JSON of the contract's `groups` object, or null */
   groups: string | null;
+  /** Migration 5: idle reclaim (null: never) and its warning, and whether users may free their own seats (0 or 1). */
+  reclaim_idle_minutes: number | null;
+  reclaim_grace_minutes: number;
+  self_release: number;
 }
 
 export interface SeatRow {
@@ -117,6 +121,9 @@ export interface UsageRow {
   last_in_use: number;
   checkouts: number;
   denials: number;
+  /** Migration 5 (the queue): waits served in the hour, and the longest of them. */
+  waits: number;
+  max_wait_seconds: number;
 }
 
 export interface TimerRow {
@@ -159,13 +166,16 @@ export const LATER_SETTING_DEFAULTS = {
   overdraft_seats: null,
   blocked: null,
   groups: null,
+  reclaim_idle_minutes: null,
+  reclaim_grace_minutes: 5,
+  self_release: 1,
 } as const satisfies Partial<PoolRow>;
 
 /** The pool row's settings: what `PATCH /v1/pools/{id}` changes, written together. A new setting is a column here. */
 const SETTING_COLUMNS = [
   "customer", "seats", "min_client_version", "stale_after_hours", "max_sessions_per_seat", "max_addresses_per_seat",
   "refuse_widely_shared_seats", "max_borrow_days", "max_borrowed_seats", "sso",
-  "valid_from", "valid_until", "overdraft_seats", "blocked", "groups",
+  "valid_from", "valid_until", "overdraft_seats", "blocked", "groups", "reclaim_idle_minutes", "reclaim_grace_minutes", "self_release",
 ] as const satisfies readonly (keyof PoolRow)[];
 
 export class PoolStore {

@@ -4,7 +4,7 @@
  * reaches the object's answers, or the type check says where it is missing.
  */
 import type {
-  CheckoutRequest, CheckoutResponse, CreatePoolRequest, PoolDetails, PoolEvent, SessionStatus, UpdatePoolRequest,
+  CheckoutRequest, CheckoutResponse, CreatePoolRequest, PoolDetails, PoolEvent, PoolSummary, SessionStatus, UpdatePoolRequest,
 } from "../src/contract/schemas.js";
 
 /** Optional fields of a request as the object stores them: present, or null. */
@@ -20,7 +20,7 @@ export type CreatePoolInput = Omit<Settled<CreatePoolRequest>, "sso"> & { poolId
 export type PoolPatch = UpdatePoolRequest;
 
 /** A checkout as the object decides it: the identity from the request, the serial already parsed and the key hashed. */
-export type CheckoutInput = Pick<CheckoutRequest, "user" | "machine" | "terminalSession" | "clientVersion" | "instance" | "machineId" | "group"> & {
+export type CheckoutInput = Pick<CheckoutRequest, "user" | "machine" | "terminalSession" | "clientVersion" | "instance" | "machineId" | "group" | "wait"> & {
   generation: number;
   keyHash: string;
   /** The client's address (CF-Connecting-IP), recorded per session; null when the Worker has none. */
@@ -50,3 +50,12 @@ export type SessionView = SessionStatus;
 
 /** An audit event as it crosses RPC: the contract's PoolEvent with `details` as JSON text, for the Worker to parse. */
 export type StoredEvent = Omit<PoolEvent, "details"> & { details: string | null };
+
+/** A checkout that joined the queue (`wait: true` on a full pool): the 202 answer less the ticket token the Worker signs. */
+export interface QueuedCheckout {
+  queued: true;
+  ticketId: string;
+  position: number;
+  waiting: number;
+  pool: PoolSummary;
+}

@@ -41,8 +41,12 @@ export interface SeatHooks {
 export class SeatLedger {
   constructor(private readonly store: PoolStore, private readonly hooks?: SeatHooks) {}
 
+  // ---- hook: the queue (issue 11) --------------------------------------------
+  /** Called in the transaction that freed a seat, so the queue hands it to the first waiter before anyone else can take it. */
+  onSeatFreed: (p: PoolRow, now: number) => void = () => {};
+
   /** Carries out a checkout plan that grants (replay, join, take). */
-  grant(p: PoolRow, plan: Exclude<CheckoutPlan, { kind: "refuse" }>, input: CheckoutInput, now: number): CheckoutGrant {
+  grant(p: PoolRow, plan: Exclude<CheckoutPlan, { kind: "refuse" | "queue" }>, input: CheckoutInput, now: number): CheckoutGrant {
     if (plan.kind === "replay") {
       return {
         created: false,
@@ -111,6 +115,7 @@ export class SeatLedger {
     if (seatFreed) this.hooks?.seatEnded(seat); // policy hook
     this.setInUse(p, now, seatFreed ? p.in_use - 1 : p.in_use, 0, 0);
     this.store.logEvent(now, { type: "release", seatId: seat.seat_id, sessionId, ...seatIdentity(seat), details: { seatFreed } });
+    if (seatFreed) this.onSeatFreed(p, now);
     return { seatFreed };
   }
 
@@ -123,6 +128,7 @@ export class SeatLedger {
     this.hooks?.seatEnded(seat); // policy hook
     this.setInUse(p, now, p.in_use - 1, 0, 0);
     this.store.logEvent(now, { ...event, seatId: seat.seat_id, ...seatIdentity(seat), details: { sessionsEnded, ...event.details } });
+    this.onSeatFreed(p, now);
     return sessionsEnded;
   }
 
@@ -131,6 +137,7 @@ export class SeatLedger {
     const sessionsEnded = this.store.endAll(reason, now);
     this.hooks?.allEnded(); // policy hook
     this.setInUse(p, now, 0, 0, 0);
+    this.onSeatFreed(p, now);
     return sessionsEnded;
   }
 

@@ -3,11 +3,12 @@
  * (scripts/start.ts → wrangler dev, state on disk). Each drill prints what it did and
  * what it found; the exit code is 1 if anything was lost or broken.
  *
- *   npm run drill -- [storm] [crash] [fuzz] [live]     all four when none is named
+ *   npm run drill -- [storm] [crash] [fuzz] [live] [queue]   all of them when none is named
  *     storm:  --rounds 20 --concurrency 500
  *     crash:  --cycles 3 --clients 40 --load-ms 1500
  *     fuzz:   --runs 2000
  *     live:   --sessions 500 --kill-sessions 200
+ *     queue:  --waiters 100 (on 5 seats)
  *     all:    --seed N (printed, so a run can be repeated)
  */
 import { parseArgs } from "node:util";
@@ -17,6 +18,7 @@ import { crashDrill } from "./drill/crash.js";
 import { fuzzDrill } from "./drill/fuzz.js";
 import { liveDrill } from "./drill/live.js";
 import { stormDrill } from "./drill/storm.js";
+import { queueDrill } from "./drill/queue.js";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,12 +31,13 @@ const { values: args, positionals } = parseArgs({
     runs: { type: "string", default: "2000" },
     sessions: { type: "string", default: "500" },
     "kill-sessions": { type: "string", default: "200" },
+    waiters: { type: "string", default: "100" },
     seed: { type: "string" },
   },
 });
 
-const drills = positionals.length ? positionals : ["storm", "crash", "fuzz", "live"];
-for (const d of drills) if (!["storm", "crash", "fuzz", "live"].includes(d)) throw new Error(`unknown drill ${d}: storm, crash, fuzz or live`);
+const drills = positionals.length ? positionals : ["storm", "crash", "fuzz", "live", "queue"];
+for (const d of drills) if (!["storm", "crash", "fuzz", "live", "queue"].includes(d)) throw new Error(`unknown drill ${d}: storm, crash, fuzz, live or queue`);
 const seed = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
 const num = (name: keyof typeof args) => {
   const v = Number(args[name]);
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
         case "storm": return stormDrill(server, { rounds: num("rounds"), concurrency: num("concurrency"), seed, log });
         case "crash": return crashDrill(server, { cycles: num("cycles"), clients: num("clients"), pools: 4, seatsPerPool: 25, loadMs: num("load-ms"), seed, log });
         case "live": return liveDrill(server, { sessions: num("sessions"), killSessions: num("kill-sessions"), log });
+        case "queue": return queueDrill(server, { seats: 5, waiters: num("waiters"), seed, log });
         default: return fuzzDrill(server, { runs: num("runs"), seed, log });
       }
     });

@@ -164,7 +164,7 @@ async function labPool(env: BenchEnv): Promise<NonNullable<LabState["pool"]>> {
   const poolId = "GAB" + "0".repeat(12) + "1";
   const keyHash = await sha256Hex(normalizeKey(PRODUCT_KEY));
   const stub = env.POOL.get(env.POOL.idFromName(poolId));
-  const created = await stub.create({ poolId, customer: "lab", seats: 1_000_000, minClientVersion: null, staleAfterHours: null, maxSessionsPerSeat: 10, maxAddressesPerSeat: 3, refuseWidelySharedSeats: false, keyHash, adminKeyHash: "1".repeat(64) });
+  const created = await stub.create({ poolId, customer: "lab", seats: 1_000_000, minClientVersion: null, staleAfterHours: null, maxSessionsPerSeat: 10, maxAddressesPerSeat: 3, refuseWidelySharedSeats: false, selfRelease: true, keyHash, adminKeyHash: "1".repeat(64) });
   if (!created.ok && created.code !== "invalid_request") throw new Error(created.message);
   state.pool = { poolId, serial: formatSerial(poolId, 1), productKey: PRODUCT_KEY, keyHash, generation: 1 };
   return state.pool;
@@ -201,6 +201,7 @@ export async function runWorkerStep(
       case "do-checkout": {
         const out = await stub.checkout({ generation: 1, keyHash: pool.keyHash, ...who(), clientVersion: "16.0.2", address: "192.0.2.1" });
         if (!out.ok) throw new Error(out.message);
+        if ("queued" in out) throw new Error("queued without wait");
         state.sessions.push({ sessionId: out.sessionId, seatId: out.seatId, token: "" });
         break;
       }

@@ -138,6 +138,11 @@ export class UnsupportedMediaTypeError extends SeatkeeperError {
   override name = "UnsupportedMediaTypeError";
 }
 
+/** A self-release was refused: the seat's holder is connected and active. */
+export class SeatActiveError extends SeatkeeperError {
+  override name = "SeatActiveError";
+}
+
 /** The path exists but not with this method (an SDK older or newer than the service). */
 export class MethodNotAllowedError extends SeatkeeperError {
   override name = "MethodNotAllowedError";
@@ -250,6 +255,7 @@ const classes: Record<Exclude<ErrorCode, "rate_limited" | "internal_error">, Err
   not_found: NotFoundError,
   pool_full: PoolFullError,
   too_many_sessions: TooManySessionsError,
+  seat_active: SeatActiveError,
   payload_too_large: PayloadTooLargeError,
   upgrade_required: UpgradeRequiredError,
   unsupported_media_type: UnsupportedMediaTypeError,

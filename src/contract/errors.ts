@@ -15,6 +15,7 @@ export const errorStatus = {
   conflict: 409,
   too_many_sessions: 409,
   group_full: 409,
+  seat_active: 409,
   session_ended: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -29,7 +30,7 @@ export type ErrorCode = keyof typeof errorStatus;
 export const errorCodes = Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]];
 
 /** Why a session ended; `details.reason` of `session_ended`. */
-export const endReasons = ["released", "freed", "revoked", "expired"] as const;
+export const endReasons = ["released", "freed", "revoked", "expired", "reclaimed", "lapsed"] as const;
 export type EndReason = (typeof endReasons)[number];
 
 export interface ErrorBody {

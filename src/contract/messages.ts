@@ -50,6 +50,8 @@ export const messages = {
       case "freed": return "An administrator freed this seat. Start the application again to take a seat.";
       case "revoked": return "The pool's serial number and product key were revoked; this session ended. Ask your IT department for the new pair.";
       case "expired": return "This session expired after going too long without a heartbeat.";
+      case "reclaimed": return "The seat was idle and someone was waiting, so it was given to them. Start the application again to take a seat.";
+      case "lapsed": return "A seat was given to you from the queue but not picked up in time; it went to the next waiter.";
     }
   },
 
@@ -88,4 +90,11 @@ export const messages = {
   noSuchStaff: "No staff member with this id.",
   noSuchAdmin: "No admin with this id in this pool.",
   lastAdmin: "This is the pool's last admin, so it cannot be removed: add another admin first.",
+  // ---- waiting for a seat ----
+  badTicketToken: "Send the ticket's token as Authorization: Bearer <token>; this one is missing, malformed or not for this ticket.",
+  noSuchTicket: "No such ticket in this pool's queue.",
+  selfReleaseOff: "This pool does not let users free their own seats; ask your IT department to free it.",
+  noOwnSeat: "You hold no seat with this id in this pool.",
+  seatActive: (machine: string) => `That seat is in use on ${machine} right now; close the application there, or ask your IT department to free it.`,
+  ticketEnded: (state: string) => `This ticket is ${state}: check out again to wait for a seat.`,
 } as const;

@@ -67,6 +67,7 @@ export const CheckoutRequest = z
     instance: text(128).optional().describe("an id chosen for this launch: a retried checkout with it returns the same session"),
     machineId: text(128).optional().describe("a stable fingerprint of the machine (Windows' MachineGuid): a seat taken with one is joined only from that machine"),
     group: text(128).optional().describe("the client's group (department) of the pool's `groups`, for its reserved and capped seats"),
+    wait: z.boolean().optional().describe("on a full pool, join the queue (202 with a ticket) instead of 409 pool_full"),
   })
   .meta({
     example: {
@@ -155,9 +156,69 @@ export const SessionStatus = z.object({
   },
 });
 
+// ---- waiting for a seat -------------------------------------------------------
+
+const TicketId = z.string().describe("the ticket's id (`tkt_…`)");
+
+export const QueuedResponse = z
+  .object({
+    ticketId: TicketId,
+    token: z.string().describe("a JWT (EdDSA, `typ` `ticket`) for this ticket's state, live channel and leaving"),
+    position: z.number().int().describe("place in line, 1 for the first"),
+    waiting: z.number().int().describe("how many wait"),
+    pool: PoolSummary,
+  })
+  .meta({ example: { ticketId: "tkt_8w1r4tn9q2xb7m3k6zc0ha", token: "eyJhbGciOiJFZERTQSIsInR5cCI6InRpY2tldCJ9.e30.c2ln", position: 3, waiting: 5, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 5 } } });
+
+export const TicketPath = z.object({ ticketId: z.string().min(1).max(100).describe("the ticket's id, from the checkout") });
+
+export const TicketResponse = z
+  .object({
+    ticketId: TicketId,
+    state: z.union([z.enum(["waiting", "granted", "lapsed", "cancelled"]), z.string().describe("a state added after this version")]),
+    position: z.number().int().optional().describe("while waiting: place in line"),
+    waiting: z.number().int().optional().describe("while waiting: how many wait"),
+    sessionId: SessionId.optional().describe("once granted: the checkout's fields"),
+    token: z.string().optional().describe("once granted: the session's token"),
+    seatId: SeatId.optional(),
+    seatShared: z.boolean().optional(),
+    pool: PoolSummary.optional(),
+  })
+  .meta({ example: { ticketId: "tkt_8w1r4tn9q2xb7m3k6zc0ha", state: "waiting", position: 2, waiting: 5 } });
+
+export const LeaveQueueResponse = z.object({ left: z.boolean().describe("false when the ticket had already ended or its seat was picked up") }).meta({ example: { left: true } });
+
+export const QueueResponse = z
+  .object({
+    waiting: z.array(z.object({
+      ticketId: TicketId,
+      user: z.string(),
+      machine: z.string(),
+      terminalSession: z.string().nullable(),
+      since: Timestamp,
+      position: z.number().int(),
+    })),
+  })
+  .meta({ example: { waiting: [{ ticketId: "tkt_8w1r4tn9q2xb7m3k6zc0ha", user: "jsmith", machine: "PC-0042", terminalSession: null, since: "2026-04-20T09:12:00.000Z", position: 1 }] } });
+
+export const RemoveFromQueueResponse = z.object({ removed: z.literal(true) }).meta({ example: { removed: true } });
+
+// ---- releasing your own seat ---------------------------------------------------
+
+export const SelfReleaseRequest = z
+  .object({
+    serial: z.string().min(1).max(100).describe("the pool's serial number"),
+    productKey: z.string().min(1).max(100).describe("the pool's product key"),
+    user: text(256).describe("the seat's user: only one's own seat can be freed"),
+    machine: text(256).describe("the machine asking, for the audit log"),
+  })
+  .meta({ example: { serial: "SK-GK3M-9Q2X-B4TN-8W1R-1C", productKey: "7KQ2M-X9D4R-TN8W1-B4ZPF-3HJ6V", user: "jsmith", machine: "LAPTOP-7" } });
+export const SelfReleasePath = z.object({ seatId: z.string().min(1).max(100).describe("the seat's id, from `details.ownSeats` of a pool_full") });
+
 // ---- admin API --------------------------------------------------------------
 
 export const PoolPath = z.object({ poolId: z.string().min(1).max(64).describe("the pool's id; any letter case") });
+export const QueueTicketPath = PoolPath.extend({ ticketId: z.string().min(1).max(100).describe("the waiter's ticket id, from the queue") });
 export const SeatPath = PoolPath.extend({ seatId: z.string().min(1).max(100).describe("the seat's id, from the seat list") });
 
 const Customer = text(200).describe("the customer's name, as the vendor's staff know it");
@@ -173,6 +234,7 @@ export const SsoSettings = z.object({
   allowedDomains: z.array(Domain).min(1).max(20).describe("only verified e-mail addresses in these domains may sign in"),
 });
 export const SsoView = SsoSettings.omit({ clientSecret: true });
+const SelfRelease = z.boolean().describe("users may free their own seat held on another machine (POST /v1/seats/{seatId}/release); default true");
 const MinClientVersion = dottedVersion.describe("refuse clients older than this dotted version; null lets every version in");
 
 // ---- pool policy (issue 12) ----
@@ -210,6 +272,7 @@ export const CreatePoolRequest = z
     maxSessionsPerSeat: MaxSessionsPerSeat.default(10),
     maxAddressesPerSeat: MaxAddressesPerSeat.default(3),
     refuseWidelySharedSeats: RefuseWidelySharedSeats.default(false),
+    selfRelease: SelfRelease.default(true),
   })
   .meta({ example: { customer: "Acme Ltd", seats: 25, minClientVersion: "16.0", staleAfterHours: null } });
 
@@ -242,6 +305,7 @@ export const PoolDetails = z
     maxBorrowDays: z.number().int().nullable().optional().describe("the longest a seat may be borrowed for, in days; null: borrowing is off"),
     maxBorrowedSeats: z.number().int().nullable().optional().describe("how many seats may be borrowed at once; null: no limit"),
     sso: SsoView.nullable().optional().describe("the pool's single sign-on for its admins, without the client secret"),
+    selfRelease: z.boolean().optional().describe("users may free their own seat held on another machine"),
     createdAt: Timestamp,
     validFrom: Timestamp.nullable().optional(),
     validUntil: Timestamp.nullable().optional(),
@@ -285,6 +349,7 @@ export const UpdatePoolRequest = z
     overdraftSeats: OverdraftSeats.nullable().optional().describe("vendor only"),
     blocked: Blocked.nullable().optional(),
     groups: Groups.nullable().optional(),
+    selfRelease: SelfRelease.optional(),
   })
   .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });
@@ -372,6 +437,10 @@ export const eventTypes = [
   "returned",
   "admin_added",
   "admin_removed",
+  "queued",
+  "granted",
+  "lapsed",
+  "left_queue",
 ] as const;
 
 export const PoolEvent = z.object({
@@ -428,6 +497,8 @@ export const UsageBucket = z.object({
   checkouts: z.number().int().describe("sessions started"),
   denials: z.number().int().describe("checkouts refused with `pool_full`"),
   overdraftPeak: z.number().int().optional().describe("the most overdraft seats (beyond `seats`) granted at once in the bucket"),
+  waits: z.number().int().optional().describe("waiters given a seat from the queue (from 1.1)"),
+  maxWaitSeconds: z.number().int().optional().describe("the longest of those waits, in seconds (from 1.1)"),
 });
 export const UsageResponse = z.object({ bucket: z.enum(["hour", "day"]), buckets: z.array(UsageBucket) }).meta({
   example: {
@@ -536,3 +607,6 @@ export type PoolAdmin = z.infer<typeof PoolAdmin>;
 export type CreateStaffRequest = z.infer<typeof CreateStaffRequest>;
 export type UpdateStaffRequest = z.infer<typeof UpdateStaffRequest>;
 export type CreateAdminRequest = z.infer<typeof CreateAdminRequest>;
+export type QueuedResponse = z.infer<typeof QueuedResponse>;
+export type TicketResponse = z.infer<typeof TicketResponse>;
+export type QueueResponse = z.infer<typeof QueueResponse>;

@@ -16,6 +16,7 @@ import { registerSessionRoutes } from "./routes/sessions.js";
 import { registerUsageRoutes } from "./routes/usage.js";
 import { registerStaffRoutes } from "./routes/staff.js";
 import { registerAdminRoutes } from "./routes/admins.js";
+import { registerTicketRoutes } from "./routes/tickets.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -58,6 +59,7 @@ export function createApp() {
   registerUsageRoutes(app);
   registerStaffRoutes(app);
   registerAdminRoutes(app);
+  registerTicketRoutes(app);
   registerPublicRoutes(app);
   app.route("/admin", createDashboard());
   return app;

@@ -192,3 +192,15 @@ export async function usage(env: Env, actor: Actor, poolId: string, range: Usage
   const out = await poolStub(env, poolId).usage(actor, from, to, bucket);
   return out.ok ? { ok: true, bucket, buckets: out.buckets } : out;
 }
+
+// ---- waiting for a seat ------------------------------------------------------
+
+/** Who waits for a seat, first in line first. */
+export async function listQueue(env: Env, actor: Actor, poolId: string) {
+  return poolStub(env, poolId).listQueue(actor);
+}
+
+/** Removes a waiter; a seat granted to them and not yet picked up passes on. */
+export async function removeFromQueue(env: Env, actor: Actor, poolId: string, ticketId: string) {
+  return poolStub(env, poolId).removeFromQueue(actor, ticketId);
+}

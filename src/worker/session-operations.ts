@@ -6,20 +6,24 @@ import { LIVE_HEADERS, LIVE_PROTOCOL } from "../../durable-objects/live-channel.
 import { messages } from "../contract/messages.js";
 import type { Outcome } from "../../durable-objects/outcome.js";
 import { failure } from "../../durable-objects/outcome.js";
-import type { BorrowResponse, CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionStatus } from "../contract/schemas.js";
+import type {
+  BorrowResponse, CheckoutRequest, CheckoutResponse, HeartbeatResponse, PoolSummary, QueuedResponse, ReleaseResponse, SessionStatus, TicketResponse,
+} from "../contract/schemas.js";
 import type { SessionTokenClaims } from "../contract/token.js";
 import { normalizeKey, parseSerial, sha256Hex } from "./credentials.js";
 import type { Env } from "./env.js";
 import { clientAddress, failedAuthentication } from "./failure-limiter.js";
 import { poolStub } from "./pool-stub.js";
-import { signLease, signSessionToken } from "./tokens.js";
+import { signLease, signSessionToken, signTicketToken } from "./tokens.js";
 
 /**
  * Takes or joins a seat; `created` is false for a repeated `instance`. A wrong serial or
  * product key throws, through the failure limiter, which lets the pool record it only
  * while the address is within the limit.
  */
-export async function checkout(env: Env, http: Request, request: CheckoutRequest): Promise<Outcome<{ created: boolean; answer: CheckoutResponse }>> {
+export async function checkout(
+  env: Env, http: Request, request: CheckoutRequest,
+): Promise<Outcome<{ created: boolean; answer: CheckoutResponse } | { queued: true; answer: QueuedResponse }>> {
   const serial = parseSerial(request.serial);
   if (!serial) return failedAuthentication(env, http, "invalid_credentials", messages.badCredentials);
   const stub = poolStub(env, serial.poolId);
@@ -34,6 +38,7 @@ export async function checkout(env: Env, http: Request, request: CheckoutRequest
     instance: request.instance,
     machineId: request.machineId,
     group: request.group,
+    wait: request.wait,
     address,
   });
   if (!out.ok && out.code === "invalid_credentials") {
@@ -43,6 +48,10 @@ export async function checkout(env: Env, http: Request, request: CheckoutRequest
     );
   }
   if (!out.ok) return out;
+  if ("queued" in out) {
+    const token = await signTicketToken(env, { sub: out.ticketId, pool: out.pool.poolId });
+    return { ok: true, queued: true, answer: { ticketId: out.ticketId, token, position: out.position, waiting: out.waiting, pool: out.pool } };
+  }
   const token = await signSessionToken(env, {
     sub: out.sessionId,
     pool: out.pool.poolId,
@@ -103,4 +112,42 @@ export async function openLive(env: Env, s: TokenSession, request: Request): Pro
   const headers = new Headers({ Upgrade: "websocket", [LIVE_HEADERS.session]: s.sub, [LIVE_HEADERS.seat]: s.seat });
   if ((request.headers.get("sec-websocket-protocol") ?? "").includes(LIVE_PROTOCOL)) headers.set(LIVE_HEADERS.protocol, "1");
   return poolStub(env, s.pool).fetch(new Request("https://pool.invalid/live", { headers }));
+}
+
+// ---- waiting for a seat ------------------------------------------------------
+
+/** The ticket's state; once granted, the session's token is signed here as a checkout's is. */
+export async function ticketState(env: Env, t: { sub: string; pool: string }): Promise<Outcome<{ answer: TicketResponse }>> {
+  const out = await poolStub(env, t.pool).ticket(t.sub);
+  if (!out.ok) return out;
+  const v = out.ticket;
+  if (v.state === "waiting") return { ok: true, answer: { ticketId: v.ticketId, state: v.state, position: v.position, waiting: v.waiting } };
+  if (v.state !== "granted") return { ok: true, answer: { ticketId: v.ticketId, state: v.state } };
+  const token = await signSessionToken(env, {
+    sub: v.sessionId, pool: v.pool.poolId, seat: v.seatId, user: v.user, machine: v.machine,
+    ...(v.terminalSession === null ? {} : { tsn: v.terminalSession }),
+  });
+  return { ok: true, answer: { ticketId: v.ticketId, state: "granted", sessionId: v.sessionId, token, seatId: v.seatId, seatShared: v.seatShared, pool: v.pool } };
+}
+
+export async function leaveQueue(env: Env, t: { sub: string; pool: string }): Promise<Outcome<{ left: boolean }>> {
+  return poolStub(env, t.pool).leaveQueue(t.sub);
+}
+
+/** Frees a seat of the caller's own user held elsewhere; a wrong serial or product key counts like a checkout's. */
+export async function selfRelease(env: Env, http: Request, seatId: string, request: { serial: string; productKey: string; user: string; machine: string }): Promise<Outcome<{ pool: PoolSummary }>> {
+  const serial = parseSerial(request.serial);
+  if (!serial) return failedAuthentication(env, http, "invalid_credentials", messages.badCredentials);
+  const stub = poolStub(env, serial.poolId);
+  const out = await stub.selfRelease(
+    { generation: serial.generation, keyHash: await sha256Hex(normalizeKey(request.productKey)), user: request.user, machine: request.machine },
+    seatId,
+  );
+  if (!out.ok && out.code === "invalid_credentials") {
+    const who = { user: request.user, machine: request.machine, terminalSession: null };
+    return failedAuthentication(env, http, out.code, out.message, () =>
+      stub.recordAuthFailure({ reason: "bad_product_key", address: clientAddress(http), generation: serial.generation, who }),
+    );
+  }
+  return out.ok ? { ok: true, pool: out.pool } : out;
 }

@@ -22,6 +22,8 @@ interface KeyMaterial {
   privateKey: CryptoKey;
   /** base64url of the protected header, the same for every token this key signs. */
   encodedHeader: string;
+  /** The same for ticket tokens (`typ: "ticket"`), which no session route accepts. */
+  encodedTicketHeader: string;
   verifyKeys: VerifyKey[];
   /** The current key alone, for tokens whose header is the one it writes. */
   currentKeys: VerifyKey[];
@@ -29,6 +31,7 @@ interface KeyMaterial {
 }
 
 const ALG = "EdDSA";
+const TICKET_TYP = "ticket";
 const ED25519 = { name: "Ed25519" } as const;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -123,6 +126,7 @@ async function load(env: Env): Promise<KeyMaterial> {
     kid,
     privateKey,
     encodedHeader: encodeJson({ alg: ALG, kid, typ: "JWT" }),
+    encodedTicketHeader: encodeJson({ alg: ALG, kid, typ: TICKET_TYP }),
     verifyKeys,
     currentKeys: verifyKeys.slice(0, 1),
     publicJwks: { keys: published },
@@ -176,7 +180,7 @@ export async function verifySessionToken(env: Env, token: string, sessionId: str
   } else {
     const header = decodeJson(encodedHeader);
     // `crit` names extensions we do not implement, so a token that carries it is refused (RFC 7515 §4.1.11).
-    if (!header || header.alg !== ALG || "crit" in header) return null;
+    if (!header || header.alg !== ALG || "crit" in header || header.typ === TICKET_TYP) return null;
     keys = header.kid === undefined ? km.verifyKeys : km.verifyKeys.filter((k) => k.kid === header.kid);
   }
   const data = encoder.encode(`${encodedHeader}.${encodedPayload}`);
@@ -197,6 +201,29 @@ export async function verifySessionToken(env: Env, token: string, sessionId: str
   const now = Math.floor(Date.now() / 1000);
   if (iss !== issuer(env) || sub !== sessionId || (exp !== undefined && exp <= now) || (nbf !== undefined && nbf > now)) return null;
   return claims.data;
+}
+
+/** A queue ticket's token: `sub` the ticket id, `pool` its pool; the header's `typ` is `ticket`, so it never passes as a session token. */
+export async function signTicketToken(env: Env, claims: { sub: string; pool: string }): Promise<string> {
+  const km = await material(env);
+  const payload = { pool: claims.pool, iss: issuer(env), sub: claims.sub, iat: Math.floor(Date.now() / 1000) };
+  const signingInput = `${km.encodedTicketHeader}.${encodeJson(payload)}`;
+  const signature = await crypto.subtle.sign(ED25519, km.privateKey, encoder.encode(signingInput));
+  return `${signingInput}.${base64url(new Uint8Array(signature))}`;
+}
+
+/** The claims of a genuine ticket token for this ticket (signed by the current key), or null. */
+export async function verifyTicketToken(env: Env, token: string, ticketId: string): Promise<{ sub: string; pool: string } | null> {
+  const km = await material(env);
+  const parts = token.split(".");
+  if (parts.length !== 3 || parts[0] !== km.encodedTicketHeader) return null;
+  const signature = fromBase64url(parts[2]!);
+  if (!signature || signature.length !== 64) return null;
+  const ok = await crypto.subtle.verify(ED25519, km.currentKeys[0]!.key, signature, encoder.encode(`${parts[0]}.${parts[1]}`));
+  if (!ok) return null;
+  const claims = decodeJson(parts[1]!);
+  if (!claims || claims.iss !== issuer(env) || claims.sub !== ticketId || typeof claims.pool !== "string") return null;
+  return { sub: ticketId, pool: claims.pool };
 }
 
 export async function publicJwks(env: Env): Promise<{ keys: JWK[] }> {

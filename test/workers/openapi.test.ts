@@ -78,7 +78,7 @@ describe("the OpenAPI document describes the service as it answers", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(doc.servers).toEqual([expect.objectContaining({ url: "https://seatkeeper.test" })]);
     const open = ops.filter((o) => Array.isArray(o.op.security) && o.op.security.length === 0).map((o) => `${o.method} ${o.path}`).sort();
-    expect(open).toEqual(["GET /.well-known/jwks.json", "GET /docs", "GET /healthz", "GET /openapi.json", "POST /v1/sessions"]);
+    expect(open).toEqual(["GET /.well-known/jwks.json", "GET /docs", "GET /healthz", "GET /openapi.json", "POST /v1/seats/{seatId}/release", "POST /v1/sessions"]);
     for (const o of ops.filter((o) => !open.includes(`${o.method} ${o.path}`))) expect(o.op.security, o.path).toEqual([{ bearer: [] }]);
     // and the public ones really answer without one
     for (const path of ["/healthz", "/.well-known/jwks.json", "/openapi.json", "/docs"]) expect((await call("GET", path)).status, path).toBe(200);
@@ -87,7 +87,7 @@ describe("the OpenAPI document describes the service as it answers", () => {
   it("documents 415 on each operation that takes a body, and each one answers it", async () => {
     const { ops } = await documentOperations();
     const withBody = ops.filter((o) => o.op.requestBody);
-    expect(withBody.map((o) => o.op.operationId).sort()).toEqual(["addAdmin", "borrowSeat", "checkout", "createPool", "createStaff", "rotateCredentials", "updatePool", "updateStaff"]);
+    expect(withBody.map((o) => o.op.operationId).sort()).toEqual(["addAdmin", "borrowSeat", "checkout", "createPool", "createStaff", "releaseOwnSeat", "rotateCredentials", "updatePool", "updateStaff"]);
     for (const o of ops) {
       if (o.op.requestBody) expect(o.op.responses["415"]?.description, o.path).toContain("unsupported_media_type");
       else expect(o.op.responses["415"], o.path).toBeUndefined();

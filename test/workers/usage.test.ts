@@ -76,16 +76,16 @@ describe("usage buckets", () => {
       };
     });
     expect(buckets.hours).toEqual([
-      { start: "2026-11-20T08:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0, overdraftPeak: 0 },
-      { start: "2026-11-20T09:00:00.000Z", peakInUse: 2, checkouts: 2, denials: 0, overdraftPeak: 0 },
-      { start: "2026-11-20T10:00:00.000Z", peakInUse: 1, checkouts: 0, denials: 1, overdraftPeak: 0 },
-      { start: "2026-11-20T11:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0, overdraftPeak: 0 },
-      { start: "2026-11-20T12:00:00.000Z", peakInUse: 1, checkouts: 1, denials: 0, overdraftPeak: 0 },
-      { start: "2026-11-20T13:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0, overdraftPeak: 0 },
+      { start: "2026-11-20T08:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0, overdraftPeak: 0, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T09:00:00.000Z", peakInUse: 2, checkouts: 2, denials: 0, overdraftPeak: 0, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T10:00:00.000Z", peakInUse: 1, checkouts: 0, denials: 1, overdraftPeak: 0, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T11:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0, overdraftPeak: 0, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T12:00:00.000Z", peakInUse: 1, checkouts: 1, denials: 0, overdraftPeak: 0, waits: 0, maxWaitSeconds: 0 },
+      { start: "2026-11-20T13:00:00.000Z", peakInUse: 0, checkouts: 0, denials: 0, overdraftPeak: 0, waits: 0, maxWaitSeconds: 0 },
     ]);
     // 09:59's release wrote nothing; 10:01's denial, the first write of a later hour, set 09:00's level to 1
     expect(buckets.lagging).toMatchObject({ hour: base, peak_in_use: 2, last_in_use: 1 });
-    expect(buckets.days).toEqual([{ start: "2026-11-20T00:00:00.000Z", peakInUse: 2, checkouts: 3, denials: 1, overdraftPeak: 0 }]);
+    expect(buckets.days).toEqual([{ start: "2026-11-20T00:00:00.000Z", peakInUse: 2, checkouts: 3, denials: 1, overdraftPeak: 0, waits: 0, maxWaitSeconds: 0 }]);
   });
 
   it("refuses a range the wrong way round or too long", async () => {

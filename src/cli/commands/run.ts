@@ -26,6 +26,8 @@ const endedBecause: Record<SessionEndedError["reason"], string> = {
   revoked: "the pool's serial number and product key were revoked",
   expired: "the seat expired",
   released: "the seat was released elsewhere",
+  reclaimed: "the seat was idle and went to someone waiting",
+  lapsed: "the seat granted from the queue was not picked up in time",
 };
 
 export const runCommand: Command = {

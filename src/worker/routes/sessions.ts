@@ -1,7 +1,7 @@
 /** The client API: check a seat out, release it, heartbeat, status. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import {
-  BorrowRequest, BorrowResponse, CheckoutRequest, CheckoutResponse, HeartbeatResponse, ReleaseResponse, SessionPath, SessionStatus,
+  BorrowRequest, BorrowResponse, CheckoutRequest, CheckoutResponse, HeartbeatResponse, QueuedResponse, ReleaseResponse, SessionPath, SessionStatus,
 } from "../../contract/schemas.js";
 import { liveAuth, sessionAuth } from "../auth.js";
 import type { AppEnv } from "../env.js";
@@ -23,6 +23,7 @@ const checkoutRoute = createRoute({
   responses: {
     201: jsonContent(CheckoutResponse, "A session was created"),
     200: jsonContent(CheckoutResponse, "The session already created for this `instance`"),
+    202: jsonContent(QueuedResponse, "`wait: true` on a full pool: a ticket in the queue"),
     ...bodyErrorResponses("invalid_credentials", "credentials_revoked", "pool_full", "client_version_unsupported", "rate_limited", "blocked", "pool_inactive", "group_full"),
   },
 });
@@ -102,6 +103,7 @@ export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(checkoutRoute, async (c) => {
     const out = await checkout(c.env, c.req.raw, c.req.valid("json"));
     if (!out.ok) return fail(out);
+    if ("queued" in out) return c.json(out.answer, 202);
     return out.created ? c.json(out.answer, 201) : c.json(out.answer, 200);
   });
 

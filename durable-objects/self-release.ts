@@ -1,0 +1,43 @@
+/**
+ * Releasing your own seat from another machine: a full pool tells the user which seats
+ * they hold elsewhere (`ownSeats`), and the user may free one with the pool's serial and
+ * product key, unless its holder is connected and active. Idleness comes from the live
+ * channel's `idle`/`active` messages, kept in each socket's attachment so hibernation keeps it.
+ */
+import { foldText } from "../src/contract/text.js";
+import { iso } from "./contract-shapes.js";
+import type { SeatRow } from "./pool-store.js";
+
+/** A seat of the caller's user held under another identity, as `details.ownSeats` lists it. */
+export interface OwnSeat {
+  seatId: string;
+  machine: string;
+  terminalSession: string | null;
+  since: string;
+  lastSeenAt: string;
+  connected: boolean;
+}
+
+/** The identity key's prefix that every identity of this user shares (identityKey is a JSON array, user first). */
+export function userPrefix(user: string): string {
+  return JSON.stringify([foldText(user)]).slice(0, -1) + ",";
+}
+
+/** The active seats of a user, by their identity key's prefix. */
+export function seatsOfUser(sql: SqlStorage, user: string, limit = 20): SeatRow[] {
+  const prefix = userPrefix(user);
+  return sql
+    .exec<SeatRow & Record<string, SqlStorageValue>>(
+      "SELECT * FROM seats WHERE ended_at IS NULL AND substr(identity, 1, ?) = ? ORDER BY seat_id LIMIT ?", prefix.length, prefix, limit,
+    )
+    .toArray();
+}
+
+export function ownSeats(sql: SqlStorage, user: string, exceptIdentity: string, connected: (seatId: string) => boolean): OwnSeat[] {
+  return seatsOfUser(sql, user)
+    .filter((s) => s.identity !== exceptIdentity)
+    .map((s) => ({
+      seatId: s.seat_id, machine: s.machine, terminalSession: s.terminal_session, since: iso(s.since), lastSeenAt: iso(s.last_seen_at),
+      connected: connected(s.seat_id),
+    }));
+}
