@@ -27,6 +27,9 @@ export function poolState(p: PoolRow): PoolState {
     maxAddressesPerSeat: p.max_addresses_per_seat,
     refuseWidelySharedSeats: p.refuse_widely_shared_seats === 1,
     createdAt: iso(p.created_at),
+    region: p.region,
+    locationHint: p.location_hint,
+    retentionDays: p.retention_days,
   };
 }
 

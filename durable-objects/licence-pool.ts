@@ -85,6 +85,9 @@ export class LicencePool extends DurableObject<object> {
       max_sessions_per_seat: input.maxSessionsPerSeat,
       max_addresses_per_seat: input.maxAddressesPerSeat,
       refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
+      region: input.region,
+      location_hint: input.locationHint,
+      retention_days: input.retentionDays,
     };
     this.transaction(() => {
       this.store.insertPool(row);

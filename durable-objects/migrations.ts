@@ -146,6 +146,16 @@ export const poolMigrations: readonly Migration[] = [
       CREATE UNIQUE INDEX events_aggregated ON events (agg_key) WHERE agg_key IS NOT NULL;
     `,
   },
+  {
+    id: 9,
+    why: "Where a pool lives and how long it keeps what it knows: its region and location hint (shown on the pool), how many days ended sessions, seats and events are kept, and a daily timer that prunes by that even when the pool is quiet.",
+    sql: `
+      ALTER TABLE pool ADD COLUMN region TEXT NOT NULL DEFAULT 'global';
+      ALTER TABLE pool ADD COLUMN location_hint TEXT;
+      ALTER TABLE pool ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 90;
+      INSERT OR IGNORE INTO timers (kind, key, due_at) SELECT 'retention', '', created_at FROM pool;
+    `,
+  },
 ];
 
 export const directoryMigrations: readonly Migration[] = [
@@ -159,6 +169,14 @@ export const directoryMigrations: readonly Migration[] = [
         seats INTEGER NOT NULL,
         created_at INTEGER NOT NULL
       );
+    `,
+  },
+  {
+    id: 3,
+    why: "The vendor's list shows where each pool lives: its region and location hint.",
+    sql: `
+      ALTER TABLE pools ADD COLUMN region TEXT NOT NULL DEFAULT 'global';
+      ALTER TABLE pools ADD COLUMN location_hint TEXT;
     `,
   },
 ];

@@ -4,7 +4,7 @@
  * into the contract's shapes is `contract-shapes.ts`'s job.
  */
 import type { EndReason } from "../src/contract/errors.js";
-import type { EventType } from "../src/contract/schemas.js";
+import type { EventType, LocationHint, Region } from "../src/contract/schemas.js";
 import { DAY, HOUR } from "../src/contract/time.js";
 
 export interface PoolRow {
@@ -22,6 +22,11 @@ export interface PoolRow {
   max_addresses_per_seat: number;
   /** 0 or 1 */
   refuse_widely_shared_seats: number;
+  /** "global" or "eu": the namespace the object lives in (its id's first letter says the same). */
+  region: Region;
+  location_hint: LocationHint | null;
+  /** Days ended sessions, ended seats and events are kept. */
+  retention_days: number;
 }
 
 export interface SeatRow {
@@ -106,7 +111,7 @@ export interface TimerRow {
 /** The audit log keeps this many newest seat events per pool, and as many security events besides. */
 export const EVENTS_CAP = 20_000;
 export const SECURITY_EVENTS_CAP = 20_000;
-/** Ended sessions and seats are kept this long, so late releases still learn why... */
+/** Ended sessions and seats (and events) are kept this long by default, so late releases still learn why... (a pool's `retentionDays` sets it) */
 export const ENDED_RETENTION_MS = 90 * DAY;
 /** ...and at most this many of each, so churn cannot grow storage without bound. */
 export const ENDED_CAP = 50_000;
@@ -119,6 +124,8 @@ type Row = Record<string, SqlStorageValue>;
 
 export class PoolStore {
   private writesSincePrune = 0;
+  /** The pool's `retentionDays` in ms, set by the object when it loads and when the setting changes. */
+  endedRetentionMs = ENDED_RETENTION_MS;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -136,10 +143,10 @@ export class PoolStore {
     this.sql.exec(
       `INSERT INTO pool (id, pool_id, customer, seats, in_use, min_client_version, stale_after_hours,
          generation, key_hash, admin_key_hash, created_at, max_sessions_per_seat, max_addresses_per_seat,
-         refuse_widely_shared_seats) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         refuse_widely_shared_seats, region, location_hint, retention_days) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       p.pool_id, p.customer, p.seats, p.in_use, p.min_client_version, p.stale_after_hours,
       p.generation, p.key_hash, p.admin_key_hash, p.created_at, p.max_sessions_per_seat, p.max_addresses_per_seat,
-      p.refuse_widely_shared_seats,
+      p.refuse_widely_shared_seats, p.region, p.location_hint, p.retention_days,
     );
     this.sql.exec("INSERT INTO credentials (generation, key_hash, issued_at) VALUES (?, ?, ?)", p.generation, p.key_hash, p.created_at);
   }
@@ -151,9 +158,9 @@ export class PoolStore {
   writeSettings(p: PoolRow): void {
     this.sql.exec(
       `UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ?, max_sessions_per_seat = ?,
-         max_addresses_per_seat = ?, refuse_widely_shared_seats = ? WHERE id = 1`,
+         max_addresses_per_seat = ?, refuse_widely_shared_seats = ?, retention_days = ? WHERE id = 1`,
       p.customer, p.seats, p.min_client_version, p.stale_after_hours, p.max_sessions_per_seat,
-      p.max_addresses_per_seat, p.refuse_widely_shared_seats,
+      p.max_addresses_per_seat, p.refuse_widely_shared_seats, p.retention_days,
     );
   }
 
@@ -416,7 +423,9 @@ export class PoolStore {
       `DELETE FROM events WHERE agg_key IS NOT NULL AND id <= (SELECT id FROM events WHERE agg_key IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET ?)`,
       SECURITY_EVENTS_CAP,
     );
-    const cutoff = now - ENDED_RETENTION_MS;
+    const cutoff = now - this.endedRetentionMs;
+    // events older than the pool's retention: only the oldest rows are examined, so a prune stays bounded
+    this.sql.exec("DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 5000) AND at < ?", cutoff);
     this.sql.exec(
       `DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM sessions WHERE ended_at IS NOT NULL
          AND (ended_at < ? OR ended_at <= (SELECT ended_at FROM sessions WHERE ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1 OFFSET ?))

@@ -45,6 +45,7 @@ export class SqlLab extends DurableObject<object> {
         pool_id: "GLAB000000000000", customer: "lab", seats: 1_000_000, in_use: 0, min_client_version: null,
         stale_after_hours: null, generation: 1, key_hash: "0".repeat(64), admin_key_hash: "1".repeat(64), created_at: Date.now(),
         max_sessions_per_seat: 10, max_addresses_per_seat: 3, refuse_widely_shared_seats: 0,
+        region: "global", location_hint: null, retention_days: 90,
       });
     }
   }
@@ -167,7 +168,7 @@ async function labPool(env: BenchEnv): Promise<NonNullable<LabState["pool"]>> {
   const poolId = "GAB" + "0".repeat(12) + "1";
   const keyHash = await sha256Hex(normalizeKey(PRODUCT_KEY));
   const stub = env.POOL.get(env.POOL.idFromName(poolId));
-  const created = await stub.create({ poolId, customer: "lab", seats: 1_000_000, minClientVersion: null, staleAfterHours: null, maxSessionsPerSeat: 10, maxAddressesPerSeat: 3, refuseWidelySharedSeats: false, keyHash, adminKeyHash: "1".repeat(64) });
+  const created = await stub.create({ poolId, customer: "lab", seats: 1_000_000, minClientVersion: null, staleAfterHours: null, maxSessionsPerSeat: 10, maxAddressesPerSeat: 3, refuseWidelySharedSeats: false, region: "global", locationHint: null, retentionDays: 90, keyHash, adminKeyHash: "1".repeat(64) });
   if (!created.ok && created.code !== "invalid_request") throw new Error(created.message);
   state.pool = { poolId, serial: formatSerial(poolId, 1), productKey: PRODUCT_KEY, keyHash, generation: 1 };
   return state.pool;

@@ -60,4 +60,9 @@ export const messages = {
   methodNotAllowed: (path: string, method: string, allowed: string[]) => `${path} does not serve ${method}; it serves ${allowed.join(", ")}.`,
   internalError: "Something went wrong on our side; the request may be retried.",
   upgradeRequired: "The live channel is a WebSocket: connect with Upgrade: websocket (a WebSocket client does), or use the heartbeat instead.",
+
+  // ---- where a pool lives, and its data ----
+  regionUnavailable: (region: string) =>
+    `This service cannot reach the ${region.toUpperCase()} jurisdiction, and a pool placed there is never served from anywhere else. Ask the service's operator.`,
+  onlyVendorDeletes: "Only the vendor can delete a pool.",
 } as const;

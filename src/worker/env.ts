@@ -17,6 +17,8 @@ export interface Env {
   ADMIN_TOKEN: string;
   /** The `iss` of session tokens. */
   TOKEN_ISSUER?: string;
+  /** "off" on local runs only (npm start, the tests): workerd has no jurisdictions, so EU pools use the global namespace. */
+  JURISDICTIONS?: string;
 }
 
 export interface AppEnv {

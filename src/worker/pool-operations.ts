@@ -8,7 +8,7 @@ import { failure, type Actor, type Outcome } from "../../durable-objects/outcome
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { SeatHolder } from "../../durable-objects/licence-pool.js";
 import type { SeatsPage } from "../../durable-objects/seat-list.js";
-import type { PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket } from "../contract/schemas.js";
+import type { LocationHint, PoolDetails, PoolEvent, PoolSummary, Region, Seat, UsageBucket } from "../contract/schemas.js";
 import { messages } from "../contract/messages.js";
 import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
@@ -30,17 +30,18 @@ function parseEvents(events: StoredEvent[]): PoolEvent[] {
 export type NewPool = Omit<CreatePoolInput, "poolId" | "keyHash" | "adminKeyHash">;
 
 export async function createPool(env: Env, input: NewPool): Promise<Outcome<{ pool: PoolDetails; productKey: string; adminKey: string }>> {
-  const poolId = newPoolId();
+  // the region is in the id, so the serial and admin key lead every later request to the right namespace
+  const poolId = newPoolId(input.region);
   const productKey = newProductKey();
   const adminKey = newAdminKey(poolId);
-  const out = await poolStub(env, poolId).create({
+  const out = await poolStub(env, poolId, input.locationHint).create({
     poolId,
     ...input,
     keyHash: await sha256Hex(normalizeKey(productKey)),
     adminKeyHash: await sha256Hex(parseAdminKey(adminKey)!.normalized),
   });
   if (!out.ok) return out;
-  await directoryStub(env).add({ poolId, customer: input.customer, seats: input.seats });
+  await directoryStub(env).add({ poolId, customer: input.customer, seats: input.seats, region: input.region, locationHint: input.locationHint });
   return { ok: true, pool: poolDetails(out.pool), productKey, adminKey };
 }
 
@@ -49,6 +50,8 @@ export interface PoolListEntry {
   customer: string;
   seats: number;
   inUse: number;
+  region: Region;
+  locationHint: LocationHint | null;
 }
 
 /** The vendor's list: the directory's page, with each pool's live figures. */
@@ -57,7 +60,10 @@ export async function listPools(env: Env, limit: number, after: string | undefin
   const pools = await Promise.all(
     page.pools.map(async (entry) => {
       const live = await poolStub(env, entry.poolId).summaryForVendor();
-      return { poolId: entry.poolId, customer: live?.customer ?? entry.customer, seats: live?.seats ?? entry.seats, inUse: live?.inUse ?? 0 };
+      return {
+        poolId: entry.poolId, customer: live?.customer ?? entry.customer, seats: live?.seats ?? entry.seats, inUse: live?.inUse ?? 0,
+        region: entry.region, locationHint: entry.locationHint,
+      };
     }),
   );
   return { pools, next: page.next };

@@ -356,7 +356,9 @@ export function createDashboard() {
     const parsed = CreatePoolRequest.safeParse(settings.patch);
     if (!parsed.success) return redirectWithFlash(c, "/admin", { error: zodMessage(parsed.error.issues) });
     const p = parsed.data;
-    const out = await ops.createPool(c.env, { ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null });
+    const out = await ops.createPool(c.env, {
+      ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null, locationHint: p.locationHint ?? null,
+    });
     if (!out.ok) return redirectWithFlash(c, "/admin", { error: out.message });
     return redirectWithFlash(c, poolPath(out.pool.poolId), {
       notice: `Created the pool for ${isolate(out.pool.customer)} with ${out.pool.seats} seats.`,
