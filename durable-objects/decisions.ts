@@ -48,7 +48,7 @@ export function decideSeat(holdsSeat: boolean, inUse: number, seats: number): Se
 }
 
 export type Role = "vendor" | "admin";
-export type AdminAction = "read" | "update" | "update_seats" | "free" | "rotate_credentials" | "rotate_admin_key";
+export type AdminAction = "read" | "update" | "update_seats" | "free" | "rotate_credentials" | "rotate_admin_key" | "export" | "erase";
 
 /** Pool admins run their own pool but cannot buy themselves seats. */
 export function roleMay(role: Role, action: AdminAction): boolean {

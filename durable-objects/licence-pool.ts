@@ -21,8 +21,9 @@ import { seatPage, type SeatsPage } from "./seat-list.js";
 import { LiveChannel, type LiveAttachment } from "./live-channel.js";
 import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
+import { PoolData, type Erasure, type ExportKind, type ExportRow } from "./pool-data.js";
 import type { EndReason } from "../src/contract/errors.js";
-import { MINUTE } from "../src/contract/time.js";
+import { DAY, MINUTE } from "../src/contract/time.js";
 import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
 
 /** Who held a seat, as events and answers name them. */
@@ -36,6 +37,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly timers: Timers;
   private readonly stale: StaleExpiry;
   private readonly live: LiveChannel;
+  private readonly data: PoolData;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
@@ -45,6 +47,7 @@ export class LicencePool extends DurableObject<object> {
     this.timers = new Timers(this.store, ctx.storage);
     this.live = new LiveChannel(ctx);
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId));
+    this.data = new PoolData(ctx.storage.sql);
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
     if (hasSchema(ctx.storage)) this.load();
   }
@@ -52,6 +55,7 @@ export class LicencePool extends DurableObject<object> {
   private load(): void {
     runMigrations(this.ctx.storage, poolMigrations);
     this.pool = this.store.readPool();
+    if (this.pool) this.store.endedRetentionMs = this.pool.retention_days * DAY;
     void this.ctx.blockConcurrencyWhile(() => this.timers.load());
   }
 
@@ -67,7 +71,7 @@ export class LicencePool extends DurableObject<object> {
 
   // ---- creation --------------------------------------------------------------
 
-  create(input: CreatePoolInput): Outcome<{ pool: PoolState }> {
+  async create(input: CreatePoolInput): Promise<Outcome<{ pool: PoolState }>> {
     if (this.pool) return failure("invalid_request", messages.poolExists);
     runMigrations(this.ctx.storage, poolMigrations);
     const now = Date.now();
@@ -89,11 +93,15 @@ export class LicencePool extends DurableObject<object> {
       location_hint: input.locationHint,
       retention_days: input.retentionDays,
     };
+    this.store.endedRetentionMs = row.retention_days * DAY;
     this.transaction(() => {
       this.store.insertPool(row);
       this.store.logEvent(now, { type: "pool_created", actor: "vendor", details: { customer: row.customer, seats: row.seats } });
+      // retention holds on a quiet pool too: a daily prune, not only every few hundred writes
+      this.timers.set("retention", now + DAY);
     });
     this.pool = row;
+    await this.timers.syncAlarm();
     return { ok: true, pool: poolState(row) };
   }
 
@@ -208,6 +216,10 @@ export class LicencePool extends DurableObject<object> {
       this.store.logEvent(now, { type: "pool_updated", actor: actorName(actor), details: changes });
       Object.assign(p, next);
       if (changes.staleAfterHours) this.stale.reschedule(p);
+      if (changes.retentionDays) {
+        this.store.endedRetentionMs = p.retention_days * DAY;
+        this.store.prune(now);
+      }
     });
     await this.timers.syncAlarm();
     return { ok: true, pool: poolState(p) };
@@ -312,8 +324,49 @@ export class LicencePool extends DurableObject<object> {
     const p = this.pool;
     if (!p) return;
     const now = Date.now();
-    this.transaction(() => this.timers.runDue(now, { stale: () => this.stale.expire(p, now) }));
+    this.transaction(() =>
+      this.timers.runDue(now, {
+        stale: () => this.stale.expire(p, now),
+        retention: () => {
+          this.store.prune(now);
+          this.timers.set("retention", now + DAY);
+        },
+      }),
+    );
     await this.timers.syncAlarm();
+  }
+
+  // ---- where a pool lives, and its data --------------------------------------
+
+  /** One page of an export: the records of `kind` after the cursor `after`. No hash is in any of them. */
+  exportPage(actor: Actor, kind: ExportKind, after: string | null, limit: number): Outcome<{ records: ExportRow[]; next: string | null }> {
+    const a = this.authorise(actor, "export");
+    return "ok" in a ? a : { ok: true, ...this.data.page(kind, after, limit) };
+  }
+
+  /** Erases one person's names from what has ended; logged as `erased` with the counts, never the names. */
+  erase(actor: Actor, user: string, machine: string | undefined): Outcome<Erasure & { records: number }> {
+    const a = this.authorise(actor, "erase");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    return this.transaction(() => {
+      const erased = this.data.erase(user, machine);
+      const records = erased.seats + erased.sessions + erased.events;
+      this.store.logEvent(now, { type: "erased", actor: actorName(actor), details: { records, ...erased, machineGiven: machine !== undefined } });
+      return { ok: true as const, records, ...erased };
+    });
+  }
+
+  /** Deletes the pool and all it holds, its alarm too; from then on it answers as a pool that never existed. */
+  async deletePool(actor: Actor): Promise<Outcome<{ deleted: true }>> {
+    const a = this.authorise(actor, "read");
+    if ("ok" in a) return a;
+    if (actor.role !== "vendor") return failure("forbidden", messages.onlyVendorDeletes);
+    this.pool = undefined;
+    this.live.ended("revoked");
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    return { ok: true, deleted: true };
   }
 
   /** For tests and operators: the counters against a recount of the rows. */

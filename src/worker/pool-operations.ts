@@ -8,7 +8,8 @@ import { failure, type Actor, type Outcome } from "../../durable-objects/outcome
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { SeatHolder } from "../../durable-objects/licence-pool.js";
 import type { SeatsPage } from "../../durable-objects/seat-list.js";
-import type { LocationHint, PoolDetails, PoolEvent, PoolSummary, Region, Seat, UsageBucket } from "../contract/schemas.js";
+import type { ErasureRequest, ErasureResponse, LocationHint, PoolDetails, PoolEvent, PoolSummary, Region, Seat, UsageBucket } from "../contract/schemas.js";
+import { exportKinds } from "../../durable-objects/pool-data.js";
 import { messages } from "../contract/messages.js";
 import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
@@ -165,4 +166,60 @@ export async function usage(env: Env, actor: Actor, poolId: string, range: Usage
   }
   const out = await poolStub(env, poolId).usage(actor, from, to, bucket);
   return out.ok ? { ok: true, bucket, buckets: out.buckets } : out;
+}
+
+// ---- where a pool lives, and its data -------------------------------------------
+
+/** Records read from the pool per RPC call while exporting: memory stays bounded whatever the pool's size. */
+export const EXPORT_PAGE = 500;
+
+const ndjsonEncoder = new TextEncoder();
+
+/**
+ * Everything the pool holds as NDJSON, streamed: the pool first, then its seats, sessions,
+ * events and usage, each walked a page at a time by its key, read only as the client reads.
+ * The first read (the pool) checks the actor, so a refusal is answered before any byte is sent.
+ */
+export async function exportPool(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ stream: ReadableStream<Uint8Array> }>> {
+  const first = await getPool(env, actor, poolId);
+  if (!first.ok) return first;
+  const line = (record: unknown) => JSON.stringify(record) + "\n";
+  let kind = 0;
+  let after: string | null = null;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controller.enqueue(ndjsonEncoder.encode(line({ kind: "pool", ...first.pool })));
+      },
+      async pull(controller) {
+        while (kind < exportKinds.length) {
+          const out = await poolStub(env, poolId).exportPage(actor, exportKinds[kind]!, after, EXPORT_PAGE);
+          // the pool was deleted (or the key rotated) mid-export: the stream ends in an error, not a short file that looks whole
+          if (!out.ok) return controller.error(new Error(out.message));
+          after = out.next;
+          if (after === null) kind++;
+          if (out.records.length > 0) {
+            const text = out.records.map((r) => line(r.kind === "event" ? { ...r, details: r.details === null ? null : JSON.parse(r.details) } : r)).join("");
+            return controller.enqueue(ndjsonEncoder.encode(text));
+          }
+        }
+        controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { ok: true, stream };
+}
+
+/** Removes one person's names from what the pool holds of the past; answers how many records changed. */
+export async function erasePerson(env: Env, actor: Actor, poolId: string, who: ErasureRequest): Promise<Outcome<ErasureResponse>> {
+  return poolStub(env, poolId).erase(actor, who.user, who.machine);
+}
+
+/** Deletes the pool's object storage, then its directory entry: its serial is unknown from then on. */
+export async function deletePool(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ deleted: true; poolId: string }>> {
+  const out = await poolStub(env, poolId).deletePool(actor);
+  if (!out.ok) return out;
+  await directoryStub(env).remove(poolId);
+  return { ok: true, deleted: true, poolId };
 }
