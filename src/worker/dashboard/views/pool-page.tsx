@@ -116,6 +116,7 @@ const changeNames: Record<string, string> = {
   maxSessionsPerSeat: "most sessions per seat",
   maxAddressesPerSeat: "most addresses per seat",
   refuseWidelySharedSeats: "refuse seats shared from more addresses",
+  retentionDays: "days history is kept",
 };
 
 /** A setting's old or new value as the event shows it; text (a customer's name) in its own `<bdi>`. */
@@ -174,6 +175,7 @@ export function EventWhat(props: { event: PoolEvent }) {
         </>
       );
     }
+    case "erased": return <>{`A person's names erased from ${plural(Number(d.records ?? 0), "record")}`}</>;
     default: return <bdi>{e.type}</bdi>;
   }
 }
@@ -222,6 +224,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
         <h1><bdi>{pool.customer}</bdi></h1>
         <p class="muted">
           Pool <code>{pool.poolId}</code> · created <time datetime={pool.createdAt} data-local="">{formatTime(pool.createdAt)}</time>
+          {" · "}{pool.region === "eu" ? "kept in the EU" : "region: global"}{pool.locationHint ? ` (placed near ${pool.locationHint})` : ""}
         </p>
       </div>
       <Messages flash={flash} />
@@ -340,9 +343,14 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
                 <span><strong>Refuse the start.</strong> The user is told the seat is already in use from too many addresses.</span>
               </label>
             </fieldset>
+            <label for="retention-days">Keep ended sessions and events for this many days</label>
+            <input id="retention-days" name="retentionDays" type="number" inputmode="numeric" min={7} max={400} step={1} required value={String(pool.retentionDays)} aria-describedby="retention-help" />
+            <p id="retention-help" class="help">Older history, with the user and machine names in it, is deleted. From 7 to 400 days.</p>
             <button type="submit">Save settings</button>
           </form>
         </section>
+
+        <DataSection poolId={pool.poolId} session={session} />
       </div>
     </Layout>
   );
@@ -425,6 +433,38 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
         Freeing a seat ends its sessions: the application learns it at its next heartbeat or when it closes. A seat whose PC went
         offline stays held until it is freed{pool.staleAfterHours ? ` or goes ${plural(pool.staleAfterHours, "hour")} without a heartbeat` : ""}.
       </p>
+    </section>
+  );
+}
+
+/** The pool's data: an export of all it holds, erasure of one person's names, and (the vendor's) deletion. */
+function DataSection(props: { poolId: string; session: DashboardSession }) {
+  const { poolId, session } = props;
+  return (
+    <section class="card" aria-labelledby="data-title" id="data">
+      <h2 id="data-title">The pool's data</h2>
+      <p>
+        <a href={poolPath(poolId, "/export")} download={`seatkeeper-${poolId}.ndjson`}>Export everything this pool holds</a>{" "}
+        <span class="help">(NDJSON: the pool, its seats, sessions, events and usage; no secrets)</span>
+      </p>
+      <form method="post" action={poolPath(poolId, "/erasure")} class="settings" data-confirm="Replace this person's names with “erased” in the pool's history? This cannot be undone.">
+        <CsrfField session={session} />
+        <input type="hidden" name="confirmed" value="" />
+        <label for="erase-user">Erase a person: user name</label>
+        <input id="erase-user" name="user" type="text" required maxlength={256} aria-describedby="erase-help" />
+        <label for="erase-machine">Machine (optional: that machine only)</label>
+        <input id="erase-machine" name="machine" type="text" maxlength={256} />
+        <p id="erase-help" class="help">Their names become “erased” in ended seats and in events, and the network addresses of those sessions are removed. A seat they hold now is left alone.</p>
+        <button type="submit" class="danger">Erase this person's names</button>
+      </form>
+      {session.role === "vendor" ? (
+        <form method="post" action={poolPath(poolId, "/delete")} data-confirm="Delete this pool and all it holds? Its serial number stops working at once. This cannot be undone.">
+          <CsrfField session={session} />
+          <input type="hidden" name="confirmed" value="" />
+          <p class="help">Deleting the pool removes all it holds; its serial number stops working. Export it first if you need its history.</p>
+          <button type="submit" class="danger">Delete this pool</button>
+        </form>
+      ) : null}
     </section>
   );
 }
