@@ -56,7 +56,10 @@ export class LicencePool extends DurableObject<object> {
     runMigrations(this.ctx.storage, poolMigrations);
     this.pool = this.store.readPool();
     if (this.pool) this.store.endedRetentionMs = this.pool.retention_days * DAY;
-    void this.ctx.blockConcurrencyWhile(() => this.timers.load());
+    void this.ctx.blockConcurrencyWhile(async () => {
+      await this.timers.load();
+      await this.timers.syncAlarm();
+    });
   }
 
   /** One synchronous transaction; if it throws, the cached pool row is re-read so memory never runs ahead of disk. */

@@ -18,7 +18,7 @@ function browser() {
     const ctx = createExecutionContext();
     const res = await worker.fetch(new Request(`https://seatkeeper.test${path}`, { method, headers, body }), env, ctx);
     await waitOnExecutionContext(ctx);
-    for (const c of res.headers.getSetCookie()) {
+    for (const c of res.headers.getAll("set-cookie")) {
       const [pair] = c.split(";");
       const [k, v] = pair!.split("=");
       if (v === "" || /max-age=0/i.test(c)) jar.delete(k!);

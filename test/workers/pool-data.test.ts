@@ -2,6 +2,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DAY } from "../../src/contract/time";
+import { directoryMigrations, poolMigrations, runMigrations } from "../../durable-objects/migrations";
 import {
   VENDOR, call, checkout, createPool, expectError, freshAddress, heartbeat, poolOf, release, seatsOf, sessionStatus, type TestPool,
 } from "./helpers";
@@ -268,5 +269,28 @@ describe("deleting a pool", () => {
 
     const list = await call("GET", `/v1/pools?limit=1000`, { token: VENDOR });
     expect(list.body.pools.map((p: any) => p.poolId)).not.toContain(pool.poolId);
+  });
+});
+
+describe("migrations 9 (pool) and 3 (directory)", () => {
+  it("give a pool from before them the global region, no hint, 90 days and a retention timer; the directory a region", async () => {
+    const stub = env.POOL.get(env.POOL.idFromName(`migration-9-${crypto.randomUUID()}`));
+    await runInDurableObject(stub, (_i, state) => {
+      const sql = state.storage.sql;
+      runMigrations(state.storage, poolMigrations.filter((m) => m.id < 9));
+      sql.exec(`INSERT INTO pool (id, pool_id, customer, seats, generation, key_hash, admin_key_hash, created_at) VALUES (1, 'P', 'Acme', 5, 1, 'k', 'a', 1234)`);
+      runMigrations(state.storage, poolMigrations);
+      expect(sql.exec("SELECT region, location_hint, retention_days FROM pool").one()).toEqual({ region: "global", location_hint: null, retention_days: 90 });
+      expect(sql.exec("SELECT kind, due_at FROM timers").toArray()).toEqual([{ kind: "retention", due_at: 1234 }]);
+    });
+    const dir = env.DIRECTORY.get(env.DIRECTORY.idFromName(`migration-3-${crypto.randomUUID()}`));
+    await runInDurableObject(dir, (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE pools; DELETE FROM _migrations");
+      runMigrations(state.storage, directoryMigrations.filter((m) => m.id < 3));
+      sql.exec("INSERT INTO pools (pool_id, customer, seats, created_at) VALUES ('GOLD', 'Acme', 5, 1)");
+      runMigrations(state.storage, directoryMigrations);
+      expect(sql.exec("SELECT pool_id, region, location_hint FROM pools").one()).toEqual({ pool_id: "GOLD", region: "global", location_hint: null });
+    });
   });
 });
