@@ -52,7 +52,7 @@ describe("auth before validation", () => {
     const adminOps = operations.filter((o) => o.path.startsWith("/v1/pools"));
     const sessionOps = operations.filter((o) => o.path.startsWith("/v1/sessions/"));
     expect(adminOps.map((o) => o.operationId).sort()).toEqual(
-      ["createPool", "freeSeat", "getPool", "getUsage", "listEvents", "listPools", "listSeats", "rotateAdminKey", "rotateCredentials", "updatePool"],
+      ["createPool", "deletePool", "erasePerson", "exportPool", "freeSeat", "getPool", "getUsage", "listEvents", "listPools", "listSeats", "rotateAdminKey", "rotateCredentials", "updatePool"],
     );
     expect(sessionOps.map((o) => o.operationId).sort()).toEqual(["getSession", "heartbeat", "openLiveChannel", "releaseSession"]);
 

@@ -1,12 +1,9 @@
 /** The admin API on a pool's data: export it, erase one person's names from it, delete the pool with all it holds. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { DeletePoolResponse, ErasureRequest, ErasureResponse, ExportRecord, PoolPath } from "../../contract/schemas.js";
-import { messages } from "../../contract/messages.js";
-import { poolAdminAuth, refuse, vendorAuth } from "../auth.js";
-import { parsePoolId } from "../credentials.js";
+import { poolAdminAuth, refuse } from "../auth.js";
 import type { AppEnv } from "../env.js";
-import { ApiError } from "../errors.js";
-import { adminErrors, bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, vendorErrors } from "../openapi.js";
+import { adminErrors, bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent } from "../openapi.js";
 import { deletePool, erasePerson, exportPool } from "../pool-operations.js";
 
 const exportRoute = createRoute({
@@ -46,11 +43,13 @@ const deleteRoute = createRoute({
   operationId: "deletePool",
   tags: ["Admin"],
   summary: "Delete a pool and all it holds (vendor)",
-  description: "The pool's storage is deleted and it leaves the vendor's list; its serial is `invalid_credentials` from then on. This cannot be undone.",
+  description:
+    "The pool's storage is deleted and it leaves the vendor's list; its serial is `invalid_credentials` from then on. This cannot be undone. The pool's admin key is `forbidden` here.",
   security: bearerSecurity,
-  middleware: [vendorAuth] as const,
+  // the pool's own admin key is checked like any (a forged one is 401), then the pool refuses it: deletion is the vendor's
+  middleware: [poolAdminAuth] as const,
   request: { params: PoolPath },
-  responses: { 200: jsonContent(DeletePoolResponse, "The pool is gone"), ...errorResponses(...vendorErrors, "not_found") },
+  responses: { 200: jsonContent(DeletePoolResponse, "The pool is gone"), ...errorResponses(...adminErrors) },
 });
 
 export function registerPoolDataRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -74,10 +73,8 @@ export function registerPoolDataRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(deleteRoute, async (c) => {
-    const poolId = parsePoolId(c.req.valid("param").poolId);
-    if (!poolId) throw new ApiError("not_found", messages.noSuchPool);
-    const out = await deletePool(c.env, c.var.actor, poolId);
+    const out = await deletePool(c.env, c.var.actor, c.var.poolId);
     if (!out.ok) return refuse(c, out);
-    return c.json({ deleted: true as const, poolId }, 200);
+    return c.json({ deleted: true as const, poolId: out.poolId }, 200);
   });
 }
