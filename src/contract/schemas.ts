@@ -201,9 +201,10 @@ export const PoolDetails = z
     maxAddressesPerSeat: z.number().int(),
     refuseWidelySharedSeats: z.boolean(),
     createdAt: Timestamp,
-    region: RegionSchema,
-    locationHint: LocationHintSchema.nullable(),
-    retentionDays: z.number().int(),
+    // defaults, and any region string, so a client of this version still reads a 1.0 service's answers, or a newer one's
+    region: openEnum(regions, "region").default("global").describe("where the pool's object lives: `global` or `eu`"),
+    locationHint: LocationHintSchema.or(z.string()).nullable().default(null).describe("the location hint it was created with, or null"),
+    retentionDays: z.number().int().default(90).describe("days ended sessions, ended seats and events are kept"),
   })
   .meta({ example: poolExample });
 
@@ -217,7 +218,7 @@ export const CreatePoolResponse = PoolDetails.extend({
 export const PoolListResponse = z.object({
   pools: z.array(z.object({
     poolId: PoolId, customer: z.string(), seats: z.number().int(), inUse: z.number().int(),
-    region: RegionSchema, locationHint: LocationHintSchema.nullable(),
+    region: openEnum(regions, "region").default("global"), locationHint: LocationHintSchema.or(z.string()).nullable().default(null),
   })),
   next: z.string().nullable().optional().describe("pass as `after` for the next page; null on the last page"),
 }).meta({ example: { pools: [{ poolId: "GK3M9Q2XB4TN8W1R", customer: "Acme Ltd", seats: 25, inUse: 3, region: "global", locationHint: null }], next: null } });
