@@ -22,6 +22,8 @@ export default defineConfig({
                 SIGNING_KEY: JSON.stringify(signing),
                 PREVIOUS_PUBLIC_KEYS: JSON.stringify([previous]),
                 ADMIN_TOKEN: "test-vendor-token-for-the-workers-tests",
+                // workerd has no jurisdictions: the tests say so, as `npm start` does (src/worker/pool-stub.ts)
+                JURISDICTIONS: "off",
               },
             },
           }),

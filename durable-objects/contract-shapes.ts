@@ -44,6 +44,9 @@ export function poolState(p: PoolRow, groups: PoolState["groups"] = null): PoolS
     overdraftSeats: p.overdraft_seats,
     blocked: p.blocked === null ? null : JSON.parse(p.blocked),
     groups,
+    region: p.region,
+    locationHint: p.location_hint,
+    retentionDays: p.retention_days,
   };
 }
 

@@ -52,7 +52,7 @@ export function decideSeat(holdsSeat: boolean, inUse: number, seats: number): Se
 export type Role = StaffRole | "vendor" | "admin";
 export type AdminAction =
   | "read" | "update" | "update_seats" | "free" | "rotate_credentials" | "rotate_admin_key"
-  | "manage_admins" | "list_pools" | "create_pool" | "manage_staff";
+  | "manage_admins" | "list_pools" | "create_pool" | "manage_staff" | "export" | "erase" | "delete_pool";
 
 const everyone = ["vendor", "owner", "sales", "support", "viewer", "admin"] as const;
 const staffSupport = ["vendor", "owner", "sales", "support", "admin"] as const;
@@ -73,6 +73,9 @@ export const roleMatrix: Record<AdminAction, { may: readonly Role[]; what: strin
   list_pools: { may: ["vendor", "owner", "sales", "support", "viewer"], what: "list pools" },
   create_pool: { may: ["vendor", "owner", "sales"], what: "create pools" },
   manage_staff: { may: ["vendor", "owner"], what: "manage the vendor's staff" },
+  export: { may: staffSupport, what: "export this pool's records" },
+  erase: { may: staffSupport, what: "erase a person's names from this pool" },
+  delete_pool: { may: ["vendor", "owner", "sales"], what: "delete pools" },
 };
 
 export function roleMay(role: Role, action: AdminAction): boolean {

@@ -28,8 +28,9 @@ import { SeatQueue, type TicketView, type Waiter } from "./queue.js";
 import { ownSeats, seatsOfUser } from "./self-release.js";
 import { judgeCredentials } from "./decisions.js";
 import type { EndReason } from "../src/contract/errors.js";
-import { MINUTE } from "../src/contract/time.js";
+import { DAY, MINUTE } from "../src/contract/time.js";
 import type { PoolAdmin, PoolSummary, Seat, SsoSettings, UsageBucket } from "../src/contract/schemas.js";
+import { PoolData, type Erasure, type ExportKind, type ExportRow } from "./pool-data.js";
 
 /** Who held a seat, as events and answers name them. */
 export type SeatHolder = ReturnType<typeof seatIdentity>;
@@ -64,6 +65,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly admins: PoolAdmins;
   private readonly policy: PolicyRoom;
   private readonly queue: SeatQueue;
+  private readonly data: PoolData;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
@@ -79,6 +81,7 @@ export class LicencePool extends DurableObject<object> {
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId) || this.borrowing.holds(seatId));
     this.queue = new SeatQueue(ctx.storage.sql, this.store, this.ledger, this.timers, (p) => this.stale.seatTaken(p));
     this.ledger.onSeatFreed = (p, now) => this.queue.serve(p, now);
+    this.data = new PoolData(ctx.storage.sql);
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
     if (hasSchema(ctx.storage)) this.load();
   }
@@ -87,7 +90,11 @@ export class LicencePool extends DurableObject<object> {
     runMigrations(this.ctx.storage, poolMigrations);
     this.pool = this.store.readPool();
     this.policy.load();
-    void this.ctx.blockConcurrencyWhile(() => this.timers.load());
+    if (this.pool) this.store.endedRetentionMs = this.pool.retention_days * DAY;
+    void this.ctx.blockConcurrencyWhile(async () => {
+      await this.timers.load();
+      await this.timers.syncAlarm();
+    });
   }
 
   /** One synchronous transaction; if it throws, the cached pool row is re-read so memory never runs ahead of disk. */
@@ -104,7 +111,7 @@ export class LicencePool extends DurableObject<object> {
   // ---- creation --------------------------------------------------------------
 
   /** `by` names who created it in the audit log. */
-  create(input: CreatePoolInput, by = "vendor"): Outcome<{ pool: PoolState }> {
+  async create(input: CreatePoolInput, by = "vendor"): Promise<Outcome<{ pool: PoolState }>> {
     if (this.pool) return failure("invalid_request", messages.poolExists);
     runMigrations(this.ctx.storage, poolMigrations);
     const now = Date.now();
@@ -124,13 +131,20 @@ export class LicencePool extends DurableObject<object> {
       refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
       ...LATER_SETTING_DEFAULTS,
       self_release: input.selfRelease ? 1 : 0,
+      region: input.region,
+      location_hint: input.locationHint,
+      retention_days: input.retentionDays,
     };
+    this.store.endedRetentionMs = row.retention_days * DAY;
     this.transaction(() => {
       this.store.insertPool(row);
       this.admins.add({ adminId: newAdminId(), name: "first admin", email: null, keyHash: input.adminKeyHash }, now);
       this.store.logEvent(now, { type: "pool_created", actor: by, details: { customer: row.customer, seats: row.seats } });
+      // retention holds on a quiet pool too: a daily prune, not only every few hundred writes
+      this.timers.set("retention", now + DAY);
     });
     this.pool = row;
+    await this.timers.syncAlarm();
     return { ok: true, pool: poolState(row) };
   }
 
@@ -303,6 +317,10 @@ export class LicencePool extends DurableObject<object> {
       if (changes.staleAfterHours) this.stale.reschedule(p);
       // more seats: the waiters get them before any new checkout
       if (changes.seats) this.queue.serve(p, now);
+      if (changes.retentionDays) {
+        this.store.endedRetentionMs = p.retention_days * DAY;
+        this.store.prune(now);
+      }
     });
     await this.timers.syncAlarm();
     return { ok: true, pool: this.state(p) };
@@ -532,6 +550,10 @@ export class LicencePool extends DurableObject<object> {
         borrow: (seatId) => this.borrowing.expire(p, seatId, now),
         ticket_lapse: (key) => this.queue.lapse(key, now),
         ticket_pickup: (key) => this.queue.pickupDue(p, key, now),
+        retention: () => {
+          this.store.prune(now);
+          this.timers.set("retention", now + DAY);
+        },
       }),
     );
     await this.timers.syncAlarm();
@@ -540,6 +562,43 @@ export class LicencePool extends DurableObject<object> {
   /** Rows this object read and wrote since it started, as Cloudflare bills them: for the bench and the write-budget tests. */
   meter(): StoreMeter {
     return { ...this.store.meter };
+  }
+
+  // ---- where a pool lives, and its data --------------------------------------
+
+  /** One page of an export: the records of `kind` after the cursor `after`. No hash is in any of them. */
+  exportPage(actor: Actor, kind: ExportKind, after: string | null, limit: number): Outcome<{ records: ExportRow[]; next: string | null }> {
+    const a = this.authorise(actor, "export");
+    return "ok" in a ? a : { ok: true, ...this.data.page(kind, after, limit) };
+  }
+
+  /** Erases one person's names from what has ended; logged as `erased` with the counts, never the names. */
+  erase(actor: Actor, user: string, machine: string | undefined): Outcome<Erasure & { records: number }> {
+    const a = this.authorise(actor, "erase");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    return this.transaction(() => {
+      const erased = this.data.erase(user, machine);
+      const records = erased.seats + erased.sessions + erased.events;
+      this.store.logEvent(now, { type: "erased", actor: a.by, details: { records, ...erased, machineGiven: machine !== undefined } });
+      return { ok: true as const, records, ...erased };
+    });
+  }
+
+  /** Deletes the pool and all it holds, its alarm too; from then on it answers as a pool that never existed. */
+  async deletePool(actor: Actor): Promise<Outcome<{ deleted: true }>> {
+    // a pool's own admin may read it but not delete it: owners and sales of the vendor's staff may
+    if (actor.role === "admin") {
+      const read = this.authorise(actor, "read");
+      return "ok" in read ? read : failure("forbidden", messages.onlyVendorDeletes);
+    }
+    const a = this.authorise(actor, "delete_pool");
+    if ("ok" in a) return a;
+    this.pool = undefined;
+    this.live.ended("revoked");
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    return { ok: true, deleted: true };
   }
 
   /** For tests and operators: the counters against a recount of the rows. */

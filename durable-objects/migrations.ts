@@ -256,6 +256,16 @@ export const poolMigrations: readonly Migration[] = [
     `,
   },
   {
+    id: 9,
+    why: "Where a pool lives and how long it keeps what it knows: its region and location hint (shown on the pool), how many days ended sessions, seats and events are kept, and a daily timer that prunes by that even when the pool is quiet.",
+    sql: `
+      ALTER TABLE pool ADD COLUMN region TEXT NOT NULL DEFAULT 'global';
+      ALTER TABLE pool ADD COLUMN location_hint TEXT;
+      ALTER TABLE pool ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 90;
+      INSERT OR IGNORE INTO timers (kind, key, due_at) SELECT 'retention', '', created_at FROM pool;
+    `,
+  },
+  {
     id: 10,
     why: "Borrowing a seat to work offline: the pool's two limits, and one row per borrowed seat with the session that borrowed it and when it comes back.",
     sql: `
@@ -326,6 +336,14 @@ export const directoryMigrations: readonly Migration[] = [
         pool_id TEXT,
         created_at INTEGER NOT NULL
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    id: 3,
+    why: "The vendor's list shows where each pool lives: its region and location hint.",
+    sql: `
+      ALTER TABLE pools ADD COLUMN region TEXT NOT NULL DEFAULT 'global';
+      ALTER TABLE pools ADD COLUMN location_hint TEXT;
     `,
   },
 ];

@@ -7,6 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { messages } from "../src/contract/messages.js";
 import type { StaffMember, StaffRole } from "../src/contract/schemas.js";
 import { iso } from "./contract-shapes.js";
+import type { LocationHint, Region } from "../src/contract/schemas.js";
 import { directoryMigrations, runMigrations } from "./migrations.js";
 import { failure, type Outcome } from "./outcome.js";
 import { DashboardSessions, type NewDashboardSession, type OpenedSession, type SessionListing, type StoredDashboardSession } from "./dashboard-sessions.js";
@@ -16,6 +17,8 @@ export interface DirectoryEntry {
   customer: string;
   seats: number;
   createdAt: string;
+  region: Region;
+  locationHint: LocationHint | null;
 }
 
 interface StaffRow {
@@ -45,11 +48,16 @@ export class PoolDirectory extends DurableObject<object> {
     this.sessions = new DashboardSessions(ctx.storage.sql);
   }
 
-  add(entry: { poolId: string; customer: string; seats: number }): void {
+  add(entry: { poolId: string; customer: string; seats: number; region: Region; locationHint: LocationHint | null }): void {
     this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO pools (pool_id, customer, seats, created_at) VALUES (?, ?, ?, ?)",
-      entry.poolId, entry.customer, entry.seats, Date.now(),
+      "INSERT OR REPLACE INTO pools (pool_id, customer, seats, created_at, region, location_hint) VALUES (?, ?, ?, ?, ?, ?)",
+      entry.poolId, entry.customer, entry.seats, Date.now(), entry.region, entry.locationHint,
     );
+  }
+
+  /** A deleted pool leaves the vendor's list. */
+  remove(poolId: string): void {
+    this.ctx.storage.sql.exec("DELETE FROM pools WHERE pool_id = ?", poolId);
   }
 
   update(poolId: string, customer: string, seats: number): void {
@@ -59,12 +67,14 @@ export class PoolDirectory extends DurableObject<object> {
   /** Pools in id order, a page at a time. */
   list(limit: number, after: string | undefined): { pools: DirectoryEntry[]; next: string | null } {
     const rows = this.ctx.storage.sql
-      .exec<{ pool_id: string; customer: string; seats: number; created_at: number }>(
+      .exec<{ pool_id: string; customer: string; seats: number; created_at: number; region: Region; location_hint: LocationHint | null }>(
         "SELECT * FROM pools WHERE pool_id > ? ORDER BY pool_id LIMIT ?",
         after ?? "", limit,
       )
       .toArray();
-    const pools = rows.map((r) => ({ poolId: r.pool_id, customer: r.customer, seats: r.seats, createdAt: new Date(r.created_at).toISOString() }));
+    const pools = rows.map((r) => ({
+      poolId: r.pool_id, customer: r.customer, seats: r.seats, createdAt: new Date(r.created_at).toISOString(), region: r.region, locationHint: r.location_hint,
+    }));
     return { pools, next: rows.length === limit ? rows[rows.length - 1]!.pool_id : null };
   }
 

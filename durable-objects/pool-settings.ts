@@ -13,6 +13,7 @@ const settingColumns = [
   ["maxBorrowDays", "max_borrow_days"],
   ["maxBorrowedSeats", "max_borrowed_seats"],
   ["overdraftSeats", "overdraft_seats"],
+  ["retentionDays", "retention_days"],
 ] as const satisfies readonly (readonly [keyof PoolPatch, keyof PoolRow])[];
 
 export type SettingChanges = Partial<Record<keyof PoolPatch, { from: string | number | boolean | null; to: string | number | boolean | null }>>;

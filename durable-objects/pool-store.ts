@@ -8,7 +8,7 @@
  * `rowsRead` into `meter`: the bench reads it, and the write budget is a figure like latency.
  */
 import type { EndReason } from "../src/contract/errors.js";
-import type { EventType } from "../src/contract/schemas.js";
+import type { EventType, LocationHint, Region } from "../src/contract/schemas.js";
 import { DAY, HOUR } from "../src/contract/time.js";
 
 export interface PoolRow {
@@ -46,6 +46,11 @@ export interface PoolRow {
   reclaim_idle_minutes: number | null;
   reclaim_grace_minutes: number;
   self_release: number;
+  /** "global" or "eu": the namespace the object lives in (its id's first letter says the same). */
+  region: Region;
+  location_hint: LocationHint | null;
+  /** Days ended sessions, ended seats and events are kept. */
+  retention_days: number;
 }
 
 export interface SeatRow {
@@ -135,7 +140,7 @@ export interface TimerRow {
 /** The audit log keeps this many newest seat events per pool, and as many security events besides. */
 export const EVENTS_CAP = 20_000;
 export const SECURITY_EVENTS_CAP = 20_000;
-/** Ended sessions and seats are kept this long, so late releases still learn why... */
+/** Ended sessions and seats (and events) are kept this long by default, so late releases still learn why... (a pool's `retentionDays` sets it) */
 export const ENDED_RETENTION_MS = 90 * DAY;
 /** ...and at most this many of each, so churn cannot grow storage without bound. */
 export const ENDED_CAP = 50_000;
@@ -169,6 +174,9 @@ export const LATER_SETTING_DEFAULTS = {
   reclaim_idle_minutes: null,
   reclaim_grace_minutes: 5,
   self_release: 1,
+  region: "global",
+  location_hint: null,
+  retention_days: 90,
 } as const satisfies Partial<PoolRow>;
 
 /** The pool row's settings: what `PATCH /v1/pools/{id}` changes, written together. A new setting is a column here. */
@@ -176,6 +184,7 @@ const SETTING_COLUMNS = [
   "customer", "seats", "min_client_version", "stale_after_hours", "max_sessions_per_seat", "max_addresses_per_seat",
   "refuse_widely_shared_seats", "max_borrow_days", "max_borrowed_seats", "sso",
   "valid_from", "valid_until", "overdraft_seats", "blocked", "groups", "reclaim_idle_minutes", "reclaim_grace_minutes", "self_release",
+  "retention_days",
 ] as const satisfies readonly (keyof PoolRow)[];
 
 export class PoolStore {
@@ -184,6 +193,8 @@ export class PoolStore {
   private endsSincePrune = 0;
   /** The newest usage row as it was written (see `recordUsage`); undefined until read. */
   private newestUsage: { hour: number; level: number } | null | undefined;
+  /** The pool's `retentionDays` in ms, set by the object when it loads and when the setting changes. */
+  endedRetentionMs = ENDED_RETENTION_MS;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -222,7 +233,7 @@ export class PoolStore {
   }
 
   insertPool(p: PoolRow): void {
-    const columns = ["pool_id", "in_use", "generation", "key_hash", "admin_key_hash", "created_at", ...SETTING_COLUMNS] as const;
+    const columns = ["pool_id", "in_use", "generation", "key_hash", "admin_key_hash", "created_at", "region", "location_hint", ...SETTING_COLUMNS] as const;
     this.run(
       `INSERT INTO pool (id, ${columns.join(", ")}) VALUES (1, ${columns.map(() => "?").join(", ")})`,
       ...columns.map((c) => p[c]),
@@ -551,6 +562,12 @@ export class PoolStore {
     );
   }
 
+  /** Everything at once: the daily retention timer, and a change of `retentionDays`. */
+  prune(now: number): void {
+    this.pruneEvents();
+    this.pruneEnded(now);
+  }
+
   private noteEnded(now: number, n: number): void {
     this.endsSincePrune += n;
     if (this.endsSincePrune >= ENDED_PRUNE_EVERY) this.pruneEnded(now);
@@ -559,7 +576,9 @@ export class PoolStore {
   /** Ended sessions and seats past their retention or beyond the cap, oldest first; a scan, every `ENDED_PRUNE_EVERY` ends. */
   private pruneEnded(now: number): void {
     this.endsSincePrune = 0;
-    const cutoff = now - ENDED_RETENTION_MS;
+    const cutoff = now - this.endedRetentionMs;
+    // events older than the pool's retention: only the oldest rows are examined, so a prune stays bounded
+    this.run("DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 5000) AND at < ?", cutoff);
     for (const [table, key] of [["sessions", "seat_id, session_id"], ["seats", "seat_id"]] as const) {
       this.run(`DELETE FROM ${table} WHERE ended_at IS NOT NULL AND ended_at < ?`, cutoff);
       const excess = this.first<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ended_at IS NOT NULL`)!.n - ENDED_CAP;

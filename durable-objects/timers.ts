@@ -11,7 +11,7 @@
  */
 import type { PoolStore } from "./pool-store.js";
 
-export const timerKinds = ["stale", "borrow", "ticket_lapse", "ticket_pickup"] as const;
+export const timerKinds = ["stale", "borrow", "ticket_lapse", "ticket_pickup", "retention"] as const;
 export type TimerKind = (typeof timerKinds)[number];
 
 function isTimerKind(kind: string): kind is TimerKind {
@@ -41,6 +41,8 @@ export class Timers {
   /** Reads the alarm once, when the object starts. */
   async load(): Promise<void> {
     this.alarmAt = await this.storage.getAlarm();
+    // a timer a migration added (or an alarm lost to an eviction) is put back in step by the next syncAlarm
+    if (this.store.earliestTimer() !== this.alarmAt) this.changed = true;
   }
 
   has(kind: TimerKind, key = ""): boolean {

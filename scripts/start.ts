@@ -54,9 +54,10 @@ if (bindError === "EACCES") fail(`Seatkeeper cannot start: listening on port ${p
 if (bindError) fail(`Seatkeeper cannot start: it cannot listen on ${host}:${port} (${bindError}). Choose another port with PORT, for example PORT=8787 npm start`);
 
 const { secrets, file, created } = ensureLocalSecrets(root);
+// workerd has no jurisdictions: a local run says so, and keeps EU pools in the global namespace (src/worker/pool-stub.ts)
 // the vendor's identity provider for dashboard sign-in, when the environment names one (docs/dashboard.md)
 const oidcVars = Object.fromEntries(["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
-const vars = { ...secrets, ...(process.env.ADMIN_TOKEN ? { ADMIN_TOKEN: process.env.ADMIN_TOKEN } : {}), ...oidcVars };
+const vars = { ...secrets, ...(process.env.ADMIN_TOKEN ? { ADMIN_TOKEN: process.env.ADMIN_TOKEN } : {}), ...oidcVars, JURISDICTIONS: "off" };
 if (vars.ADMIN_TOKEN.length < MIN_VENDOR_TOKEN_LENGTH) {
   fail(
     `Seatkeeper cannot start: the vendor token (ADMIN_TOKEN${process.env.ADMIN_TOKEN ? "" : ` in ${file}`}) has ${vars.ADMIN_TOKEN.length} characters; it needs at least ${MIN_VENDOR_TOKEN_LENGTH}, since it opens every pool.\n` +
@@ -165,6 +166,7 @@ async function announceWhenAnswering(): Promise<void> {
             `  Dashboard:     ${url}/admin`,
             `  Vendor token:  ${tokenLine()}`,
             `  State:         ${stateDir}`,
+            "  EU pools:      in the global namespace (JURISDICTIONS=off: workerd has no jurisdictions; a deployed Worker keeps them in the EU)",
             "",
           ].join("\n"),
         );

@@ -71,7 +71,7 @@ export async function adminClient(p: Parsed, ctx: CliContext, command: string): 
  */
 export function poolIdFromAdminKey(token: string): string | undefined {
   const n = token.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
-  const m = /^AK(G[0-9A-HJKMNP-TV-Z]{15})[0-9A-HJKMNP-TV-Z]{25}$/.exec(n);
+  const m = /^AK([GE][0-9A-HJKMNP-TV-Z]{15})[0-9A-HJKMNP-TV-Z]{25}$/.exec(n);
   return m?.[1];
 }
 

@@ -40,6 +40,8 @@ function printableLines(human: string | string[]): string {
 export interface Streams {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
+  /** Where a destructive command reads its confirmation; absent, it needs --yes. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export class Output {

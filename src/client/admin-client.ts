@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import {
-  AdminKeyResponse, CreatePoolRequest, CreatePoolResponse, EventsResponse, FreeSeatResponse, PoolDetails, PoolListResponse,
+  AdminKeyResponse, CreatePoolRequest, DeletePoolResponse, ErasureResponse, ExportRecord, type ErasureRequest, CreatePoolResponse, EventsResponse, FreeSeatResponse, PoolDetails, PoolListResponse,
   RotateCredentialsResponse, SeatsResponse, UsageResponse, type Seat, type SeatsResponse as SeatsPage, type UpdatePoolRequest,
 } from "../contract/index.js";
 import {
@@ -141,5 +141,33 @@ export class SeatkeeperAdmin {
   /** Removes one admin (never the last): their key and dashboard sessions end. */
   removeAdmin(poolId: string, adminId: string) {
     return this.transport.request("DELETE", `${pool(poolId)}/admins/${encodeURIComponent(adminId)}`, RemovedResponse, { bearer: this.token });
+  }
+
+  /** Everything the pool holds, as the NDJSON bytes arrive (vendor token or the pool's admin key). */
+  exportPool(poolId: string): Promise<ReadableStream<Uint8Array>> {
+    return this.transport.stream(`${pool(poolId)}/export`, this.token);
+  }
+
+  /** The export one record at a time, each checked against the contract. */
+  async *exportRecords(poolId: string): AsyncGenerator<ExportRecord, void, undefined> {
+    const decoder = new TextDecoder();
+    let pending = "";
+    const parse = (line: string) => ExportRecord.parse(JSON.parse(line));
+    for await (const chunk of await this.exportPool(poolId)) {
+      const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) if (line !== "") yield parse(line);
+    }
+    if (pending.trim() !== "") yield parse(pending);
+  }
+
+  /** Replaces a person's names with `erased` in what the pool holds of the past; answers how many records changed. */
+  erasePerson(poolId: string, who: ErasureRequest) {
+    return this.transport.request("POST", `${pool(poolId)}/erasure`, ErasureResponse, { bearer: this.token, body: who });
+  }
+
+  /** Deletes the pool and all it holds (vendor token); its serial is unknown from then on. */
+  deletePool(poolId: string) {
+    return this.transport.request("DELETE", pool(poolId), DeletePoolResponse, { bearer: this.token });
   }
 }

@@ -100,6 +100,32 @@ export class Transport {
     }
     return parsed.data;
   }
+
+  /** A GET whose answer is streamed (an export): the body as it arrives; the timeout covers the wait for it to begin. */
+  async stream(path: string, bearer: string): Promise<ReadableStream<Uint8Array>> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, "TimeoutError")), this.timeoutMs);
+    let res: Response;
+    try {
+      res = await this.fetchImpl(new URL(this.url + path), { headers: { ...this.headers, authorization: `Bearer ${bearer}` }, signal: abort.signal, redirect: "follow" });
+    } catch (err) {
+      throw new OfflineError(this.url, networkReason(err, this.timeoutMs), { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => "");
+      let body: unknown;
+      try {
+        body = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      if (!res.ok) throw errorFromResponse(this.url, res.status, body, res.headers.get("retry-after"));
+      throw new UnexpectedResponseError(this.url, res.status, "an empty body");
+    }
+    return res.body;
+  }
 }
 
 /** A short, human reason for a failed fetch: refused, not found, timed out. */

@@ -97,4 +97,8 @@ export const messages = {
   noOwnSeat: "You hold no seat with this id in this pool.",
   seatActive: (machine: string) => `That seat is in use on ${machine} right now; close the application there, or ask your IT department to free it.`,
   ticketEnded: (state: string) => `This ticket is ${state}: check out again to wait for a seat.`,
+  // ---- where a pool lives, and its data ----
+  regionUnavailable: (region: string) =>
+    `This service cannot reach the ${region.toUpperCase()} jurisdiction, and a pool placed there is never served from anywhere else. Ask the service's operator.`,
+  onlyVendorDeletes: "Only the vendor can delete a pool.",
 } as const;

@@ -19,7 +19,17 @@ export const StaleAfterHours = z
 export const MaxSessionsPerSeat = z.number().int().min(1).max(100).describe("how many sessions (running copies) one seat may carry; default 10");
 export const MaxAddressesPerSeat = z.number().int().min(1).max(100).describe("from how many client addresses one seat's sessions may come before it is flagged; default 3");
 export const Timestamp = z.string().describe("ISO 8601, UTC");
-const PoolId = z.string().describe("the pool's id: 16 characters of Crockford base32, starting with G");
+const PoolId = z.string().describe("the pool's id: 16 characters of Crockford base32, starting with G (or E: a pool in the EU jurisdiction)");
+
+/** Where a pool's object lives: anywhere (`global`), or only in Cloudflare's EU jurisdiction. */
+export const regions = ["global", "eu"] as const;
+export type Region = (typeof regions)[number];
+/** Where Cloudflare should first place a new pool's object (Durable Object location hints). */
+export const locationHints = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
+export type LocationHint = (typeof locationHints)[number];
+export const RegionSchema = z.enum(regions).describe("`eu`: the pool's object and all it holds stay in Cloudflare's EU jurisdiction; `global` (the default): anywhere");
+export const LocationHintSchema = z.enum(locationHints).describe("where the pool's object is first placed, near its users: wnam, enam, sam, weur, eeur, apac, oc, afr, me");
+export const RetentionDays = z.number().int().min(7).max(400).describe("how many days ended sessions, ended seats and events are kept; default 90");
 const SeatId = z.string().describe("the seat's id");
 const SessionId = z.string().describe("the session's id");
 
@@ -273,6 +283,9 @@ export const CreatePoolRequest = z
     maxAddressesPerSeat: MaxAddressesPerSeat.default(3),
     refuseWidelySharedSeats: RefuseWidelySharedSeats.default(false),
     selfRelease: SelfRelease.default(true),
+    region: RegionSchema.default("global"),
+    locationHint: LocationHintSchema.nullable().optional(),
+    retentionDays: RetentionDays.default(90),
   })
   .meta({ example: { customer: "Acme Ltd", seats: 25, minClientVersion: "16.0", staleAfterHours: null } });
 
@@ -288,6 +301,9 @@ const poolExample = {
   maxAddressesPerSeat: 3,
   refuseWidelySharedSeats: false,
   createdAt: "2026-04-20T09:30:00.000Z",
+  region: "global",
+  locationHint: null,
+  retentionDays: 90,
 };
 
 export const PoolDetails = z
@@ -312,6 +328,10 @@ export const PoolDetails = z
     overdraftSeats: z.number().int().nullable().optional(),
     blocked: z.array(BlockEntry).nullable().optional(),
     groups: z.record(z.string(), GroupFigures).nullable().optional().describe("each group's reserved, max and the seats it holds now"),
+    // defaults, and any region string, so a client of this version still reads a 1.0 service's answers, or a newer one's
+    region: openEnum(regions, "region").default("global").describe("where the pool's object lives: `global` or `eu`"),
+    locationHint: LocationHintSchema.or(z.string()).nullable().default(null).describe("the location hint it was created with, or null"),
+    retentionDays: z.number().int().default(90).describe("days ended sessions, ended seats and events are kept"),
   })
   .meta({ example: poolExample });
 
@@ -323,9 +343,12 @@ export const CreatePoolResponse = PoolDetails.extend({
 });
 
 export const PoolListResponse = z.object({
-  pools: z.array(z.object({ poolId: PoolId, customer: z.string(), seats: z.number().int(), inUse: z.number().int() })),
+  pools: z.array(z.object({
+    poolId: PoolId, customer: z.string(), seats: z.number().int(), inUse: z.number().int(),
+    region: openEnum(regions, "region").default("global"), locationHint: LocationHintSchema.or(z.string()).nullable().default(null),
+  })),
   next: z.string().nullable().optional().describe("pass as `after` for the next page; null on the last page"),
-}).meta({ example: { pools: [{ poolId: "GK3M9Q2XB4TN8W1R", customer: "Acme Ltd", seats: 25, inUse: 3 }], next: null } });
+}).meta({ example: { pools: [{ poolId: "GK3M9Q2XB4TN8W1R", customer: "Acme Ltd", seats: 25, inUse: 3, region: "global", locationHint: null }], next: null } });
 
 export const PoolListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional().describe("pools per page (default 100)"),
@@ -350,6 +373,7 @@ export const UpdatePoolRequest = z
     blocked: Blocked.nullable().optional(),
     groups: Groups.nullable().optional(),
     selfRelease: SelfRelease.optional(),
+    retentionDays: RetentionDays.optional(),
   })
   .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });
@@ -441,6 +465,7 @@ export const eventTypes = [
   "granted",
   "lapsed",
   "left_queue",
+  "erased",
 ] as const;
 
 export const PoolEvent = z.object({
@@ -509,6 +534,70 @@ export const UsageResponse = z.object({ bucket: z.enum(["hour", "day"]), buckets
     ],
   },
 });
+
+// ---- where a pool lives, and its data ----------------------------------------
+
+export const ErasureRequest = z
+  .object({
+    user: text(256).describe("whose names to remove, compared as identities are (case, width and zero-width characters ignored)"),
+    machine: text(256).optional().describe("only that user's records on this machine"),
+  })
+  .meta({ example: { user: "jsmith", machine: "PC-0042" } });
+
+export const ErasureResponse = z
+  .object({
+    records: z.number().int().describe("records that changed: the sum of the three below"),
+    seats: z.number().int().describe("ended seats whose names were replaced by `erased`"),
+    sessions: z.number().int().describe("ended sessions of those seats whose address and instance were removed"),
+    events: z.number().int().describe("events whose names were replaced by `erased`"),
+  })
+  .meta({ example: { records: 14, seats: 3, sessions: 4, events: 7 } });
+
+export const DeletePoolResponse = z
+  .object({ deleted: z.literal(true), poolId: PoolId })
+  .meta({ example: { deleted: true, poolId: "GK3M9Q2XB4TN8W1R" } });
+
+export const ExportPoolRecord = PoolDetails.extend({ kind: z.literal("pool") });
+export const ExportSeatRecord = z.object({
+  kind: z.literal("seat"),
+  seatId: z.string(),
+  user: z.string(),
+  machine: z.string(),
+  terminalSession: z.string().nullable(),
+  machineId: z.string().nullable().describe("the machine fingerprint the seat was taken with, folded"),
+  since: Timestamp,
+  lastSeenAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+  sessions: z.number().int().describe("its active sessions"),
+  sharedFromAddresses: z.boolean(),
+});
+export const ExportSessionRecord = z.object({
+  kind: z.literal("session"),
+  sessionId: z.string(),
+  seatId: z.string(),
+  instance: z.string().nullable(),
+  clientVersion: z.string().nullable(),
+  address: z.string().nullable().describe("the client address it was checked out from"),
+  startedAt: Timestamp,
+  lastSeenAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+  reason: EndReasonSchema.nullable(),
+});
+export const ExportEventRecord = PoolEvent.extend({ kind: z.literal("event") });
+export const ExportUsageRecord = z.object({
+  kind: z.literal("usage"),
+  hour: Timestamp,
+  peakInUse: z.number().int(),
+  lastInUse: z.number().int().describe("seats in use at the end of the hour"),
+  checkouts: z.number().int(),
+  denials: z.number().int(),
+});
+export const ExportRecord = z
+  .discriminatedUnion("kind", [ExportPoolRecord, ExportSeatRecord, ExportSessionRecord, ExportEventRecord, ExportUsageRecord])
+  .meta({
+    id: "ExportRecord",
+    description: "One line of an export: the pool first, then its seats, sessions, events and hourly usage. No secret or hash is ever exported.",
+  });
 
 // ---- public -----------------------------------------------------------------
 
@@ -610,3 +699,11 @@ export type CreateAdminRequest = z.infer<typeof CreateAdminRequest>;
 export type QueuedResponse = z.infer<typeof QueuedResponse>;
 export type TicketResponse = z.infer<typeof TicketResponse>;
 export type QueueResponse = z.infer<typeof QueueResponse>;
+export type ErasureRequest = z.infer<typeof ErasureRequest>;
+export type ErasureResponse = z.infer<typeof ErasureResponse>;
+export type DeletePoolResponse = z.infer<typeof DeletePoolResponse>;
+export type ExportRecord = z.infer<typeof ExportRecord>;
+export type ExportSeatRecord = z.infer<typeof ExportSeatRecord>;
+export type ExportSessionRecord = z.infer<typeof ExportSessionRecord>;
+export type ExportEventRecord = z.infer<typeof ExportEventRecord>;
+export type ExportUsageRecord = z.infer<typeof ExportUsageRecord>;

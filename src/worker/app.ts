@@ -10,6 +10,7 @@ import { registerAdminKeyRoutes } from "./routes/admin-keys.js";
 import { registerCredentialRoutes } from "./routes/credentials.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerPoolRoutes } from "./routes/pools.js";
+import { registerPoolDataRoutes } from "./routes/pool-data.js";
 import { registerPublicRoutes } from "./routes/public.js";
 import { registerSeatRoutes } from "./routes/seats.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
@@ -60,6 +61,7 @@ export function createApp() {
   registerStaffRoutes(app);
   registerAdminRoutes(app);
   registerTicketRoutes(app);
+  registerPoolDataRoutes(app);
   registerPublicRoutes(app);
   app.route("/admin", createDashboard());
   return app;

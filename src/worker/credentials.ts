@@ -3,7 +3,7 @@
  * typable Crockford base32, accepted in any case, with or without dashes.
  *
  * pool id      G + 15 random            GK3M9Q2XB4TN8W1R   (first character: placement; G = global,
- *                                                          other letters reserved, e.g. an EU jurisdiction)
+ *                                                          E = the EU jurisdiction, other letters reserved)
  * serial       SK + pool id + generation + check      SK-GK3M-9Q2X-B4TN-8W1R-1C
  * product key  25 random (125 bits)     XXXXX-XXXXX-XXXXX-XXXXX-XXXXX
  * admin key    AK + pool id + 25 random AK-GK3M-9Q2X-B4TN-8W1R-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX
@@ -12,10 +12,13 @@
  * The serial and admin key carry the pool id, so the Worker finds the pool's object by
  * name with no directory look-up; the generation makes a reissued serial differ.
  */
+import type { Region } from "../contract/schemas.js";
+
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const VALUE = new Map([...ALPHABET].map((ch, i) => [ch, i]));
-const PLACEMENTS = "G";
-const POOL_ID = /^[G][0-9A-HJKMNP-TV-Z]{15}$/;
+/** Where a pool's object lives, read from the first character of its id, so no request needs a look-up to find it. */
+const PLACEMENT: Record<Region, string> = { global: "G", eu: "E" };
+const POOL_ID = /^[GE][0-9A-HJKMNP-TV-Z]{15}$/;
 const SECRET_LENGTH = 25;
 
 export function randomChars(n: number): string {
@@ -55,8 +58,13 @@ function decodeNumber(s: string): number {
   return n;
 }
 
-export function newPoolId(): string {
-  return PLACEMENTS[0] + randomChars(15);
+export function newPoolId(region: Region = "global"): string {
+  return PLACEMENT[region] + randomChars(15);
+}
+
+/** The region a well-formed pool id names. */
+export function regionOf(poolId: string): Region {
+  return poolId[0] === PLACEMENT.eu ? "eu" : "global";
 }
 
 export function parsePoolId(input: string): string | null {

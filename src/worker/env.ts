@@ -22,6 +22,8 @@ export interface Env {
   OIDC_CLIENT_ID?: string;
   /** Secret. */
   OIDC_CLIENT_SECRET?: string;
+  /** "off" on local runs only (npm start, the tests): workerd has no jurisdictions, so EU pools use the global namespace. */
+  JURISDICTIONS?: string;
 }
 
 export interface AppEnv {

@@ -8,7 +8,8 @@ import { failure, refusedRole, type Actor, type Outcome } from "../../durable-ob
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { SeatHolder } from "../../durable-objects/licence-pool.js";
 import type { SeatsPage } from "../../durable-objects/seat-list.js";
-import type { PoolAdmin, PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket } from "../contract/schemas.js";
+import type { ErasureRequest, ErasureResponse, LocationHint, PoolAdmin, PoolDetails, PoolEvent, PoolSummary, Region, Seat, UsageBucket } from "../contract/schemas.js";
+import { exportKinds } from "../../durable-objects/pool-data.js";
 import { messages } from "../contract/messages.js";
 import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
@@ -38,17 +39,18 @@ export async function createPool(env: Env, input: NewPool, actor: Actor): Promis
   // the role matrix, for the dashboard's form as for the API's middleware
   const refused = refusedRole(actor, "create_pool");
   if (refused) return refused;
-  const poolId = newPoolId();
+  // the region is in the id, so the serial and admin key lead every later request to the right namespace
+  const poolId = newPoolId(input.region);
   const productKey = newProductKey();
   const adminKey = newAdminKey(poolId);
-  const out = await poolStub(env, poolId).create({
+  const out = await poolStub(env, poolId, input.locationHint).create({
     poolId,
     ...input,
     keyHash: await sha256Hex(normalizeKey(productKey)),
     adminKeyHash: await sha256Hex(parseAdminKey(adminKey)!.normalized),
   }, vendorName(actor));
   if (!out.ok) return out;
-  await directoryStub(env).add({ poolId, customer: input.customer, seats: input.seats });
+  await directoryStub(env).add({ poolId, customer: input.customer, seats: input.seats, region: input.region, locationHint: input.locationHint });
   return { ok: true, pool: poolDetails(out.pool), productKey, adminKey };
 }
 
@@ -57,6 +59,8 @@ export interface PoolListEntry {
   customer: string;
   seats: number;
   inUse: number;
+  region: Region;
+  locationHint: LocationHint | null;
 }
 
 /** The vendor's list: the directory's page, with each pool's live figures. */
@@ -65,7 +69,10 @@ export async function listPools(env: Env, limit: number, after: string | undefin
   const pools = await Promise.all(
     page.pools.map(async (entry) => {
       const live = await poolStub(env, entry.poolId).summaryForVendor();
-      return { poolId: entry.poolId, customer: live?.customer ?? entry.customer, seats: live?.seats ?? entry.seats, inUse: live?.inUse ?? 0 };
+      return {
+        poolId: entry.poolId, customer: live?.customer ?? entry.customer, seats: live?.seats ?? entry.seats, inUse: live?.inUse ?? 0,
+        region: entry.region, locationHint: entry.locationHint,
+      };
     }),
   );
   return { pools, next: page.next };
@@ -203,4 +210,60 @@ export async function listQueue(env: Env, actor: Actor, poolId: string) {
 /** Removes a waiter; a seat granted to them and not yet picked up passes on. */
 export async function removeFromQueue(env: Env, actor: Actor, poolId: string, ticketId: string) {
   return poolStub(env, poolId).removeFromQueue(actor, ticketId);
+}
+
+// ---- where a pool lives, and its data -------------------------------------------
+
+/** Records read from the pool per RPC call while exporting: memory stays bounded whatever the pool's size. */
+export const EXPORT_PAGE = 500;
+
+const ndjsonEncoder = new TextEncoder();
+
+/**
+ * Everything the pool holds as NDJSON, streamed: the pool first, then its seats, sessions,
+ * events and usage, each walked a page at a time by its key, read only as the client reads.
+ * The first read (the pool) checks the actor, so a refusal is answered before any byte is sent.
+ */
+export async function exportPool(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ stream: ReadableStream<Uint8Array> }>> {
+  const first = await getPool(env, actor, poolId);
+  if (!first.ok) return first;
+  const line = (record: unknown) => JSON.stringify(record) + "\n";
+  let kind = 0;
+  let after: string | null = null;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controller.enqueue(ndjsonEncoder.encode(line({ kind: "pool", ...first.pool })));
+      },
+      async pull(controller) {
+        while (kind < exportKinds.length) {
+          const out = await poolStub(env, poolId).exportPage(actor, exportKinds[kind]!, after, EXPORT_PAGE);
+          // the pool was deleted (or the key rotated) mid-export: the stream ends in an error, not a short file that looks whole
+          if (!out.ok) return controller.error(new Error(out.message));
+          after = out.next;
+          if (after === null) kind++;
+          if (out.records.length > 0) {
+            const text = out.records.map((r) => line(r.kind === "event" ? { ...r, details: r.details === null ? null : JSON.parse(r.details) } : r)).join("");
+            return controller.enqueue(ndjsonEncoder.encode(text));
+          }
+        }
+        controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { ok: true, stream };
+}
+
+/** Removes one person's names from what the pool holds of the past; answers how many records changed. */
+export async function erasePerson(env: Env, actor: Actor, poolId: string, who: ErasureRequest): Promise<Outcome<ErasureResponse>> {
+  return poolStub(env, poolId).erase(actor, who.user, who.machine);
+}
+
+/** Deletes the pool's object storage, then its directory entry: its serial is unknown from then on. */
+export async function deletePool(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ deleted: true; poolId: string }>> {
+  const out = await poolStub(env, poolId).deletePool(actor);
+  if (!out.ok) return out;
+  await directoryStub(env).remove(poolId);
+  return { ok: true, deleted: true, poolId };
 }

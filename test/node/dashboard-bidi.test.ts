@@ -55,7 +55,7 @@ function poolData(): PoolPageData {
     pool: {
       poolId: "GK3M9Q2XB4TN8W1R", customer: EVIL_CUSTOMER, seats: 5, inUse: 2, serial: "SK-GK3M-9Q2X-B4TN-8W1R-1C",
       minClientVersion: null, staleAfterHours: null, maxSessionsPerSeat: 10, maxAddressesPerSeat: 3, refuseWidelySharedSeats: false,
-      createdAt: at(600),
+      createdAt: at(600), region: "global", locationHint: null, retentionDays: 90,
     },
     seats: [seat, plainSeat],
     seatsNext: null,
@@ -171,7 +171,7 @@ describe("names holding U+202E, from rows stored before the API refused them", (
   it("isolates customers on the vendor's list and in its notices", async () => {
     const markup = String(await VendorPage({
       session,
-      pools: [{ poolId: "GK3M9Q2XB4TN8W1R", customer: EVIL_CUSTOMER, seats: 5, inUse: 2 }, { poolId: "HK3M9Q2XB4TN8W1R", customer: `${RLO}x${PDF}`, seats: 1, inUse: 0 }],
+      pools: [{ poolId: "GK3M9Q2XB4TN8W1R", customer: EVIL_CUSTOMER, seats: 5, inUse: 2, region: "global", locationHint: null }, { poolId: "HK3M9Q2XB4TN8W1R", customer: `${RLO}x${PDF}`, seats: 1, inUse: 0, region: "global", locationHint: null }],
       next: null,
       flash: { notice: `${isolate(EVIL_CUSTOMER)} now has 5 seats.` },
     }).toString());

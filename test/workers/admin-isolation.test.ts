@@ -134,7 +134,7 @@ describe("who can reach which pool", () => {
       all.push(...page.body.pools);
       after = page.body.next ?? undefined;
     } while (after);
-    expect(all.find((p) => p.poolId === pool.poolId)).toEqual({ poolId: pool.poolId, customer: "Acme Ltd", seats: 7, inUse: 1 });
+    expect(all.find((p) => p.poolId === pool.poolId)).toEqual({ poolId: pool.poolId, customer: "Acme Ltd", seats: 7, inUse: 1, region: "global", locationHint: null });
     expect(new Set(all.map((p) => p.poolId)).size).toBe(all.length);
   });
 

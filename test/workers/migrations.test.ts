@@ -43,7 +43,7 @@ describe("schema migrations", () => {
       sql.exec(`INSERT INTO seats (seat_id, identity, user, machine, since, last_seen_at, sessions, ended_at) VALUES
         ('s0', 'i0', 'old', 'PC-0', 0, 1000, 0, 2000)`);
       runMigrations(state.storage, poolMigrations);
-      expect(sql.exec("SELECT kind, key, due_at FROM timers").toArray()).toEqual([{ kind: "stale", key: "", due_at: 3000 + 8 * 3_600_000 }]);
+      expect(sql.exec("SELECT kind, key, due_at FROM timers WHERE kind = 'stale'").toArray()).toEqual([{ kind: "stale", key: "", due_at: 3000 + 8 * 3_600_000 }]);
     });
   });
 

@@ -26,6 +26,11 @@ async function runAlarmHandler(poolId: string): Promise<void> {
   });
 }
 
+/** The kinds of timer the pool has set. */
+async function timerKinds(poolId: string): Promise<string[]> {
+  return runInDurableObject(stubOf(poolId), (_i, state) => state.storage.sql.exec<{ kind: string }>("SELECT kind FROM timers ORDER BY kind").toArray().map((r) => r.kind));
+}
+
 async function alarmAt(poolId: string): Promise<number | null> {
   return runInDurableObject(stubOf(poolId), (_i, state) => state.storage.getAlarm());
 }
@@ -35,9 +40,10 @@ describe("stale seats", () => {
     const pool = await createPool(1);
     const s = await checkout(pool, { user: "ann", machine: "laptop" });
     await age(pool.poolId, s.body.seatId, 24 * 365);
-    expect(await alarmAt(pool.poolId)).toBeNull();
-    expect(await runDurableObjectAlarm(stubOf(pool.poolId))).toBe(false); // none was set
-    await runAlarmHandler(pool.poolId); // and had one fired, it would expire nothing
+    // no stale timer: the alarm is only the daily retention prune (issue 15), which ends no seat in use
+    expect(await timerKinds(pool.poolId)).toEqual(["retention"]);
+    expect(await runDurableObjectAlarm(stubOf(pool.poolId))).toBe(true);
+    await runAlarmHandler(pool.poolId); // and had the alarm fired again, it would expire nothing
     expect(await seatsOf(pool)).toHaveLength(1);
     expect(await auditOf(pool)).toEqual({ inUse: 1, activeSeats: 1, activeSessions: 1 });
   });
@@ -85,7 +91,10 @@ describe("stale seats", () => {
     const pool = await createPool(1, { staleAfterHours: 4 });
     await checkout(pool, { user: "ann", machine: "PC-1" });
     expect(await alarmAt(pool.poolId)).not.toBeNull();
+    expect(await alarmAt(pool.poolId)).toBeLessThan(Date.now() + 5 * HOUR);
     await call("PATCH", `/v1/pools/${pool.poolId}`, { token: pool.adminKey, body: { staleAfterHours: null } });
-    expect(await alarmAt(pool.poolId)).toBeNull();
+    // the stale timer is gone; the alarm moves to the daily retention prune
+    expect(await timerKinds(pool.poolId)).toEqual(["retention"]);
+    expect(await alarmAt(pool.poolId)).toBeGreaterThan(Date.now() + 23 * HOUR);
   });
 });

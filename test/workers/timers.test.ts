@@ -55,14 +55,15 @@ describe("one alarm, many timers", () => {
       store.setTimer({ kind: "stale", key: "", due_at: now - 10 });
       store.setTimer({ kind: "retired-kind", key: "x", due_at: now - 5 }); // from a newer version, rolled back
       const ran: string[] = [];
-      expect(timers.runDue(now, { stale: (key) => ran.push(`stale:${key}`), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {} })).toBe(2);
+      const retention = () => ran.push("retention");
+      expect(timers.runDue(now, { stale: (key) => ran.push(`stale:${key}`), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {}, retention })).toBe(2);
       expect(ran).toEqual(["stale:"]);
-      expect(timers.runDue(now, { stale: (key) => ran.push(`again:${key}`), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {} })).toBe(0);
+      expect(timers.runDue(now, { stale: (key) => ran.push(`again:${key}`), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {}, retention })).toBe(0);
       expect(ran).toEqual(["stale:"]);
       expect(store.earliestTimer()).toBeNull();
 
       store.setTimer({ kind: "stale", key: "", due_at: now + 60_000 });
-      expect(timers.runDue(now, { stale: () => ran.push("early"), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {} })).toBe(0);
+      expect(timers.runDue(now, { stale: () => ran.push("early"), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {}, retention })).toBe(0);
       expect(store.earliestTimer()).toBe(now + 60_000);
     });
   });
@@ -72,17 +73,17 @@ describe("one alarm, many timers", () => {
     const stub = env.POOL.get(env.POOL.idFromName(pool.poolId));
     const s = await checkout(pool, { user: "gone", machine: "PC-1" });
     expect(s.status).toBe(201);
-    const timer = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT kind, due_at FROM timers").toArray());
+    const timer = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT kind, due_at FROM timers WHERE kind = 'stale'").toArray());
     expect(timer).toHaveLength(1);
     expect(timer[0]!.kind).toBe("stale");
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec("UPDATE seats SET last_seen_at = last_seen_at - 7200000");
-      state.storage.sql.exec("UPDATE timers SET due_at = due_at - 7200000");
+      state.storage.sql.exec("UPDATE timers SET due_at = due_at - 7200000 WHERE kind = 'stale'");
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await auditOf(pool)).toEqual({ inUse: 0, activeSeats: 0, activeSessions: 0 });
     const after = await runInDurableObject(stub, (_i, state) => ({
-      timers: state.storage.sql.exec("SELECT * FROM timers").toArray().length,
+      timers: state.storage.sql.exec("SELECT * FROM timers WHERE kind = 'stale'").toArray().length,
       events: state.storage.sql.exec("SELECT COUNT(*) AS n FROM events").one().n,
     }));
     expect(after.timers).toBe(0);

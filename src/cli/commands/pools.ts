@@ -1,12 +1,15 @@
 /** `seatkeeper pools create|list|show|set`: the vendor's and IT's view of pools. */
-import type { PoolDetails, UpdatePoolRequest } from "../../client/index.js";
-import { adminOptions, intOption, noMorePositionals, nullableOption, parse, stringOption, UsageError } from "../args.js";
+import type { LocationHint, PoolDetails, Region, UpdatePoolRequest } from "../../client/index.js";
+import { createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { adminOptions, flag, intOption, noMorePositionals, nullableOption, parse, stringOption, UsageError } from "../args.js";
 import { adminClient, poolId, type CliContext, type Command } from "../context.js";
 import { EXIT } from "../describe-error.js";
 import { plural, shortTime, table } from "../output.js";
 
 const SEATS = { min: 0, max: 1_000_000 };
 const HOURS = { min: 1, max: 24 * 365 };
+const RETENTION = { min: 7, max: 400 };
 
 function describePool(p: PoolDetails): string[] {
   return [
@@ -23,12 +26,38 @@ function describePool(p: PoolDetails): string[] {
     ...(p.blocked?.length ? [`  blocked             ${p.blocked.map((b) => [b.user && `user ${b.user}`, b.machine && `machine ${b.machine}`].filter(Boolean).join(" on ")).join("; ")}`] : []),
     ...Object.entries(p.groups ?? {}).map(([name, g]) =>
       `  group ${name.padEnd(13)} ${g.inUse} in use${g.reserved !== null ? `, ${g.reserved} reserved` : ""}${g.max !== null ? `, at most ${g.max}` : ""}`),
+    `  region              ${p.region === "eu" ? "EU (its data stays in the EU jurisdiction)" : "global"}${p.locationHint ? `, placed near ${p.locationHint}` : ""}`,
+    `  keeps history for   ${plural(p.retentionDays, "day")}`,
   ];
+}
+
+/** The pool id as typed back, in any case and with or without dashes. */
+const sameId = (typed: string, poolId: string) => typed.toUpperCase().replace(/[\s-]/g, "") === poolId.toUpperCase();
+
+/**
+ * A destructive command goes ahead with --yes, or when the pool's id is typed back at the
+ * prompt; anything else (a wrong id, no input to read) stops it before any request.
+ */
+async function confirmed(p: Parameters<typeof flag>[0], ctx: CliContext, poolId: string, what: string): Promise<boolean> {
+  if (flag(p, "yes")) return true;
+  const input = ctx.streams.stdin;
+  if (!input) return false;
+  ctx.streams.stderr.write(`This ${what}. Type the pool id (${poolId}) to go ahead, or pass --yes: `);
+  const rl = createInterface({ input, terminal: false });
+  const line = await new Promise<string | null>((resolve) => {
+    rl.once("line", (l) => resolve(l));
+    rl.once("close", () => resolve(null));
+  });
+  rl.close();
+  return line !== null && sameId(line, poolId);
 }
 
 const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
   async create(args, ctx) {
-    const p = parse("pools create", args, { ...adminOptions, customer: { type: "string" }, seats: { type: "string" }, "min-client-version": { type: "string" }, "stale-after-hours": { type: "string" } });
+    const p = parse("pools create", args, {
+      ...adminOptions, customer: { type: "string" }, seats: { type: "string" }, "min-client-version": { type: "string" }, "stale-after-hours": { type: "string" },
+      region: { type: "string" }, "location-hint": { type: "string" }, "retention-days": { type: "string" },
+    });
     noMorePositionals(p, "pools create", 0);
     const customer = stringOption(p, "customer");
     const seats = intOption(p, "seats", "pools create", SEATS);
@@ -36,7 +65,15 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
     const { admin } = await adminClient(p, ctx, "pools create");
     const minClientVersion = stringOption(p, "min-client-version");
     const staleAfterHours = intOption(p, "stale-after-hours", "pools create", HOURS);
-    const pool = await admin.createPool({ customer, seats, ...(minClientVersion ? { minClientVersion } : {}), ...(staleAfterHours ? { staleAfterHours } : {}) });
+    const region = stringOption(p, "region");
+    const locationHint = stringOption(p, "location-hint");
+    const retentionDays = intOption(p, "retention-days", "pools create", RETENTION);
+    const pool = await admin.createPool({
+      customer, seats, ...(minClientVersion ? { minClientVersion } : {}), ...(staleAfterHours ? { staleAfterHours } : {}),
+      // the service checks region and hint against the contract's lists, and says which values it takes
+      ...(region ? { region: region.toLowerCase() as Region } : {}), ...(locationHint ? { locationHint: locationHint.toLowerCase() as LocationHint } : {}),
+      ...(retentionDays ? { retentionDays } : {}),
+    });
     ctx.out.result(
       [
         ...describePool(pool),
@@ -82,6 +119,7 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
       ...adminOptions, customer: { type: "string" }, seats: { type: "string" }, "min-client-version": { type: "string" }, "stale-after-hours": { type: "string" },
       "max-borrow-days": { type: "string" }, "max-borrowed-seats": { type: "string" },
       "valid-from": { type: "string" }, "valid-until": { type: "string" }, "overdraft-seats": { type: "string" }, blocked: { type: "string" }, groups: { type: "string" },
+      "retention-days": { type: "string" },
     });
     noMorePositionals(p, "pools set", 1);
     const patch: UpdatePoolRequest = {};
@@ -102,9 +140,11 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
     const borrowSeats = nullableOption(p, "max-borrowed-seats");
     if (borrowSeats !== undefined) patch.maxBorrowedSeats = borrowSeats === null ? null : intOption(p, "max-borrowed-seats", "pools set", { min: 0, max: 100_000 })!;
     policyOptions(p, patch);
+    const retentionDays = intOption(p, "retention-days", "pools set", RETENTION);
+    if (retentionDays !== undefined) patch.retentionDays = retentionDays;
     if (Object.keys(patch).length === 0) {
       throw new UsageError(
-        "Say what to change: --seats N, --customer NAME, --min-client-version V|none, --stale-after-hours H|none, --valid-from/--valid-until DATE|none, --overdraft-seats N|none, --blocked JSON|none, --groups JSON|none, --max-borrow-days D|none, --max-borrowed-seats N|none.",
+        "Say what to change: --seats N, --customer NAME, --min-client-version V|none, --stale-after-hours H|none, --valid-from/--valid-until DATE|none, --overdraft-seats N|none, --blocked JSON|none, --groups JSON|none, --max-borrow-days D|none, --max-borrowed-seats N|none, --retention-days D.",
         "pools",
       );
     }
@@ -115,6 +155,60 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
       lines.push("", `${pool.inUse} seats are in use, more than the new ${pool.seats}: no one is cut off, and new checkouts wait until usage is below the limit.`);
     }
     ctx.out.result(lines, pool);
+    return EXIT.ok;
+  },
+
+  async export(args, ctx) {
+    const p = parse("pools export", args, { ...adminOptions, output: { type: "string", short: "o" } });
+    noMorePositionals(p, "pools export", 1);
+    const { admin, token } = await adminClient(p, ctx, "pools export");
+    const id = poolId(p, token, "pools", p.positionals[0]);
+    const file = stringOption(p, "output");
+    const body = await admin.exportPool(id);
+    const decoder = new TextDecoder();
+    let lines = 0;
+    const sink = file ? createWriteStream(file, { mode: 0o600 }) : undefined;
+    const write = (bytes: Uint8Array) =>
+      sink ? new Promise<void>((resolve, reject) => sink.write(bytes, (e) => (e ? reject(e) : resolve()))) : void ctx.streams.stdout.write(decoder.decode(bytes, { stream: true }));
+    for await (const chunk of body) {
+      for (const b of chunk) if (b === 10) lines++;
+      await write(chunk);
+    }
+    if (sink) await new Promise<void>((resolve, reject) => sink.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    if (file) ctx.out.result(`Exported ${plural(lines, "record")} of pool ${id} to ${file}.`, { poolId: id, records: lines, file });
+    else ctx.out.note(`Exported ${plural(lines, "record")} of pool ${id}.`);
+    return EXIT.ok;
+  },
+
+  async erase(args, ctx) {
+    const p = parse("pools erase", args, { ...adminOptions, user: { type: "string" }, machine: { type: "string" }, yes: { type: "boolean" } });
+    noMorePositionals(p, "pools erase", 1);
+    const user = stringOption(p, "user");
+    if (user === undefined) throw new UsageError("Say whose names to erase: --user NAME [--machine NAME].", "pools");
+    const machine = stringOption(p, "machine");
+    const { admin, token } = await adminClient(p, ctx, "pools erase");
+    const id = poolId(p, token, "pools", p.positionals[0]);
+    if (!(await confirmed(p, ctx, id, `replaces a person's names with "erased" in pool ${id}'s history, for good`))) {
+      throw new UsageError("Nothing was erased: confirm by typing the pool id, or pass --yes.", "pools");
+    }
+    const out = await admin.erasePerson(id, { user, ...(machine !== undefined ? { machine } : {}) });
+    ctx.out.result(
+      `Erased the names from ${plural(out.records, "record")}: ${plural(out.seats, "ended seat")}, ${plural(out.sessions, "ended session")}, ${plural(out.events, "event")}. Seats in use are untouched.`,
+      out,
+    );
+    return EXIT.ok;
+  },
+
+  async delete(args, ctx) {
+    const p = parse("pools delete", args, { ...adminOptions, yes: { type: "boolean" } });
+    noMorePositionals(p, "pools delete", 1);
+    const { admin, token } = await adminClient(p, ctx, "pools delete");
+    const id = poolId(p, token, "pools", p.positionals[0]);
+    if (!(await confirmed(p, ctx, id, `deletes pool ${id} and all it holds, for good; its serial stops working`))) {
+      throw new UsageError("Nothing was deleted: confirm by typing the pool id, or pass --yes.", "pools");
+    }
+    const out = await admin.deletePool(id);
+    ctx.out.result(`Deleted pool ${out.poolId} and all it held. Its serial number no longer works.`, out);
     return EXIT.ok;
   },
 };
@@ -146,21 +240,25 @@ function policyOptions(p: ReturnType<typeof parse>, patch: UpdatePoolRequest): v
 
 export const poolsCommand: Command = {
   name: "pools",
-  summary: "create, list, show and change pools (admin)",
+  summary: "create, list, show, change, export, erase from and delete pools (admin)",
   usage: [
-    "seatkeeper pools create --customer NAME --seats N [--min-client-version V] [--stale-after-hours H]",
+    "seatkeeper pools create --customer NAME --seats N [--min-client-version V] [--stale-after-hours H] [--region global|eu] [--location-hint weur|...] [--retention-days D]",
     "seatkeeper pools list [--limit N] [--after POOL]",
     "seatkeeper pools show [POOL]",
     "seatkeeper pools set [POOL] [--seats N] [--customer NAME] [--min-client-version V|none] [--stale-after-hours H|none]",
     "  [--valid-from DATE|none] [--valid-until DATE|none] [--overdraft-seats N|none]   (the vendor's)",
     "  [--blocked '[{\"user\":\"temp-*\"}]'|none] [--groups '{\"Design\":{\"reserved\":5,\"max\":10}}'|none]",
     "  [--max-borrow-days D|none] [--max-borrowed-seats N|none]",
+    "  [--retention-days D]",
+    "seatkeeper pools export [POOL] [--output FILE]",
+    "seatkeeper pools erase [POOL] --user NAME [--machine NAME] [--yes]",
+    "seatkeeper pools delete [POOL] [--yes]   (vendor; without --yes, type the pool id to confirm)",
     "  all take --token T (or SEATKEEPER_ADMIN_TOKEN) and --url URL (or SEATKEEPER_URL); POOL defaults to the admin key's pool",
   ].join("\n"),
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const fn = sub ? subcommands[sub] : undefined;
-    if (!fn) throw new UsageError(sub ? `pools has no subcommand "${sub}"; it has create, list, show, set.` : "Say which: pools create, list, show or set.", "pools");
+    if (!fn) throw new UsageError(sub ? `pools has no subcommand "${sub}"; it has create, list, show, set, export, erase, delete.` : "Say which: pools create, list, show, set, export, erase or delete.", "pools");
     return fn(rest, ctx);
   },
 };

@@ -9,7 +9,7 @@ import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { Actor, Failure } from "../../../durable-objects/outcome.js";
 import { digestsEqual } from "../../../durable-objects/constant-time.js";
-import { CreatePoolRequest, UpdatePoolRequest } from "../../contract/schemas.js";
+import { CreatePoolRequest, ErasureRequest, UpdatePoolRequest } from "../../contract/schemas.js";
 import { errorStatus } from "../../contract/errors.js";
 import { verifyCredential } from "../auth.js";
 import { parseAdminKey, parsePoolId } from "../credentials.js";
@@ -65,6 +65,9 @@ const fieldNames: Record<string, string> = {
   overdraftSeats: "Overdraft seats",
   blocked: "Blocked users and machines",
   groups: "Groups",
+  retentionDays: "Days ended sessions and events are kept",
+  user: "User name",
+  machine: "Machine",
 };
 
 /** Pool policy fields of the settings form (issue 12): dates, the overdraft, the blocklist and groups as plain lines. */
@@ -240,6 +243,11 @@ function settingsFrom(form: Record<string, string>): { patch: Record<string, unk
     const n = wholeNumber(form[key], field, min, max);
     if (typeof n === "string") return { error: n };
     patch[key] = n;
+  }
+  if (form.retentionDays !== undefined) {
+    const n = wholeNumber(form.retentionDays, "Days ended sessions and events are kept", 7, 400);
+    if (typeof n === "string") return { error: n };
+    patch.retentionDays = n;
   }
   if (form.refuseWidelySharedSeats !== undefined) {
     if (form.refuseWidelySharedSeats !== "yes" && form.refuseWidelySharedSeats !== "no") {
@@ -486,7 +494,9 @@ export function createDashboard() {
     const parsed = CreatePoolRequest.safeParse(settings.patch);
     if (!parsed.success) return redirectWithFlash(c, "/admin", { error: zodMessage(parsed.error.issues) });
     const p = parsed.data;
-    const out = await ops.createPool(c.env, { ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null }, actorOf(session));
+    const out = await ops.createPool(c.env, {
+      ...p, minClientVersion: p.minClientVersion ?? null, staleAfterHours: p.staleAfterHours ?? null, locationHint: p.locationHint ?? null,
+    }, actorOf(session));
     if (!out.ok) return redirectWithFlash(c, "/admin", { error: out.message });
     return redirectWithFlash(c, poolPath(out.pool.poolId), {
       notice: `Created the pool for ${isolate(out.pool.customer)} with ${out.pool.seats} seats.`,
@@ -645,6 +655,74 @@ export function createDashboard() {
     if (handle === session.handle) return redirectWithFlash(c, "/admin/sessions", { error: "That is this session: use Sign out to end it." });
     const ended = await directoryStub(c.env).endOtherDashboardSession(session.idHash, handle);
     return redirectWithFlash(c, "/admin/sessions", ended ? { notice: "That session has ended; its browser is signed out." } : { error: "That session has ended already." });
+  });
+
+  // ---- the pool's data: export, erasure, deletion ----
+
+  dashboard.get("/pools/:poolId/export", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const out = await ops.exportPool(c.env, access.actor, access.poolId);
+    if (!out.ok) return pageFailure(c, out);
+    return new Response(out.stream, {
+      headers: {
+        "content-type": "application/x-ndjson; charset=utf-8",
+        "content-disposition": `attachment; filename="seatkeeper-${access.poolId}.ndjson"`,
+        "cache-control": "no-store",
+      },
+    });
+  });
+
+  dashboard.post("/pools/:poolId/erasure", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const back = poolPath(access.poolId) + "#data";
+    const form = await formOf(c);
+    const machine = (form.machine ?? "").trim();
+    const parsed = ErasureRequest.safeParse({ user: (form.user ?? "").trim(), ...(machine ? { machine } : {}) });
+    if (!parsed.success) return redirectWithFlash(c, back, { error: `${zodMessage(parsed.error.issues)} Nothing was erased.` });
+    const who = parsed.data;
+    if (form.confirmed !== "yes") {
+      return c.html(
+        <ConfirmPage
+          session={access.session}
+          title="Erase this person's names?"
+          message={<>Replace the names of <bdi>{who.user}</bdi>{who.machine ? <> on <bdi>{who.machine}</bdi></> : " on every machine"} with “erased” in this pool's ended seats and events? This cannot be undone. A seat they hold now is left alone.</>}
+          action={poolPath(access.poolId, "/erasure")}
+          fields={{ user: who.user, machine: who.machine ?? "" }}
+          submitLabel="Erase the names"
+          cancelHref={back}
+        />,
+      );
+    }
+    const out = await ops.erasePerson(c.env, access.actor, access.poolId, who);
+    if (!out.ok) return actionFailure(c, out, back);
+    return redirectWithFlash(c, back, {
+      notice: `Erased the names from ${out.records === 1 ? "1 record" : `${out.records} records`} (${out.seats} ended seats, ${out.sessions} sessions, ${out.events} events).`,
+    });
+  });
+
+  dashboard.post("/pools/:poolId/delete", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const back = poolPath(access.poolId) + "#data";
+    if (access.session.role !== "vendor") return redirectWithFlash(c, back, { error: "Only the vendor can delete a pool." });
+    if ((await formOf(c)).confirmed !== "yes") {
+      return c.html(
+        <ConfirmPage
+          session={access.session}
+          title="Delete this pool?"
+          message={<>Delete pool <code>{access.poolId}</code> and everything it holds? Its serial number stops working at once, and this cannot be undone. Export it first if you need its history.</>}
+          action={poolPath(access.poolId, "/delete")}
+          fields={{}}
+          submitLabel="Delete the pool"
+          cancelHref={back}
+        />,
+      );
+    }
+    const out = await ops.deletePool(c.env, access.actor, access.poolId);
+    if (!out.ok) return actionFailure(c, out, back);
+    return redirectWithFlash(c, "/admin", { notice: `Deleted pool ${out.poolId} and all it held.` });
   });
 
   dashboard.all("*", (c) => {

@@ -9,7 +9,7 @@ import { getPool, listEvents, listSeats, usage } from "../pool-operations.js";
 
 export { poolOidc } from "./oidc.js";
 export {
-  createPool, freeSeat, getSeat, listEvents, listPools, auditCredentialFailure, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
+  createPool, deletePool, erasePerson, exportPool, freeSeat, getSeat, listEvents, listPools, auditCredentialFailure, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
 } from "../pool-operations.js";
 
 export type UsageRange = "24h" | "30d";

@@ -63,7 +63,9 @@ const updatePoolRoute = createRoute({
 export function registerPoolRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(createPoolRoute, async (c) => {
     const body = c.req.valid("json");
-    const out = await createPool(c.env, { ...body, minClientVersion: body.minClientVersion ?? null, staleAfterHours: body.staleAfterHours ?? null }, c.var.actor);
+    const out = await createPool(c.env, {
+      ...body, minClientVersion: body.minClientVersion ?? null, staleAfterHours: body.staleAfterHours ?? null, locationHint: body.locationHint ?? null,
+    }, c.var.actor);
     if (!out.ok) return refuse(c, out);
     return c.json({ ...out.pool, productKey: out.productKey, adminKey: out.adminKey }, 201);
   });

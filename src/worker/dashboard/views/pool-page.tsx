@@ -121,6 +121,7 @@ const changeNames: Record<string, string> = {
   refuseWidelySharedSeats: "refuse seats shared from more addresses",
   maxBorrowDays: "longest borrowing (days)",
   maxBorrowedSeats: "most seats borrowed at once",
+  retentionDays: "days history is kept",
 };
 
 /** A setting's old or new value as the event shows it; text (a customer's name) in its own `<bdi>`. */
@@ -179,6 +180,7 @@ export function EventWhat(props: { event: PoolEvent }) {
         </>
       );
     }
+    case "erased": return <>{`A person's names erased from ${plural(Number(d.records ?? 0), "record")}`}</>;
     default: return <bdi>{e.type}</bdi>;
   }
 }
@@ -227,6 +229,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
         <h1><bdi>{pool.customer}</bdi></h1>
         <p class="muted">
           Pool <code>{pool.poolId}</code> · created <time datetime={pool.createdAt} data-local="">{formatTime(pool.createdAt)}</time>
+          {" · "}{pool.region === "eu" ? "kept in the EU" : "region: global"}{pool.locationHint ? ` (placed near ${pool.locationHint})` : ""}
         </p>
       </div>
       <Messages flash={flash} />
@@ -354,11 +357,15 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
             <label for="max-borrowed-seats">Most seats borrowed at once</label>
             <input id="max-borrowed-seats" name="maxBorrowedSeats" type="number" inputmode="numeric" min={0} max={100000} step={1} placeholder="no limit" value={pool.maxBorrowedSeats == null ? "" : String(pool.maxBorrowedSeats)} aria-describedby="max-borrowed-seats-help" />
             <p id="max-borrowed-seats-help" class="help">Leave empty for no limit.</p>
+            <label for="retention-days">Keep ended sessions and events for this many days</label>
+            <input id="retention-days" name="retentionDays" type="number" inputmode="numeric" min={7} max={400} step={1} required value={String(pool.retentionDays)} aria-describedby="retention-help" />
+            <p id="retention-help" class="help">Older history, with the user and machine names in it, is deleted. From 7 to 400 days.</p>
             <button type="submit">Save settings</button>
           </form>
         </section>
 
         <PolicySection pool={pool} session={session} isVendor={isVendor} />
+        <DataSection poolId={pool.poolId} session={session} />
       </div>
     </Layout>
   );
@@ -499,6 +506,38 @@ function PolicySection(props: { pool: PoolDetails; session: DashboardSession; is
         </p>
         <button type="submit">Save pool policy</button>
       </form>
+    </section>
+  );
+}
+
+/** The pool's data: an export of all it holds, erasure of one person's names, and (the vendor's) deletion. */
+function DataSection(props: { poolId: string; session: DashboardSession }) {
+  const { poolId, session } = props;
+  return (
+    <section class="card" aria-labelledby="data-title" id="data">
+      <h2 id="data-title">The pool's data</h2>
+      <p>
+        <a href={poolPath(poolId, "/export")} download={`seatkeeper-${poolId}.ndjson`}>Export everything this pool holds</a>{" "}
+        <span class="help">(NDJSON: the pool, its seats, sessions, events and usage; no secrets)</span>
+      </p>
+      <form method="post" action={poolPath(poolId, "/erasure")} class="settings" data-confirm="Replace this person's names with “erased” in the pool's history? This cannot be undone.">
+        <CsrfField session={session} />
+        <input type="hidden" name="confirmed" value="" />
+        <label for="erase-user">Erase a person: user name</label>
+        <input id="erase-user" name="user" type="text" required maxlength={256} aria-describedby="erase-help" />
+        <label for="erase-machine">Machine (optional: that machine only)</label>
+        <input id="erase-machine" name="machine" type="text" maxlength={256} />
+        <p id="erase-help" class="help">Their names become “erased” in ended seats and in events, and the network addresses of those sessions are removed. A seat they hold now is left alone.</p>
+        <button type="submit" class="danger">Erase this person's names</button>
+      </form>
+      {session.role === "vendor" ? (
+        <form method="post" action={poolPath(poolId, "/delete")} data-confirm="Delete this pool and all it holds? Its serial number stops working at once. This cannot be undone.">
+          <CsrfField session={session} />
+          <input type="hidden" name="confirmed" value="" />
+          <p class="help">Deleting the pool removes all it holds; its serial number stops working. Export it first if you need its history.</p>
+          <button type="submit" class="danger">Delete this pool</button>
+        </form>
+      ) : null}
     </section>
   );
 }

@@ -1,0 +1,132 @@
+/**
+ * A pool's data as its customer may ask for it (issue 15): everything it holds, a page at
+ * a time for an export, and one person's names erased from what has ended. Its own SQL
+ * lives here, apart from the seat ledger's; it reads the same tables.
+ */
+import type { ExportEventRecord, ExportSeatRecord, ExportSessionRecord, ExportUsageRecord } from "../src/contract/schemas.js";
+import { foldText } from "../src/contract/text.js";
+import { eventPage, iso, seatIdentity } from "./contract-shapes.js";
+import type { EventRow, SeatRow, SessionRow, UsageRow } from "./pool-store.js";
+
+/** What an export walks after the pool itself, in this order, each by its primary key. */
+export const exportKinds = ["seat", "session", "event", "usage"] as const;
+export type ExportKind = (typeof exportKinds)[number];
+
+/** An event crosses RPC with `details` as JSON text, as the audit log's do; the Worker parses it. */
+export type StoredExportEvent = Omit<ExportEventRecord, "details"> & { details: string | null };
+export type ExportRow = ExportSeatRecord | ExportSessionRecord | StoredExportEvent | ExportUsageRecord;
+
+/** What erased names read as, in every answer and in the tables. */
+export const ERASED = "erased";
+
+export interface Erasure {
+  seats: number;
+  sessions: number;
+  events: number;
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+/** Rows read per erasure step: the events are folded in JS, as names are compared, a page at a time. */
+const ERASE_PAGE = 1000;
+
+export class PoolData {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** One page of one kind after the cursor `after` (a key of that kind); `next` is null after the last. */
+  page(kind: ExportKind, after: string | null, limit: number): { records: ExportRow[]; next: string | null } {
+    const records = this.rows(kind, after, limit);
+    const last = records.at(-1);
+    return { records, next: records.length === limit && last ? cursorOf(last) : null };
+  }
+
+  private rows(kind: ExportKind, after: string | null, limit: number): ExportRow[] {
+    switch (kind) {
+      case "seat":
+        return this.sql
+          .exec<SeatRow & Row>("SELECT * FROM seats WHERE seat_id > ? ORDER BY seat_id LIMIT ?", after ?? "", limit)
+          .toArray()
+          .map((s) => ({
+            kind: "seat" as const, seatId: s.seat_id, ...seatIdentity(s), machineId: s.machine_id, since: iso(s.since),
+            lastSeenAt: iso(s.last_seen_at), endedAt: s.ended_at === null ? null : iso(s.ended_at), sessions: s.sessions,
+            sharedFromAddresses: s.shared_widely === 1,
+          }));
+      case "session":
+        return this.sql
+          .exec<SessionRow & Row>("SELECT * FROM sessions WHERE session_id > ? ORDER BY session_id LIMIT ?", after ?? "", limit)
+          .toArray()
+          .map((s) => ({
+            kind: "session" as const, sessionId: s.session_id, seatId: s.seat_id, instance: s.instance, clientVersion: s.client_version,
+            address: s.address, startedAt: iso(s.started_at), lastSeenAt: iso(s.last_seen_at),
+            endedAt: s.ended_at === null ? null : iso(s.ended_at), reason: s.end_reason,
+          }));
+      case "event": {
+        const rows = this.sql.exec<EventRow & Row>("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", Number(after ?? 0), limit).toArray();
+        return eventPage(rows, limit).events.map((e) => ({ kind: "event" as const, ...e }));
+      }
+      case "usage":
+        return this.sql
+          .exec<UsageRow & Row>("SELECT * FROM usage_hours WHERE hour > ? ORDER BY hour LIMIT ?", Number(after ?? -1), limit)
+          .toArray()
+          .map((u) => ({
+            kind: "usage" as const, hour: iso(u.hour), peakInUse: u.peak_in_use, lastInUse: u.last_in_use, checkouts: u.checkouts, denials: u.denials,
+          }));
+    }
+  }
+
+  /**
+   * Replaces one person's names (user, and machine when given, compared as identities are)
+   * with `erased` in ended seats and in events, and drops the client addresses of those
+   * seats' ended sessions and of those events. Active seats are left as they are: they
+   * still hold a seat. Call inside a transaction.
+   */
+  erase(user: string, machine: string | undefined): Erasure {
+    const u = foldText(user);
+    const m = machine === undefined ? null : foldText(machine);
+    const seatIds = this.sql
+      .exec<{ seat_id: string }>(
+        `UPDATE seats SET user = ?1, machine = ?1, terminal_session = NULL, machine_id = NULL, identity = ?1 || ':' || seat_id
+         WHERE ended_at IS NOT NULL AND json_valid(identity) AND json_extract(identity, '$[0]') = ?2
+           AND (?3 IS NULL OR json_extract(identity, '$[1]') = ?3)
+         RETURNING seat_id`,
+        ERASED, u, m,
+      )
+      .toArray()
+      .map((r) => r.seat_id);
+    const sessions = seatIds.length === 0 ? 0 : this.sql.exec(
+      `UPDATE sessions SET address = NULL
+       WHERE ended_at IS NOT NULL AND address IS NOT NULL AND seat_id IN (SELECT value FROM json_each(?)) RETURNING 1`,
+      JSON.stringify(seatIds),
+    ).toArray().length;
+    let events = 0;
+    for (let after = 0; ;) {
+      const rows = this.sql
+        .exec<{ id: number; user: string; machine: string | null }>(
+          "SELECT id, user, machine FROM events WHERE id > ? AND user IS NOT NULL ORDER BY id LIMIT ?", after, ERASE_PAGE,
+        )
+        .toArray();
+      for (const r of rows) {
+        if (foldText(r.user) !== u || (m !== null && foldText(r.machine ?? "") !== m)) continue;
+        this.sql.exec(
+          `UPDATE events SET user = ?, machine = ?, terminal_session = NULL,
+             details = CASE WHEN json_type(details, '$.address') IS NULL THEN details ELSE json_remove(details, '$.address') END
+           WHERE id = ?`,
+          ERASED, ERASED, r.id,
+        );
+        events++;
+      }
+      if (rows.length < ERASE_PAGE) break;
+      after = rows.at(-1)!.id;
+    }
+    return { seats: seatIds.length, sessions, events };
+  }
+}
+
+function cursorOf(r: ExportRow): string {
+  switch (r.kind) {
+    case "seat": return r.seatId;
+    case "session": return r.sessionId;
+    case "event": return r.id;
+    case "usage": return String(Date.parse(r.hour));
+  }
+}
