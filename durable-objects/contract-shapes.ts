@@ -27,6 +27,7 @@ export function poolState(p: PoolRow): PoolState {
     maxAddressesPerSeat: p.max_addresses_per_seat,
     refuseWidelySharedSeats: p.refuse_widely_shared_seats === 1,
     createdAt: iso(p.created_at),
+    alertThresholdPercent: p.alert_threshold_percent,
   };
 }
 

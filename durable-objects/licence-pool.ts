@@ -21,9 +21,10 @@ import { seatPage, type SeatsPage } from "./seat-list.js";
 import { LiveChannel, type LiveAttachment } from "./live-channel.js";
 import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
+import { Webhooks, type NewWebhook } from "./webhooks.js";
 import type { EndReason } from "../src/contract/errors.js";
 import { MINUTE } from "../src/contract/time.js";
-import type { PoolSummary, Seat, UsageBucket } from "../src/contract/schemas.js";
+import type { Delivery, PoolSummary, Seat, UsageBucket, Webhook } from "../src/contract/schemas.js";
 
 /** Who held a seat, as events and answers name them. */
 export type SeatHolder = ReturnType<typeof seatIdentity>;
@@ -36,13 +37,15 @@ export class LicencePool extends DurableObject<object> {
   private readonly timers: Timers;
   private readonly stale: StaleExpiry;
   private readonly live: LiveChannel;
+  private readonly webhooks: Webhooks;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
     this.store = new PoolStore(ctx.storage.sql);
-    this.ledger = new SeatLedger(this.store);
     this.timers = new Timers(this.store, ctx.storage);
+    this.webhooks = new Webhooks(ctx.storage.sql, this.timers);
+    this.ledger = new SeatLedger(this.store, this.webhooks);
     this.live = new LiveChannel(ctx);
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId));
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
@@ -52,6 +55,7 @@ export class LicencePool extends DurableObject<object> {
   private load(): void {
     runMigrations(this.ctx.storage, poolMigrations);
     this.pool = this.store.readPool();
+    this.webhooks.load();
     void this.ctx.blockConcurrencyWhile(() => this.timers.load());
   }
 
@@ -70,6 +74,7 @@ export class LicencePool extends DurableObject<object> {
   create(input: CreatePoolInput): Outcome<{ pool: PoolState }> {
     if (this.pool) return failure("invalid_request", messages.poolExists);
     runMigrations(this.ctx.storage, poolMigrations);
+    this.webhooks.load();
     const now = Date.now();
     const row: PoolRow = {
       pool_id: input.poolId,
@@ -85,6 +90,7 @@ export class LicencePool extends DurableObject<object> {
       max_sessions_per_seat: input.maxSessionsPerSeat,
       max_addresses_per_seat: input.maxAddressesPerSeat,
       refuse_widely_shared_seats: input.refuseWidelySharedSeats ? 1 : 0,
+      alert_threshold_percent: 90, // the column's default; changed by PATCH
     };
     this.transaction(() => {
       this.store.insertPool(row);
@@ -249,6 +255,7 @@ export class LicencePool extends DurableObject<object> {
         this.store.logEvent(now, { type: "revoked", actor: actorName(actor), details: { sessionsEnded } });
       }
       this.store.logEvent(now, { type: "credentials_rotated", actor: actorName(actor), details: { generation, endSessions } });
+      this.webhooks.emit(p, "credentials.rotated", { generation, endSessions, sessionsEnded }, now);
       p.generation = generation;
       p.key_hash = keyHash;
       return { ok: true as const, generation, sessionsEnded };
@@ -309,8 +316,42 @@ export class LicencePool extends DurableObject<object> {
     const p = this.pool;
     if (!p) return;
     const now = Date.now();
-    this.transaction(() => this.timers.runDue(now, { stale: () => this.stale.expire(p, now) }));
+    this.transaction(() => this.timers.runDue(now, {
+      stale: () => this.stale.expire(p, now),
+      webhook: (id) => this.webhooks.timerFired(id, now),
+    }));
+    // sent after the transaction: the timers already point at each one's next retry
+    await this.webhooks.sendDue((fn) => this.transaction(fn), () => Date.now());
     await this.timers.syncAlarm();
+  }
+
+  // ---- webhooks --------------------------------------------------------------
+
+  /** A new subscription; the Worker made its id and secret and checked its URL. */
+  async addWebhook(actor: Actor, w: NewWebhook): Promise<Outcome<{ webhook: Webhook }>> {
+    const a = this.authorise(actor, "update");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    return { ok: true, webhook: this.transaction(() => this.webhooks.add(w, now)) };
+  }
+
+  listWebhooks(actor: Actor): Outcome<{ webhooks: Webhook[] }> {
+    const a = this.authorise(actor, "read");
+    return "ok" in a ? a : { ok: true, webhooks: this.webhooks.list() };
+  }
+
+  removeWebhook(actor: Actor, webhookId: string): Outcome<{ removed: true }> {
+    const a = this.authorise(actor, "update");
+    if ("ok" in a) return a;
+    const gone = this.transaction(() => this.webhooks.remove(webhookId));
+    return gone ? { ok: true, removed: true } : failure("not_found", messages.noSuchWebhook);
+  }
+
+  webhookDeliveries(actor: Actor, webhookId: string): Outcome<{ deliveries: Delivery[] }> {
+    const a = this.authorise(actor, "read");
+    if ("ok" in a) return a;
+    const deliveries = this.webhooks.deliveries(webhookId);
+    return deliveries ? { ok: true, deliveries } : failure("not_found", messages.noSuchWebhook);
   }
 
   /** For tests and operators: the counters against a recount of the rows. */

@@ -10,6 +10,7 @@ const settingColumns = [
   ["staleAfterHours", "stale_after_hours"],
   ["maxSessionsPerSeat", "max_sessions_per_seat"],
   ["maxAddressesPerSeat", "max_addresses_per_seat"],
+  ["alertThresholdPercent", "alert_threshold_percent"],
 ] as const satisfies readonly (readonly [keyof PoolPatch, keyof PoolRow])[];
 
 export type SettingChanges = Partial<Record<keyof PoolPatch, { from: string | number | boolean | null; to: string | number | boolean | null }>>;

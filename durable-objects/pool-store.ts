@@ -22,6 +22,7 @@ export interface PoolRow {
   max_addresses_per_seat: number;
   /** 0 or 1 */
   refuse_widely_shared_seats: number;
+  alert_threshold_percent: number;
 }
 
 export interface SeatRow {
@@ -151,9 +152,9 @@ export class PoolStore {
   writeSettings(p: PoolRow): void {
     this.sql.exec(
       `UPDATE pool SET customer = ?, seats = ?, min_client_version = ?, stale_after_hours = ?, max_sessions_per_seat = ?,
-         max_addresses_per_seat = ?, refuse_widely_shared_seats = ? WHERE id = 1`,
+         max_addresses_per_seat = ?, refuse_widely_shared_seats = ?, alert_threshold_percent = ? WHERE id = 1`,
       p.customer, p.seats, p.min_client_version, p.stale_after_hours, p.max_sessions_per_seat,
-      p.max_addresses_per_seat, p.refuse_widely_shared_seats,
+      p.max_addresses_per_seat, p.refuse_widely_shared_seats, p.alert_threshold_percent,
     );
   }
 

@@ -31,8 +31,21 @@ const deniedKey = (identity: string, now: number) => `denied:${Math.floor(now / 
 
 type Identity = Pick<CheckoutInput, "user" | "machine" | "terminalSession">;
 
+/**
+ * Hook for the webhooks' outbox: called in the same transaction as the change it reports,
+ * so the delivery row commits (or rolls back) with the event.
+ */
+export interface LedgerHooks {
+  inUseChanged(p: PoolRow, now: number): void;
+  seatEnded(p: PoolRow, seat: SeatRow, reason: EndReason, now: number): void;
+  denied(p: PoolRow, code: string, details: Record<string, unknown>, now: number): void;
+}
+
 export class SeatLedger {
-  constructor(private readonly store: PoolStore) {}
+  constructor(
+    private readonly store: PoolStore,
+    private readonly hooks?: LedgerHooks,
+  ) {}
 
   /** Carries out a checkout plan that grants (replay, join, take). */
   grant(p: PoolRow, plan: Exclude<CheckoutPlan, { kind: "refuse" }>, input: CheckoutInput, now: number): CheckoutGrant {
@@ -93,6 +106,8 @@ export class SeatLedger {
       ...plan.event, ...who, terminalSession: who.terminalSession ?? null, key: deniedKey(plan.identity, now),
     });
     if (plan.denial && first) this.store.recordUsage(now, p.in_use, p.in_use, 0, 1);
+    // webhooks hook: the first pool_full/group_full refusal of the hour
+    if (plan.denial) this.hooks?.denied(p, plan.failure.code, { ...plan.failure.details, ...who }, now);
   }
 
   /** Ends one session; the seat returns to the pool with its last session. */
@@ -112,6 +127,7 @@ export class SeatLedger {
     const sessionsEnded = this.store.endSeat(seat.seat_id, reason, now);
     this.setInUse(p, now, p.in_use - 1, 0, 0);
     this.store.logEvent(now, { ...event, seatId: seat.seat_id, ...seatIdentity(seat), details: { sessionsEnded, ...event.details } });
+    this.hooks?.seatEnded(p, seat, reason, now); // webhooks hook: seat.freed, seat.reclaimed
     return sessionsEnded;
   }
 
@@ -128,5 +144,6 @@ export class SeatLedger {
     p.in_use = inUse;
     if (inUse !== before) this.store.writeInUse(inUse);
     this.store.recordUsage(now, before, inUse, checkouts, denials);
+    if (inUse !== before) this.hooks?.inUseChanged(p, now); // webhooks hook: pool.usage_high
   }
 }

@@ -11,7 +11,7 @@
  */
 import type { PoolStore } from "./pool-store.js";
 
-export const timerKinds = ["stale"] as const;
+export const timerKinds = ["stale", "webhook"] as const;
 export type TimerKind = (typeof timerKinds)[number];
 
 function isTimerKind(kind: string): kind is TimerKind {

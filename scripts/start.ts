@@ -54,7 +54,8 @@ if (bindError === "EACCES") fail(`Seatkeeper cannot start: listening on port ${p
 if (bindError) fail(`Seatkeeper cannot start: it cannot listen on ${host}:${port} (${bindError}). Choose another port with PORT, for example PORT=8787 npm start`);
 
 const { secrets, file, created } = ensureLocalSecrets(root);
-const vars = { ...secrets, ...(process.env.ADMIN_TOKEN ? { ADMIN_TOKEN: process.env.ADMIN_TOKEN } : {}) };
+// A local service delivers webhooks to local receivers: http and loopback URLs are allowed here, never in production.
+const vars = { ...secrets, ...(process.env.ADMIN_TOKEN ? { ADMIN_TOKEN: process.env.ADMIN_TOKEN } : {}), ALLOW_INSECURE_WEBHOOKS: "true" };
 if (vars.ADMIN_TOKEN.length < MIN_VENDOR_TOKEN_LENGTH) {
   fail(
     `Seatkeeper cannot start: the vendor token (ADMIN_TOKEN${process.env.ADMIN_TOKEN ? "" : ` in ${file}`}) has ${vars.ADMIN_TOKEN.length} characters; it needs at least ${MIN_VENDOR_TOKEN_LENGTH}, since it opens every pool.\n` +

@@ -44,7 +44,7 @@ export class SqlLab extends DurableObject<object> {
       this.store.insertPool({
         pool_id: "GLAB000000000000", customer: "lab", seats: 1_000_000, in_use: 0, min_client_version: null,
         stale_after_hours: null, generation: 1, key_hash: "0".repeat(64), admin_key_hash: "1".repeat(64), created_at: Date.now(),
-        max_sessions_per_seat: 10, max_addresses_per_seat: 3, refuse_widely_shared_seats: 0,
+        max_sessions_per_seat: 10, max_addresses_per_seat: 3, refuse_widely_shared_seats: 0, alert_threshold_percent: 90,
       });
     }
   }

@@ -170,7 +170,10 @@ const poolExample = {
   maxAddressesPerSeat: 3,
   refuseWidelySharedSeats: false,
   createdAt: "2026-04-20T09:30:00.000Z",
+  alertThresholdPercent: 90,
 };
+
+const AlertThresholdPercent = z.number().int().min(1).max(100).describe("send `pool.usage_high` when this percentage of the seats is in use; default 90");
 
 export const PoolDetails = z
   .object({
@@ -185,6 +188,7 @@ export const PoolDetails = z
     maxAddressesPerSeat: z.number().int(),
     refuseWidelySharedSeats: z.boolean(),
     createdAt: Timestamp,
+    alertThresholdPercent: z.number().int().describe("`pool.usage_high` is sent when this percentage of the seats is in use"),
   })
   .meta({ example: poolExample });
 
@@ -214,6 +218,7 @@ export const UpdatePoolRequest = z
     maxSessionsPerSeat: MaxSessionsPerSeat.optional(),
     maxAddressesPerSeat: MaxAddressesPerSeat.optional(),
     refuseWidelySharedSeats: z.boolean().optional(),
+    alertThresholdPercent: AlertThresholdPercent.optional(),
   })
   .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });
@@ -393,3 +398,48 @@ export type EventsResponse = z.infer<typeof EventsResponse>;
 export type UsageResponse = z.infer<typeof UsageResponse>;
 export type UsageBucket = z.infer<typeof UsageBucket>;
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
+
+// ---- webhooks (1.1) -----------------------------------------------------------
+
+export const webhookEventTypes = [
+  "pool.usage_high", "pool.denied", "seat.freed", "seat.reclaimed", "credentials.rotated", "pool.expiring", "queue.waiting",
+] as const;
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+export const WebhookPath = PoolPath.extend({ webhookId: z.string().min(1).max(100).describe("the webhook's id") });
+export const VendorWebhookPath = z.object({ webhookId: z.string().min(1).max(100).describe("the webhook's id") });
+
+export const CreateWebhookRequest = z
+  .object({
+    url: z.string().min(1).max(2048).describe("where deliveries are POSTed: https, and not a private, loopback or link-local address"),
+    events: z.array(z.enum(webhookEventTypes)).min(1).max(webhookEventTypes.length).describe("the event types to send"),
+  })
+  .meta({ example: { url: "https://it.example.com/seatkeeper", events: ["pool.usage_high", "pool.denied"] } });
+
+export const Webhook = z.object({
+  webhookId: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  createdAt: Timestamp,
+});
+export const CreateWebhookResponse = Webhook.extend({
+  secret: z.string().describe("`whsec_…`, shown once, here: verify each delivery's `webhook-signature` with it"),
+}).meta({
+  example: { webhookId: "wh_4k2m9q2xb4tn8w1r", url: "https://it.example.com/seatkeeper", events: ["pool.usage_high"], createdAt: "2026-04-20T09:30:00.000Z", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+});
+export const WebhookListResponse = z.object({ webhooks: z.array(Webhook) });
+export const RemoveWebhookResponse = z.object({ removed: z.literal(true) });
+
+export const Delivery = z.object({
+  id: z.string().describe("the `webhook-id` header, the same on every retry"),
+  type: z.string(),
+  at: Timestamp,
+  attempts: z.number().int(),
+  status: z.enum(["pending", "delivered", "failed"]),
+  lastError: z.string().nullable(),
+});
+export const DeliveriesResponse = z.object({ deliveries: z.array(Delivery).describe("the latest 100, newest first") });
+
+export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequest>;
+export type Webhook = z.infer<typeof Webhook>;
+export type Delivery = z.infer<typeof Delivery>;

@@ -14,6 +14,7 @@ import { registerPublicRoutes } from "./routes/public.js";
 import { registerSeatRoutes } from "./routes/seats.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
 import { registerUsageRoutes } from "./routes/usage.js";
+import { registerWebhookRoutes } from "./routes/webhooks.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -54,6 +55,7 @@ export function createApp() {
   registerAdminKeyRoutes(app);
   registerEventRoutes(app);
   registerUsageRoutes(app);
+  registerWebhookRoutes(app);
   registerPublicRoutes(app);
   app.route("/admin", createDashboard());
   return app;

@@ -6,7 +6,7 @@ import type { PoolRow, SeatRow, SessionRow } from "../../durable-objects/pool-st
 const pool: PoolRow = {
   pool_id: "P1", customer: "Acme", seats: 2, in_use: 0, min_client_version: null, stale_after_hours: null,
   generation: 2, key_hash: "cur", admin_key_hash: "adm", created_at: 0,
-  max_sessions_per_seat: 3, max_addresses_per_seat: 2, refuse_widely_shared_seats: 0,
+  max_sessions_per_seat: 3, max_addresses_per_seat: 2, refuse_widely_shared_seats: 0, alert_threshold_percent: 90,
 };
 const ask = { generation: 2, keyHash: "cur", user: "ann", machine: "PC-1", address: "192.0.2.1" };
 
