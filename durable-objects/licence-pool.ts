@@ -22,8 +22,9 @@ import { LiveChannel, type LiveAttachment } from "./live-channel.js";
 import { StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import { Webhooks, type NewWebhook } from "./webhooks.js";
+import { adviseSeats, type SeatAdvice } from "./seat-advice.js";
 import type { EndReason } from "../src/contract/errors.js";
-import { MINUTE } from "../src/contract/time.js";
+import { DAY, MINUTE } from "../src/contract/time.js";
 import type { Delivery, PoolSummary, Seat, UsageBucket, Webhook } from "../src/contract/schemas.js";
 
 /** Who held a seat, as events and answers name them. */
@@ -285,6 +286,14 @@ export class LicencePool extends DurableObject<object> {
   usage(actor: Actor, from: number, to: number, bucket: "hour" | "day"): Outcome<{ buckets: UsageBucket[] }> {
     const a = this.authorise(actor, "read");
     return "ok" in a ? a : { ok: true, buckets: usageReport(this.store, from, to, bucket) };
+  }
+
+  /** How many seats the pool should have, judged on the last `days` days of hourly usage. */
+  advice(actor: Actor, days: number): Outcome<{ advice: SeatAdvice }> {
+    const a = this.authorise(actor, "read");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    return { ok: true, advice: adviseSeats(a.pool.seats, days, usageReport(this.store, now - days * DAY + 1, now, "hour")) };
   }
 
   // ---- live channel ----------------------------------------------------------

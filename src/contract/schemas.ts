@@ -443,3 +443,31 @@ export const DeliveriesResponse = z.object({ deliveries: z.array(Delivery).descr
 export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequest>;
 export type Webhook = z.infer<typeof Webhook>;
 export type Delivery = z.infer<typeof Delivery>;
+
+// ---- seat advice (1.1) --------------------------------------------------------
+
+export const AdviceQuery = z.object({
+  days: z.coerce.number().int().min(1).max(62).optional().describe("how many days of hourly usage to judge by (default 30, at most 62)"),
+});
+export const AdviceResponse = z.object({
+  seats: z.number().int(),
+  recommendedSeats: z.number().int(),
+  basis: z.object({
+    days: z.number().int(),
+    peakInUse: z.number().int(),
+    p95InUse: z.number().int().describe("95th percentile of the hourly peak, over the hours with any seat in use"),
+    hoursAtFull: z.number().int(),
+    denials: z.number().int(),
+    deniedHours: z.number().int(),
+    waits: z.number().int(),
+    maxWaitSeconds: z.number().int(),
+  }),
+  message: z.string().describe("why, in one or two plain sentences"),
+}).meta({
+  example: {
+    seats: 10, recommendedSeats: 12,
+    basis: { days: 30, peakInUse: 10, p95InUse: 10, hoursAtFull: 40, denials: 14, deniedHours: 6, waits: 0, maxWaitSeconds: 0 },
+    message: "14 people were turned away in 6 working hours at full use, on 4 different days in 30 days. 2 more seats would have served them.",
+  },
+});
+export type AdviceResponse = z.infer<typeof AdviceResponse>;

@@ -15,6 +15,7 @@ import { registerSeatRoutes } from "./routes/seats.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
 import { registerUsageRoutes } from "./routes/usage.js";
 import { registerWebhookRoutes } from "./routes/webhooks.js";
+import { registerAdviceRoutes } from "./routes/advice.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -56,6 +57,7 @@ export function createApp() {
   registerEventRoutes(app);
   registerUsageRoutes(app);
   registerWebhookRoutes(app);
+  registerAdviceRoutes(app);
   registerPublicRoutes(app);
   app.route("/admin", createDashboard());
   return app;

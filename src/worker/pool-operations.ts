@@ -8,7 +8,7 @@ import { failure, type Actor, type Outcome } from "../../durable-objects/outcome
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { SeatHolder } from "../../durable-objects/licence-pool.js";
 import type { SeatsPage } from "../../durable-objects/seat-list.js";
-import type { CreateWebhookRequest, Delivery, PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket, Webhook } from "../contract/schemas.js";
+import type { AdviceResponse, CreateWebhookRequest, Delivery, PoolDetails, PoolEvent, PoolSummary, Seat, UsageBucket, Webhook } from "../contract/schemas.js";
 import { messages } from "../contract/messages.js";
 import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
@@ -198,4 +198,11 @@ export async function removeWebhook(env: Env, actor: Actor, poolId: string, webh
 
 export async function webhookDeliveries(env: Env, actor: Actor, poolId: string, webhookId: string): Promise<Outcome<{ deliveries: Delivery[] }>> {
   return poolStub(env, poolId).webhookDeliveries(actor, webhookId);
+}
+
+// ---- seat advice ------------------------------------------------------------
+
+/** How many seats the pool should have, by the rule of docs/advice.md. */
+export async function seatAdvice(env: Env, actor: Actor, poolId: string, days: number): Promise<Outcome<{ advice: AdviceResponse }>> {
+  return poolStub(env, poolId).advice(actor, days);
 }
