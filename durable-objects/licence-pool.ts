@@ -227,7 +227,7 @@ export class LicencePool extends DurableObject<object> {
   }
 
   /** Ends every session of a seat; answers whose seat it was, so the caller can say so without reading the log. */
-  freeSeat(actor: Actor, seatId: string): Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }> {
+  async freeSeat(actor: Actor, seatId: string): Promise<Outcome<{ pool: PoolSummary; sessionsEnded: number; holder: SeatHolder }>> {
     const a = this.authorise(actor, "free");
     if ("ok" in a) return a;
     const p = a.pool;
@@ -239,10 +239,11 @@ export class LicencePool extends DurableObject<object> {
       return { ok: true as const, pool: poolSummary(p), sessionsEnded, holder: seatIdentity(seat) };
     });
     if (out.ok) this.live.ended("freed", seatId);
+    await this.timers.syncAlarm(); // a seat.freed delivery may be due
     return out;
   }
 
-  rotateCredentials(actor: Actor, keyHash: string, endSessions: boolean): Outcome<{ generation: number; sessionsEnded: number }> {
+  async rotateCredentials(actor: Actor, keyHash: string, endSessions: boolean): Promise<Outcome<{ generation: number; sessionsEnded: number }>> {
     const a = this.authorise(actor, "rotate_credentials");
     if ("ok" in a) return a;
     const p = a.pool;
@@ -262,6 +263,7 @@ export class LicencePool extends DurableObject<object> {
       return { ok: true as const, generation, sessionsEnded };
     });
     if (endSessions) this.live.ended("revoked");
+    await this.timers.syncAlarm(); // a credentials.rotated delivery may be due
     return out;
   }
 
