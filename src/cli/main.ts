@@ -15,6 +15,8 @@ import { CommandNotStartedError, runCommand, runOptions } from "./commands/run.j
 import { seatsCommand } from "./commands/seats.js";
 import { checkoutCommand, releaseCommand, statusCommand } from "./commands/session.js";
 import { usageCommand } from "./commands/usage.js";
+import { adviceCommand } from "./commands/advice.js";
+import { webhooksCommand } from "./commands/webhooks.js";
 import { verifyTokenCommand } from "./commands/verify-token.js";
 import { describeError, errorJson, EXIT } from "./describe-error.js";
 import { Output, type Streams } from "./output.js";
@@ -32,6 +34,8 @@ const commands: Command[] = [
   adminKeysCommand,
   eventsCommand,
   usageCommand,
+  adviceCommand,
+  webhooksCommand,
   policyTemplateCommand,
 ];
 
