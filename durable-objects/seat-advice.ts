@@ -68,6 +68,12 @@ export function adviseSeats(
       message: `${plural(basis.denials, "person", "people")} were turned away, but only on ${plural(deniedDays, "day")} ${inDays}; most of the time use stayed at or below ${basis.p95InUse} of ${seats} seats. Keep ${plural(seats, "seat")}: buying more for a rare busy day is not worth it.`,
     };
   }
+  if (peakInUse === 0 && seats > 1) {
+    return {
+      seats, basis, recommendedSeats: 1,
+      message: `No seat was used ${inDays}. One seat would have served everyone; check that the pool is still needed.`,
+    };
+  }
   if (peakInUse + 1 < seats) {
     const recommended = Math.max(1, peakInUse + 1);
     return {

@@ -47,4 +47,10 @@ describe("seat advice on made-up usage histories", () => {
     expect(advice.recommendedSeats).toBe(5);
     expect(advice.message).toBe("Use reached 5 of 5 seats in 30 days and no one was turned away: 5 seats is the right number.");
   });
+
+  it("says so when no seat was used at all", () => {
+    const advice = adviseSeats(3, 30, []);
+    expect(advice).toMatchObject({ recommendedSeats: 1, basis: { peakInUse: 0, p95InUse: 0, denials: 0 } });
+    expect(advice.message).toBe("No seat was used in 30 days. One seat would have served everyone; check that the pool is still needed.");
+  });
 });

@@ -2,6 +2,7 @@
 import { adminOptions, intOption, noMorePositionals, parse } from "../args.js";
 import { adminClient, poolId, type Command } from "../context.js";
 import { EXIT } from "../describe-error.js";
+import { plural } from "../output.js";
 
 export const adviceCommand: Command = {
   name: "advice",
@@ -13,7 +14,7 @@ export const adviceCommand: Command = {
     const days = intOption(p, "days", "advice", { min: 1, max: 62 });
     const { admin, token } = await adminClient(p, ctx, "advice");
     const advice = await admin.advice(poolId(p, token, "advice"), days === undefined ? {} : { days });
-    ctx.out.result([`Recommended: ${advice.recommendedSeats} seats (now ${advice.seats}).`, advice.message], advice);
+    ctx.out.result([`Recommended: ${plural(advice.recommendedSeats, "seat")} (now ${advice.seats}).`, advice.message], advice);
     return EXIT.ok;
   },
 };
