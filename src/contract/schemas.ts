@@ -427,8 +427,10 @@ export const CreateWebhookResponse = Webhook.extend({
 }).meta({
   example: { webhookId: "wh_4k2m9q2xb4tn8w1r", url: "https://it.example.com/seatkeeper", events: ["pool.usage_high"], createdAt: "2026-04-20T09:30:00.000Z", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
 });
-export const WebhookListResponse = z.object({ webhooks: z.array(Webhook) });
-export const RemoveWebhookResponse = z.object({ removed: z.literal(true) });
+export const WebhookListResponse = z.object({ webhooks: z.array(Webhook) }).meta({
+  example: { webhooks: [{ webhookId: "wh_4k2m9q2xb4tn8w1r", url: "https://it.example.com/seatkeeper", events: ["pool.usage_high"], createdAt: "2026-04-20T09:30:00.000Z" }] },
+});
+export const RemoveWebhookResponse = z.object({ removed: z.literal(true) }).meta({ example: { removed: true } });
 
 export const Delivery = z.object({
   id: z.string().describe("the `webhook-id` header, the same on every retry"),
@@ -438,7 +440,9 @@ export const Delivery = z.object({
   status: z.enum(["pending", "delivered", "failed"]),
   lastError: z.string().nullable(),
 });
-export const DeliveriesResponse = z.object({ deliveries: z.array(Delivery).describe("the latest 100, newest first") });
+export const DeliveriesResponse = z.object({ deliveries: z.array(Delivery).describe("the latest 100, newest first") }).meta({
+  example: { deliveries: [{ id: "msg_2x8k4m9q2xb4tn8w1r6d3hj0", type: "pool.usage_high", at: "2026-04-20T09:31:00.000Z", attempts: 2, status: "delivered", lastError: null }] },
+});
 
 export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequest>;
 export type Webhook = z.infer<typeof Webhook>;
