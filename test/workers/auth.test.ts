@@ -52,7 +52,7 @@ describe("auth before validation", () => {
     const adminOps = operations.filter((o) => o.path.startsWith("/v1/pools"));
     const sessionOps = operations.filter((o) => o.path.startsWith("/v1/sessions/"));
     expect(adminOps.map((o) => o.operationId).sort()).toEqual(
-      ["createPool", "freeSeat", "getPool", "getUsage", "listEvents", "listPools", "listSeats", "rotateAdminKey", "rotateCredentials", "updatePool"],
+      ["createPool", "createWebhook", "freeSeat", "getPool", "getSeatAdvice", "getUsage", "listEvents", "listPools", "listSeats", "listWebhookDeliveries", "listWebhooks", "removeWebhook", "rotateAdminKey", "rotateCredentials", "updatePool"],
     );
     expect(sessionOps.map((o) => o.operationId).sort()).toEqual(["getSession", "heartbeat", "openLiveChannel", "releaseSession"]);
 
