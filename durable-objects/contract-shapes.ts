@@ -47,6 +47,7 @@ export function poolState(p: PoolRow, groups: PoolState["groups"] = null): PoolS
     region: p.region,
     locationHint: p.location_hint,
     retentionDays: p.retention_days,
+    alertThresholdPercent: p.alert_threshold_percent,
   };
 }
 

@@ -29,8 +29,10 @@ import { ownSeats, seatsOfUser } from "./self-release.js";
 import { judgeCredentials } from "./decisions.js";
 import type { EndReason } from "../src/contract/errors.js";
 import { DAY, MINUTE } from "../src/contract/time.js";
-import type { PoolAdmin, PoolSummary, Seat, SsoSettings, UsageBucket } from "../src/contract/schemas.js";
+import type { Delivery, PoolAdmin, PoolSummary, Seat, SsoSettings, UsageBucket, Webhook } from "../src/contract/schemas.js";
 import { PoolData, type Erasure, type ExportKind, type ExportRow } from "./pool-data.js";
+import { Webhooks, type NewWebhook } from "./webhooks.js";
+import { adviseSeats, type SeatAdvice } from "./seat-advice.js";
 
 /** Who held a seat, as events and answers name them. */
 export type SeatHolder = ReturnType<typeof seatIdentity>;
@@ -66,14 +68,16 @@ export class LicencePool extends DurableObject<object> {
   private readonly policy: PolicyRoom;
   private readonly queue: SeatQueue;
   private readonly data: PoolData;
+  private readonly webhooks: Webhooks;
   private pool: PoolRow | undefined;
 
   constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
     this.store = new PoolStore(ctx.storage.sql);
     this.policy = new PolicyRoom(this.store);
-    this.ledger = new SeatLedger(this.store, this.policy);
     this.timers = new Timers(this.store, ctx.storage);
+    this.webhooks = new Webhooks(ctx.storage.sql, this.timers);
+    this.ledger = new SeatLedger(this.store, this.policy, this.webhooks);
     this.live = new LiveChannel(ctx);
     this.borrowing = new Borrowing(this.store, this.ledger, this.timers);
     this.admins = new PoolAdmins(ctx.storage.sql);
@@ -90,6 +94,7 @@ export class LicencePool extends DurableObject<object> {
     runMigrations(this.ctx.storage, poolMigrations);
     this.pool = this.store.readPool();
     this.policy.load();
+    this.webhooks.load();
     if (this.pool) this.store.endedRetentionMs = this.pool.retention_days * DAY;
     void this.ctx.blockConcurrencyWhile(async () => {
       await this.timers.load();
@@ -114,6 +119,7 @@ export class LicencePool extends DurableObject<object> {
   async create(input: CreatePoolInput, by = "vendor"): Promise<Outcome<{ pool: PoolState }>> {
     if (this.pool) return failure("invalid_request", messages.poolExists);
     runMigrations(this.ctx.storage, poolMigrations);
+    this.webhooks.load();
     const now = Date.now();
     const row: PoolRow = {
       pool_id: input.poolId,
@@ -349,7 +355,7 @@ export class LicencePool extends DurableObject<object> {
       return { ok: true as const, pool: poolSummary(p), sessionsEnded, holder: seatIdentity(seat) };
     });
     if (out.ok) this.live.ended("freed", seatId);
-    await this.timers.syncAlarm();
+    await this.timers.syncAlarm(); // a seat.freed delivery may be due
     return out;
   }
 
@@ -368,12 +374,13 @@ export class LicencePool extends DurableObject<object> {
         this.store.logEvent(now, { type: "revoked", actor: a.by, details: { sessionsEnded } });
       }
       this.store.logEvent(now, { type: "credentials_rotated", actor: a.by, details: { generation, endSessions } });
+      this.webhooks.emit(p, "credentials.rotated", { generation, endSessions, sessionsEnded }, now);
       p.generation = generation;
       p.key_hash = keyHash;
       return { ok: true as const, generation, sessionsEnded };
     });
     if (endSessions) this.live.ended("revoked");
-    await this.timers.syncAlarm();
+    await this.timers.syncAlarm(); // a credentials.rotated delivery may be due
     return out;
   }
 
@@ -513,6 +520,14 @@ export class LicencePool extends DurableObject<object> {
     return { ok: true, pool: poolSummary(p) };
   }
 
+  /** How many seats the pool should have, judged on the last `days` days of hourly usage. */
+  advice(actor: Actor, days: number): Outcome<{ advice: SeatAdvice }> {
+    const a = this.authorise(actor, "read");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    return { ok: true, advice: adviseSeats(a.pool.seats, days, usageReport(this.store, now - days * DAY + 1, now, "hour", a.pool.in_use)) };
+  }
+
   // ---- live channel ----------------------------------------------------------
 
   /** The live channel's upgrade, authenticated by the Worker: open for an active session, else its error. */
@@ -550,12 +565,15 @@ export class LicencePool extends DurableObject<object> {
         borrow: (seatId) => this.borrowing.expire(p, seatId, now),
         ticket_lapse: (key) => this.queue.lapse(key, now),
         ticket_pickup: (key) => this.queue.pickupDue(p, key, now),
+        webhook: (id) => this.webhooks.timerFired(id, now),
         retention: () => {
           this.store.prune(now);
           this.timers.set("retention", now + DAY);
         },
       }),
     );
+    // sent after the transaction: the timers already point at each one's next retry
+    await this.webhooks.sendDue((fn) => this.transaction(fn), () => Date.now());
     await this.timers.syncAlarm();
   }
 
@@ -599,6 +617,35 @@ export class LicencePool extends DurableObject<object> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     return { ok: true, deleted: true };
+  }
+
+  // ---- webhooks --------------------------------------------------------------
+
+  /** A new subscription; the Worker made its id and secret and checked its URL. */
+  async addWebhook(actor: Actor, w: NewWebhook): Promise<Outcome<{ webhook: Webhook }>> {
+    const a = this.authorise(actor, "update");
+    if ("ok" in a) return a;
+    const now = Date.now();
+    return { ok: true, webhook: this.transaction(() => this.webhooks.add(w, now)) };
+  }
+
+  listWebhooks(actor: Actor): Outcome<{ webhooks: Webhook[] }> {
+    const a = this.authorise(actor, "read");
+    return "ok" in a ? a : { ok: true, webhooks: this.webhooks.list() };
+  }
+
+  removeWebhook(actor: Actor, webhookId: string): Outcome<{ removed: true }> {
+    const a = this.authorise(actor, "update");
+    if ("ok" in a) return a;
+    const gone = this.transaction(() => this.webhooks.remove(webhookId));
+    return gone ? { ok: true, removed: true } : failure("not_found", messages.noSuchWebhook);
+  }
+
+  webhookDeliveries(actor: Actor, webhookId: string): Outcome<{ deliveries: Delivery[] }> {
+    const a = this.authorise(actor, "read");
+    if ("ok" in a) return a;
+    const deliveries = this.webhooks.deliveries(webhookId);
+    return deliveries ? { ok: true, deliveries } : failure("not_found", messages.noSuchWebhook);
   }
 
   /** For tests and operators: the counters against a recount of the rows. */

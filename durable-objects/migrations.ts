@@ -256,6 +256,37 @@ export const poolMigrations: readonly Migration[] = [
     `,
   },
   {
+    id: 8,
+    why: "Webhooks: the pool's subscriptions (the secret kept as is, since signing needs it), the transactional outbox of deliveries written with the event that causes them, and the once-only alert state (usage hysteresis, the hour of the last denial alert).",
+    sql: `
+      CREATE TABLE webhooks (
+        webhook_id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        webhook_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending',
+        last_error TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX deliveries_of_webhook ON deliveries (webhook_id, at);
+      CREATE TABLE alert_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        usage_high INTEGER NOT NULL DEFAULT 0,
+        denied_hour INTEGER
+      );
+      INSERT INTO alert_state (id) VALUES (1);
+      ALTER TABLE pool ADD COLUMN alert_threshold_percent INTEGER NOT NULL DEFAULT 90;
+    `,
+  },
+  {
     id: 9,
     why: "Where a pool lives and how long it keeps what it knows: its region and location hint (shown on the pool), how many days ended sessions, seats and events are kept, and a daily timer that prunes by that even when the pool is quiet.",
     sql: `

@@ -14,6 +14,7 @@ const settingColumns = [
   ["maxBorrowedSeats", "max_borrowed_seats"],
   ["overdraftSeats", "overdraft_seats"],
   ["retentionDays", "retention_days"],
+  ["alertThresholdPercent", "alert_threshold_percent"],
 ] as const satisfies readonly (readonly [keyof PoolPatch, keyof PoolRow])[];
 
 export type SettingChanges = Partial<Record<keyof PoolPatch, { from: string | number | boolean | null; to: string | number | boolean | null }>>;

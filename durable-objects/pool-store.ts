@@ -51,6 +51,7 @@ export interface PoolRow {
   location_hint: LocationHint | null;
   /** Days ended sessions, ended seats and events are kept. */
   retention_days: number;
+  alert_threshold_percent: number;
 }
 
 export interface SeatRow {
@@ -177,6 +178,7 @@ export const LATER_SETTING_DEFAULTS = {
   region: "global",
   location_hint: null,
   retention_days: 90,
+  alert_threshold_percent: 90,
 } as const satisfies Partial<PoolRow>;
 
 /** The pool row's settings: what `PATCH /v1/pools/{id}` changes, written together. A new setting is a column here. */
@@ -184,7 +186,7 @@ const SETTING_COLUMNS = [
   "customer", "seats", "min_client_version", "stale_after_hours", "max_sessions_per_seat", "max_addresses_per_seat",
   "refuse_widely_shared_seats", "max_borrow_days", "max_borrowed_seats", "sso",
   "valid_from", "valid_until", "overdraft_seats", "blocked", "groups", "reclaim_idle_minutes", "reclaim_grace_minutes", "self_release",
-  "retention_days",
+  "retention_days", "alert_threshold_percent",
 ] as const satisfies readonly (keyof PoolRow)[];
 
 export class PoolStore {

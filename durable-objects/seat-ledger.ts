@@ -38,8 +38,22 @@ export interface SeatHooks {
   allEnded(): void;
 }
 
+/**
+ * Hook for the webhooks' outbox: called in the same transaction as the change it reports,
+ * so the delivery row commits (or rolls back) with the event.
+ */
+export interface LedgerHooks {
+  inUseChanged(p: PoolRow, now: number): void;
+  seatEnded(p: PoolRow, seat: SeatRow, reason: EndReason, now: number): void;
+  denied(p: PoolRow, code: string, details: Record<string, unknown>, now: number): void;
+}
+
 export class SeatLedger {
-  constructor(private readonly store: PoolStore, private readonly hooks?: SeatHooks) {}
+  constructor(
+    private readonly store: PoolStore,
+    private readonly hooks?: SeatHooks,
+    private readonly outbox?: LedgerHooks,
+  ) {}
 
   // ---- hook: the queue (issue 11) --------------------------------------------
   /** Called in the transaction that freed a seat, so the queue hands it to the first waiter before anyone else can take it. */
@@ -106,6 +120,8 @@ export class SeatLedger {
       ...plan.event, ...who, terminalSession: who.terminalSession ?? null, key: deniedKey(plan.identity, now),
     });
     if (plan.denial && first) this.store.recordUsage(now, p.in_use, p.in_use, 0, 1);
+    // webhooks hook: the first pool_full/group_full refusal of the hour
+    if (plan.denial) this.outbox?.denied(p, plan.failure.code, { ...plan.failure.details, ...who }, now);
   }
 
   /** Ends one session; the seat returns to the pool with its last session. */
@@ -128,6 +144,7 @@ export class SeatLedger {
     this.hooks?.seatEnded(seat); // policy hook
     this.setInUse(p, now, p.in_use - 1, 0, 0);
     this.store.logEvent(now, { ...event, seatId: seat.seat_id, ...seatIdentity(seat), details: { sessionsEnded, ...event.details } });
+    this.outbox?.seatEnded(p, seat, reason, now); // webhooks hook: seat.freed, seat.reclaimed
     this.onSeatFreed(p, now);
     return sessionsEnded;
   }
@@ -146,5 +163,6 @@ export class SeatLedger {
     const before = p.in_use;
     p.in_use = inUse;
     this.store.recordUsage(now, before, inUse, checkouts, denials);
+    if (inUse !== before) this.outbox?.inUseChanged(p, now); // webhooks hook: pool.usage_high
   }
 }

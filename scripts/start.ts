@@ -55,9 +55,10 @@ if (bindError) fail(`Seatkeeper cannot start: it cannot listen on ${host}:${port
 
 const { secrets, file, created } = ensureLocalSecrets(root);
 // workerd has no jurisdictions: a local run says so, and keeps EU pools in the global namespace (src/worker/pool-stub.ts)
+// a local service delivers webhooks to local receivers: http and loopback URLs are allowed here, never in production
 // the vendor's identity provider for dashboard sign-in, when the environment names one (docs/dashboard.md)
 const oidcVars = Object.fromEntries(["OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
-const vars = { ...secrets, ...(process.env.ADMIN_TOKEN ? { ADMIN_TOKEN: process.env.ADMIN_TOKEN } : {}), ...oidcVars, JURISDICTIONS: "off" };
+const vars = { ...secrets, ...(process.env.ADMIN_TOKEN ? { ADMIN_TOKEN: process.env.ADMIN_TOKEN } : {}), ...oidcVars, JURISDICTIONS: "off", ALLOW_INSECURE_WEBHOOKS: "true" };
 if (vars.ADMIN_TOKEN.length < MIN_VENDOR_TOKEN_LENGTH) {
   fail(
     `Seatkeeper cannot start: the vendor token (ADMIN_TOKEN${process.env.ADMIN_TOKEN ? "" : ` in ${file}`}) has ${vars.ADMIN_TOKEN.length} characters; it needs at least ${MIN_VENDOR_TOKEN_LENGTH}, since it opens every pool.\n` +

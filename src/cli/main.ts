@@ -17,6 +17,8 @@ import { seatsCommand } from "./commands/seats.js";
 import { checkoutCommand, releaseCommand, statusCommand } from "./commands/session.js";
 import { usageCommand } from "./commands/usage.js";
 import { adminsCommand, staffCommand } from "./commands/people.js";
+import { adviceCommand } from "./commands/advice.js";
+import { webhooksCommand } from "./commands/webhooks.js";
 import { verifyTokenCommand } from "./commands/verify-token.js";
 import { describeError, errorJson, EXIT } from "./describe-error.js";
 import { Output, type Streams } from "./output.js";
@@ -38,6 +40,8 @@ const commands: Command[] = [
   usageCommand,
   staffCommand,
   adminsCommand,
+  adviceCommand,
+  webhooksCommand,
   policyTemplateCommand,
 ];
 

@@ -5,7 +5,8 @@
 import type { z } from "zod";
 import {
   AdminKeyResponse, CreatePoolRequest, DeletePoolResponse, ErasureResponse, ExportRecord, type ErasureRequest, CreatePoolResponse, EventsResponse, FreeSeatResponse, PoolDetails, PoolListResponse,
-  RotateCredentialsResponse, SeatsResponse, UsageResponse, type Seat, type SeatsResponse as SeatsPage, type UpdatePoolRequest,
+  RotateCredentialsResponse, SeatsResponse, UsageResponse, AdviceResponse, CreateWebhookResponse, WebhookListResponse,
+  RemoveWebhookResponse, DeliveriesResponse, type WebhookEventType, type Seat, type SeatsResponse as SeatsPage, type UpdatePoolRequest,
 } from "../contract/index.js";
 import {
   AdminListResponse, CreateAdminResponse, CreateStaffResponse, RemovedResponse, StaffListResponse, StaffMember, StaffTokenResponse,
@@ -169,5 +170,27 @@ export class SeatkeeperAdmin {
   /** Deletes the pool and all it holds (vendor token); its serial is unknown from then on. */
   deletePool(poolId: string) {
     return this.transport.request("DELETE", pool(poolId), DeletePoolResponse, { bearer: this.token });
+  }
+
+  /** How many seats the pool should have, judged on the last `days` days. */
+  advice(poolId: string, query: { days?: number } = {}) {
+    return this.transport.request("GET", `${pool(poolId)}/advice`, AdviceResponse, { bearer: this.token, query });
+  }
+
+  /** Subscribes a URL to some of the pool's events; the answer carries the secret, this once. */
+  addWebhook(poolId: string, url: string, events: WebhookEventType[]) {
+    return this.transport.request("POST", `${pool(poolId)}/webhooks`, CreateWebhookResponse, { bearer: this.token, body: { url, events } });
+  }
+
+  webhooks(poolId: string) {
+    return this.transport.request("GET", `${pool(poolId)}/webhooks`, WebhookListResponse, { bearer: this.token });
+  }
+
+  removeWebhook(poolId: string, webhookId: string) {
+    return this.transport.request("DELETE", `${pool(poolId)}/webhooks/${encodeURIComponent(webhookId)}`, RemoveWebhookResponse, { bearer: this.token });
+  }
+
+  webhookDeliveries(poolId: string, webhookId: string) {
+    return this.transport.request("GET", `${pool(poolId)}/webhooks/${encodeURIComponent(webhookId)}/deliveries`, DeliveriesResponse, { bearer: this.token });
   }
 }

@@ -77,6 +77,10 @@ export const messages = {
   noRoute: (method: string, path: string) => `No route for ${method} ${path}.`,
   methodNotAllowed: (path: string, method: string, allowed: string[]) => `${path} does not serve ${method}; it serves ${allowed.join(", ")}.`,
   internalError: "Something went wrong on our side; the request may be retried.",
+  noSuchWebhook: "No webhook with this id.",
+  webhookUrlInvalid: "The webhook URL is not a valid absolute URL.",
+  webhookUrlNotHttps: "A webhook URL must use https.",
+  webhookUrlPrivate: (host: string) => `A webhook URL must not name a private, loopback or link-local address (${host}); use a public https address.`,
   upgradeRequired: "The live channel is a WebSocket: connect with Upgrade: websocket (a WebSocket client does), or use the heartbeat instead.",
 
   // ---- borrowing a seat to work offline ----

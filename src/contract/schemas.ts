@@ -304,7 +304,10 @@ const poolExample = {
   region: "global",
   locationHint: null,
   retentionDays: 90,
+  alertThresholdPercent: 90,
 };
+
+const AlertThresholdPercent = z.number().int().min(1).max(100).describe("send `pool.usage_high` when this percentage of the seats is in use; default 90");
 
 export const PoolDetails = z
   .object({
@@ -332,6 +335,7 @@ export const PoolDetails = z
     region: openEnum(regions, "region").default("global").describe("where the pool's object lives: `global` or `eu`"),
     locationHint: LocationHintSchema.or(z.string()).nullable().default(null).describe("the location hint it was created with, or null"),
     retentionDays: z.number().int().default(90).describe("days ended sessions, ended seats and events are kept"),
+    alertThresholdPercent: z.number().int().default(90).describe("`pool.usage_high` is sent when this percentage of the seats is in use"),
   })
   .meta({ example: poolExample });
 
@@ -374,6 +378,7 @@ export const UpdatePoolRequest = z
     groups: Groups.nullable().optional(),
     selfRelease: SelfRelease.optional(),
     retentionDays: RetentionDays.optional(),
+    alertThresholdPercent: AlertThresholdPercent.optional(),
   })
   .refine((o) => Object.keys(o).length > 0, { error: "name at least one setting to change" })
   .meta({ example: { seats: 30 } });
@@ -707,3 +712,80 @@ export type ExportSeatRecord = z.infer<typeof ExportSeatRecord>;
 export type ExportSessionRecord = z.infer<typeof ExportSessionRecord>;
 export type ExportEventRecord = z.infer<typeof ExportEventRecord>;
 export type ExportUsageRecord = z.infer<typeof ExportUsageRecord>;
+
+// ---- webhooks (1.1) -----------------------------------------------------------
+
+export const webhookEventTypes = [
+  "pool.usage_high", "pool.denied", "seat.freed", "seat.reclaimed", "credentials.rotated", "pool.expiring", "queue.waiting",
+] as const;
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+export const WebhookPath = PoolPath.extend({ webhookId: z.string().min(1).max(100).describe("the webhook's id") });
+export const VendorWebhookPath = z.object({ webhookId: z.string().min(1).max(100).describe("the webhook's id") });
+
+export const CreateWebhookRequest = z
+  .object({
+    url: z.string().min(1).max(2048).describe("where deliveries are POSTed: https, and not a private, loopback or link-local address"),
+    events: z.array(z.enum(webhookEventTypes)).min(1).max(webhookEventTypes.length).describe("the event types to send"),
+  })
+  .meta({ example: { url: "https://it.example.com/seatkeeper", events: ["pool.usage_high", "pool.denied"] } });
+
+export const Webhook = z.object({
+  webhookId: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  createdAt: Timestamp,
+});
+export const CreateWebhookResponse = Webhook.extend({
+  secret: z.string().describe("`whsec_…`, shown once, here: verify each delivery's `webhook-signature` with it"),
+}).meta({
+  example: { webhookId: "wh_4k2m9q2xb4tn8w1r", url: "https://it.example.com/seatkeeper", events: ["pool.usage_high"], createdAt: "2026-04-20T09:30:00.000Z", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+});
+export const WebhookListResponse = z.object({ webhooks: z.array(Webhook) }).meta({
+  example: { webhooks: [{ webhookId: "wh_4k2m9q2xb4tn8w1r", url: "https://it.example.com/seatkeeper", events: ["pool.usage_high"], createdAt: "2026-04-20T09:30:00.000Z" }] },
+});
+export const RemoveWebhookResponse = z.object({ removed: z.literal(true) }).meta({ example: { removed: true } });
+
+export const Delivery = z.object({
+  id: z.string().describe("the `webhook-id` header, the same on every retry"),
+  type: z.string(),
+  at: Timestamp,
+  attempts: z.number().int(),
+  status: z.enum(["pending", "delivered", "failed"]),
+  lastError: z.string().nullable(),
+});
+export const DeliveriesResponse = z.object({ deliveries: z.array(Delivery).describe("the latest 100, newest first") }).meta({
+  example: { deliveries: [{ id: "msg_2x8k4m9q2xb4tn8w1r6d3hj0", type: "pool.usage_high", at: "2026-04-20T09:31:00.000Z", attempts: 2, status: "delivered", lastError: null }] },
+});
+
+export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequest>;
+export type Webhook = z.infer<typeof Webhook>;
+export type Delivery = z.infer<typeof Delivery>;
+
+// ---- seat advice (1.1) --------------------------------------------------------
+
+export const AdviceQuery = z.object({
+  days: z.coerce.number().int().min(1).max(62).optional().describe("how many days of hourly usage to judge by (default 30, at most 62)"),
+});
+export const AdviceResponse = z.object({
+  seats: z.number().int(),
+  recommendedSeats: z.number().int(),
+  basis: z.object({
+    days: z.number().int(),
+    peakInUse: z.number().int(),
+    p95InUse: z.number().int().describe("95th percentile of the hourly peak, over the hours with any seat in use"),
+    hoursAtFull: z.number().int(),
+    denials: z.number().int(),
+    deniedHours: z.number().int(),
+    waits: z.number().int(),
+    maxWaitSeconds: z.number().int(),
+  }),
+  message: z.string().describe("why, in one or two plain sentences"),
+}).meta({
+  example: {
+    seats: 10, recommendedSeats: 12,
+    basis: { days: 30, peakInUse: 10, p95InUse: 10, hoursAtFull: 40, denials: 14, deniedHours: 6, waits: 0, maxWaitSeconds: 0 },
+    message: "14 people were turned away in 6 working hours at full use, on 4 different days in 30 days. 2 more seats would have served them.",
+  },
+});
+export type AdviceResponse = z.infer<typeof AdviceResponse>;

@@ -18,6 +18,8 @@ import { registerUsageRoutes } from "./routes/usage.js";
 import { registerStaffRoutes } from "./routes/staff.js";
 import { registerAdminRoutes } from "./routes/admins.js";
 import { registerTicketRoutes } from "./routes/tickets.js";
+import { registerWebhookRoutes } from "./routes/webhooks.js";
+import { registerAdviceRoutes } from "./routes/advice.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -62,6 +64,8 @@ export function createApp() {
   registerAdminRoutes(app);
   registerTicketRoutes(app);
   registerPoolDataRoutes(app);
+  registerWebhookRoutes(app);
+  registerAdviceRoutes(app);
   registerPublicRoutes(app);
   app.route("/admin", createDashboard());
   return app;

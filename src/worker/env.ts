@@ -15,6 +15,8 @@ export interface Env {
   PREVIOUS_PUBLIC_KEYS?: string;
   /** The vendor token. Secret. */
   ADMIN_TOKEN: string;
+  /** "true" lets webhook URLs be http or name private and loopback addresses, for local receivers (`npm start` sets it). */
+  ALLOW_INSECURE_WEBHOOKS?: string;
   /** The `iss` of session tokens. */
   TOKEN_ISSUER?: string;
   /** The vendor's OpenID Connect provider for staff sign-in to the dashboard (docs/dashboard.md). */

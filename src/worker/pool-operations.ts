@@ -8,13 +8,14 @@ import { failure, refusedRole, type Actor, type Outcome } from "../../durable-ob
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { SeatHolder } from "../../durable-objects/licence-pool.js";
 import type { SeatsPage } from "../../durable-objects/seat-list.js";
-import type { ErasureRequest, ErasureResponse, LocationHint, PoolAdmin, PoolDetails, PoolEvent, PoolSummary, Region, Seat, UsageBucket } from "../contract/schemas.js";
+import type { AdviceResponse, CreateWebhookRequest, Delivery, ErasureRequest, ErasureResponse, LocationHint, PoolAdmin, PoolDetails, PoolEvent, PoolSummary, Region, Seat, UsageBucket, Webhook } from "../contract/schemas.js";
 import { exportKinds } from "../../durable-objects/pool-data.js";
 import { messages } from "../contract/messages.js";
 import { DAY, HOUR } from "../contract/time.js";
 import { formatSerial, newAdminKey, newPoolId, newProductKey, normalizeKey, parseAdminKey, sha256Hex } from "./credentials.js";
 import type { Env } from "./env.js";
 import { directoryStub, poolStub } from "./pool-stub.js";
+import { webhookUrlProblem } from "./webhook-url.js";
 
 /** A pool as the contract shows it: the serial is formatted from the current generation. */
 export function poolDetails(p: PoolState): PoolDetails {
@@ -266,4 +267,49 @@ export async function deletePool(env: Env, actor: Actor, poolId: string): Promis
   if (!out.ok) return out;
   await directoryStub(env).remove(poolId);
   return { ok: true, deleted: true, poolId };
+}
+
+// ---- webhooks ---------------------------------------------------------------
+
+/** A webhook secret: `whsec_` and 24 random bytes in base64, the Standard Webhooks form. */
+function newWebhookSecret(): string {
+  return `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24))))}`;
+}
+
+function newWebhookId(): string {
+  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+  let id = "wh_";
+  for (const b of crypto.getRandomValues(new Uint8Array(16))) id += alphabet[b & 31];
+  return id;
+}
+
+/** Subscribes a URL to some of the pool's events; the secret is in this answer only. */
+export async function createWebhook(
+  env: Env, actor: Actor, poolId: string, request: CreateWebhookRequest,
+): Promise<Outcome<{ webhook: Webhook; secret: string }>> {
+  const problem = webhookUrlProblem(request.url, env.ALLOW_INSECURE_WEBHOOKS === "true");
+  if (problem) return failure("invalid_request", problem, { issues: [{ path: "url", message: problem }] });
+  const secret = newWebhookSecret();
+  const events = [...new Set(request.events)];
+  const out = await poolStub(env, poolId).addWebhook(actor, { webhookId: newWebhookId(), url: request.url, events, secret });
+  return out.ok ? { ok: true, webhook: out.webhook, secret } : out;
+}
+
+export async function listWebhooks(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ webhooks: Webhook[] }>> {
+  return poolStub(env, poolId).listWebhooks(actor);
+}
+
+export async function removeWebhook(env: Env, actor: Actor, poolId: string, webhookId: string): Promise<Outcome<{ removed: true }>> {
+  return poolStub(env, poolId).removeWebhook(actor, webhookId);
+}
+
+export async function webhookDeliveries(env: Env, actor: Actor, poolId: string, webhookId: string): Promise<Outcome<{ deliveries: Delivery[] }>> {
+  return poolStub(env, poolId).webhookDeliveries(actor, webhookId);
+}
+
+// ---- seat advice ------------------------------------------------------------
+
+/** How many seats the pool should have, by the rule of docs/advice.md. */
+export async function seatAdvice(env: Env, actor: Actor, poolId: string, days: number): Promise<Outcome<{ advice: AdviceResponse }>> {
+  return poolStub(env, poolId).advice(actor, days);
 }

@@ -55,7 +55,7 @@ function poolData(): PoolPageData {
     pool: {
       poolId: "GK3M9Q2XB4TN8W1R", customer: EVIL_CUSTOMER, seats: 5, inUse: 2, serial: "SK-GK3M-9Q2X-B4TN-8W1R-1C",
       minClientVersion: null, staleAfterHours: null, maxSessionsPerSeat: 10, maxAddressesPerSeat: 3, refuseWidelySharedSeats: false,
-      createdAt: at(600), region: "global", locationHint: null, retentionDays: 90,
+      createdAt: at(600), region: "global", locationHint: null, retentionDays: 90, alertThresholdPercent: 90,
     },
     seats: [seat, plainSeat],
     seatsNext: null,

@@ -54,9 +54,9 @@ describe("auth before validation", () => {
     const sessionOps = operations.filter((o) => o.path.startsWith("/v1/sessions/"));
     expect(adminOps.map((o) => o.operationId).sort()).toEqual(
       [
-        "addAdmin", "createPool", "createStaff", "deletePool", "erasePerson", "exportPool", "freeSeat", "getPool", "getUsage", "listAdmins", "listEvents",
-        "listPools", "listQueue", "listSeats", "listStaff", "removeAdmin", "removeFromQueue", "removeStaff", "replaceStaffToken", "rotateAdminKey",
-        "rotateCredentials", "updatePool", "updateStaff",
+        "addAdmin", "createPool", "createStaff", "createWebhook", "deletePool", "erasePerson", "exportPool", "freeSeat", "getPool", "getSeatAdvice", "getUsage",
+        "listAdmins", "listEvents", "listPools", "listQueue", "listSeats", "listStaff", "listWebhookDeliveries", "listWebhooks", "removeAdmin",
+        "removeFromQueue", "removeStaff", "removeWebhook", "replaceStaffToken", "rotateAdminKey", "rotateCredentials", "updatePool", "updateStaff",
       ],
     );
     expect(sessionOps.map((o) => o.operationId).sort()).toEqual(["borrowSeat", "getSession", "heartbeat", "openLiveChannel", "releaseSession"]);

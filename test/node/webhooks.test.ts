@@ -1,0 +1,138 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalServer, type LocalServer } from "./local-server";
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A real receiver over HTTP: records every delivery and answers with what `answer` says for its path. */
+function startReceiver(answer: (path: string, n: number) => number) {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      received.push({ path: req.url ?? "", headers: req.headers, body });
+      res.statusCode = answer(req.url ?? "", received.filter((r) => r.path === req.url).length);
+      res.end("ok");
+    });
+  });
+  return new Promise<{ url: string; received: Received[]; close(): Promise<void> }>((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as AddressInfo).port;
+      resolve({ url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+let server: LocalServer;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+// /flaky answers 500 to its first delivery; everything else 200
+beforeAll(async () => {
+  receiver = await startReceiver((path, n) => (path === "/flaky" && n === 1 ? 500 : 200));
+  server = await startLocalServer();
+});
+afterAll(async () => {
+  await server?.dispose();
+  await receiver?.close();
+});
+
+async function http(method: string, path: string, body?: unknown, token?: string) {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+const allEvents = ["pool.usage_high", "pool.denied", "seat.freed", "seat.reclaimed", "credentials.rotated", "pool.expiring", "queue.waiting"];
+
+function verified(secret: string, r: Received) {
+  const headers = { "webhook-id": String(r.headers["webhook-id"]), "webhook-timestamp": String(r.headers["webhook-timestamp"]), "webhook-signature": String(r.headers["webhook-signature"]) };
+  return new Webhook(secret).verify(r.body, headers) as { type: string; timestamp: string; data: Record<string, unknown> };
+}
+
+describe("webhooks delivered to a real local receiver", () => {
+  it("delivers usage_high, denied, seat.freed and credentials.rotated, each signed so standardwebhooks verifies it", async () => {
+    const pool = (await http("POST", "/v1/pools", { customer: "Hooks Ltd", seats: 2 }, server.vendorToken)).body;
+    const created = await http("POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiver.url}/all`, events: allEvents }, pool.adminKey);
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const secret: string = created.body.secret;
+    const listed = await http("GET", `/v1/pools/${pool.poolId}/webhooks`, undefined, pool.adminKey);
+    expect(listed.body.webhooks).toEqual([{ webhookId: created.body.webhookId, url: `${receiver.url}/all`, events: allEvents, createdAt: expect.any(String) }]);
+    expect(JSON.stringify(listed.body)).not.toContain(secret.slice(6));
+
+    const creds = { serial: pool.serial, productKey: pool.productKey };
+    const ann = await http("POST", "/v1/sessions", { ...creds, user: "ann", machine: "PC-1" });
+    await http("POST", "/v1/sessions", { ...creds, user: "bob", machine: "PC-2" });
+    expect((await http("POST", "/v1/sessions", { ...creds, user: "cy", machine: "PC-3" })).status).toBe(409);
+    expect((await http("POST", "/v1/sessions", { ...creds, user: "dee", machine: "PC-4" })).status).toBe(409); // same hour: no second alert
+    expect((await http("DELETE", `/v1/pools/${pool.poolId}/seats/${ann.body.seatId}`, undefined, pool.adminKey)).status).toBe(200);
+    expect((await http("POST", `/v1/pools/${pool.poolId}/credentials`, { endSessions: false }, pool.adminKey)).status).toBe(201);
+
+    const mine = () => receiver.received.filter((r) => r.path === "/all" && r.body.includes(pool.poolId));
+    await until("four deliveries", () => mine().length >= 4);
+    await new Promise((r) => setTimeout(r, 1500)); // nothing more is coming, and the outcomes are recorded
+    const events = mine().map((r) => verified(secret, r));
+    expect(events.map((e) => e.type).sort()).toEqual(["credentials.rotated", "pool.denied", "pool.usage_high", "seat.freed"]);
+    const byType = Object.fromEntries(events.map((e) => [e.type, e]));
+    expect(byType["pool.usage_high"]!.data).toMatchObject({ poolId: pool.poolId, seats: 2, inUse: 2, thresholdPercent: 90 });
+    expect(byType["pool.denied"]!.data).toMatchObject({ poolId: pool.poolId, code: "pool_full", user: "cy" });
+    expect(byType["seat.freed"]!.data).toMatchObject({ poolId: pool.poolId, seatId: ann.body.seatId, user: "ann", machine: "PC-1" });
+    expect(byType["credentials.rotated"]!.data).toMatchObject({ poolId: pool.poolId, generation: 2 });
+    // a forged signature is refused by the same verifier
+    const forged = { ...mine()[0]!, body: mine()[0]!.body.replace("poolId", "poolid") };
+    expect(() => verified(secret, forged)).toThrow();
+
+    const log = await http("GET", `/v1/pools/${pool.poolId}/webhooks/${created.body.webhookId}/deliveries`, undefined, pool.adminKey);
+    expect(log.body.deliveries).toHaveLength(4);
+    for (const d of log.body.deliveries) expect(d).toMatchObject({ status: "delivered", attempts: 1, lastError: null });
+  });
+
+  it("refuses a loopback http URL only when the service is not started for local receivers (npm start allows it)", async () => {
+    const pool = (await http("POST", "/v1/pools", { customer: "Guard Ltd", seats: 1 }, server.vendorToken)).body;
+    const bad = await http("POST", `/v1/pools/${pool.poolId}/webhooks`, { url: "ftp://example.com/x", events: ["seat.freed"] }, pool.adminKey);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("invalid_request");
+  });
+
+  it("retries a receiver that answered 500 with the same webhook-id, and still delivers after a kill -9", async () => {
+    const pool = (await http("POST", "/v1/pools", { customer: "Flaky Ltd", seats: 1 }, server.vendorToken)).body;
+    const hook = (await http("POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiver.url}/flaky`, events: ["credentials.rotated"] }, pool.adminKey)).body;
+    await http("POST", `/v1/pools/${pool.poolId}/credentials`, {}, pool.adminKey);
+    const flaky = () => receiver.received.filter((r) => r.path === "/flaky");
+    await until("the first attempt", () => flaky().length >= 1);
+    const pending = await http("GET", `/v1/pools/${pool.poolId}/webhooks/${hook.webhookId}/deliveries`, undefined, pool.adminKey);
+    expect(pending.body.deliveries[0]).toMatchObject({ status: "pending", attempts: 1, lastError: "HTTP 500" });
+
+    // the retry is due in about 30 s; the service dies before it
+    await server.stop("SIGKILL");
+    await server.restart();
+    await http("GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey);
+
+    await until("the retry", () => flaky().length >= 2, 90_000);
+    const [first, second] = flaky();
+    expect(second!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
+    expect(verified(hook.secret, second!).type).toBe("credentials.rotated");
+    await new Promise((r) => setTimeout(r, 1000)); // the outcome is recorded just after the receiver answers
+    const log = await http("GET", `/v1/pools/${pool.poolId}/webhooks/${hook.webhookId}/deliveries`, undefined, pool.adminKey);
+    expect(log.body.deliveries[0]).toMatchObject({ id: first!.headers["webhook-id"], status: "delivered", attempts: 2, lastError: null });
+  });
+});
