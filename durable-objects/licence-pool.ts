@@ -597,7 +597,7 @@ export class LicencePool extends DurableObject<object> {
     const now = Date.now();
     return this.transaction(() => {
       const erased = this.data.erase(user, machine);
-      const records = erased.seats + erased.sessions + erased.events;
+      const records = erased.seats + erased.sessions + erased.events + erased.tickets;
       this.store.logEvent(now, { type: "erased", actor: a.by, details: { records, ...erased, machineGiven: machine !== undefined } });
       return { ok: true as const, records, ...erased };
     });

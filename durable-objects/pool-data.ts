@@ -23,6 +23,8 @@ export interface Erasure {
   seats: number;
   sessions: number;
   events: number;
+  /** Ended queue tickets. */
+  tickets: number;
 }
 
 type Row = Record<string, SqlStorageValue>;
@@ -118,7 +120,14 @@ export class PoolData {
       if (rows.length < ERASE_PAGE) break;
       after = rows.at(-1)!.id;
     }
-    return { seats: seatIds.length, sessions, events };
+    // queue tickets that have ended (granted, lapsed, cancelled) keep who waited: erased too; a waiting one is like an active seat
+    const tickets = this.sql.exec(
+      `UPDATE tickets SET user = ?1, machine = ?1, terminal_session = NULL, machine_id = NULL, address = NULL, identity = ?1 || ':' || ticket_id
+       WHERE state <> 'waiting' AND json_valid(identity) AND json_extract(identity, '$[0]') = ?2
+         AND (?3 IS NULL OR json_extract(identity, '$[1]') = ?3) RETURNING 1`,
+      ERASED, u, m,
+    ).toArray().length;
+    return { seats: seatIds.length, sessions, events, tickets };
   }
 }
 

@@ -551,12 +551,13 @@ export const ErasureRequest = z
 
 export const ErasureResponse = z
   .object({
-    records: z.number().int().describe("records that changed: the sum of the three below"),
+    records: z.number().int().describe("records that changed: the sum of those below"),
     seats: z.number().int().describe("ended seats whose names were replaced by `erased`"),
     sessions: z.number().int().describe("ended sessions of those seats whose address and instance were removed"),
     events: z.number().int().describe("events whose names were replaced by `erased`"),
+    tickets: z.number().int().default(0).describe("ended queue tickets whose names were replaced by `erased`"),
   })
-  .meta({ example: { records: 14, seats: 3, sessions: 4, events: 7 } });
+  .meta({ example: { records: 14, seats: 3, sessions: 4, events: 7, tickets: 0 } });
 
 export const DeletePoolResponse = z
   .object({ deleted: z.literal(true), poolId: PoolId })

@@ -223,14 +223,18 @@ const ndjsonEncoder = new TextEncoder();
 /**
  * Everything the pool holds as NDJSON, streamed: the pool first, then its seats, sessions,
  * events and usage, each walked a page at a time by its key, read only as the client reads.
- * The first read (the pool) checks the actor, so a refusal is answered before any byte is sent.
+ * The first page is read before answering, with the export's own permission (not merely
+ * reading the pool), so a refusal is answered before any byte is sent.
  */
 export async function exportPool(env: Env, actor: Actor, poolId: string): Promise<Outcome<{ stream: ReadableStream<Uint8Array> }>> {
+  const firstPage = await poolStub(env, poolId).exportPage(actor, exportKinds[0]!, null, EXPORT_PAGE);
+  if (!firstPage.ok) return firstPage;
   const first = await getPool(env, actor, poolId);
   if (!first.ok) return first;
   const line = (record: unknown) => JSON.stringify(record) + "\n";
   let kind = 0;
   let after: string | null = null;
+  let pending: typeof firstPage | undefined = firstPage;
   const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -238,7 +242,8 @@ export async function exportPool(env: Env, actor: Actor, poolId: string): Promis
       },
       async pull(controller) {
         while (kind < exportKinds.length) {
-          const out = await poolStub(env, poolId).exportPage(actor, exportKinds[kind]!, after, EXPORT_PAGE);
+          const out = pending ?? (await poolStub(env, poolId).exportPage(actor, exportKinds[kind]!, after, EXPORT_PAGE));
+          pending = undefined;
           // the pool was deleted (or the key rotated) mid-export: the stream ends in an error, not a short file that looks whole
           if (!out.ok) return controller.error(new Error(out.message));
           after = out.next;

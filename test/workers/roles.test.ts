@@ -58,6 +58,14 @@ const endpoints: Endpoint[] = [
   { name: "change staff", request: (w) => ["PATCH", `/v1/staff/${w.target.staffId}`, { role: "sales" }], may: owners, status: 200 },
   { name: "remove staff", request: (w) => ["DELETE", `/v1/staff/${w.target.staffId}`], may: owners, status: 200 },
   { name: "new staff token", request: (w) => ["POST", `/v1/staff/${w.target.staffId}/tokens`], may: owners, status: 201 },
+  { name: "list the queue", request: (w) => ["GET", `/v1/pools/${w.own.poolId}/queue`], may: readers, status: 200 },
+  // no such ticket: a role that may remove waiters gets past the matrix to the pool's own answer
+  { name: "remove a waiter", request: (w) => ["DELETE", `/v1/pools/${w.own.poolId}/queue/tkt_none`], may: supporters, status: 404 },
+  { name: "seat advice", request: (w) => ["GET", `/v1/pools/${w.own.poolId}/advice`], may: readers, status: 200 },
+  { name: "list webhooks", request: (w) => ["GET", `/v1/pools/${w.own.poolId}/webhooks`], may: readers, status: 200 },
+  { name: "add a webhook", request: (w) => ["POST", `/v1/pools/${w.own.poolId}/webhooks`, { url: "https://hooks.example.com/seatkeeper", events: ["seat.freed"] }], may: settingsChangers, status: 201 },
+  { name: "export", request: (w) => ["GET", `/v1/pools/${w.own.poolId}/export`], may: supporters, status: 200 },
+  { name: "erase a person", request: (w) => ["POST", `/v1/pools/${w.own.poolId}/erasure`, { user: "nobody" }], may: supporters, status: 200, logs: "erased" },
 ];
 
 async function world(): Promise<World> {
