@@ -142,6 +142,8 @@ export class SeatkeeperClientCore {
   private resolved?: Promise<ResolvedConfig>;
   private transports = new Map<string, Transport>();
   private current?: HeldRef;
+  /** How the last session ended, when the live channel told of it. */
+  private endedSession: SessionEndedError | undefined;
   private heartbeatTimer?: ReturnType<typeof setInterval>;
   private heartbeatBusy = false;
   private channel?: LiveChannel;
@@ -224,6 +226,7 @@ export class SeatkeeperClientCore {
       }
     }
     this.current = { sessionId: response.sessionId, token: response.token, url: transport.url, checkout: response };
+    this.endedSession = undefined;
     if ((this.options.recoverAfterCrash ?? true) && this.platform.process) {
       const held: HeldSession = {
         url: transport.url,
@@ -244,6 +247,7 @@ export class SeatkeeperClientCore {
   attach(session: { sessionId: string; token: string; url: string }): void {
     this.stopPresence();
     this.current = { sessionId: session.sessionId, token: session.token, url: this.transport(session.url).url };
+    this.endedSession = undefined;
   }
 
   /**
@@ -454,6 +458,7 @@ export class SeatkeeperClientCore {
       offline: true, borrowedUntil: stored.until,
     };
     this.current = { sessionId: stored.sessionId, token: stored.token, url, checkout: result };
+    this.endedSession = undefined;
     return result;
   }
 
@@ -492,6 +497,8 @@ export class SeatkeeperClientCore {
   }
 
   private requireSession(): HeldRef {
+    // the channel told of the end first: a later call hears the same reason, as it would from the service
+    if (!this.current && this.endedSession) throw this.endedSession;
     if (!this.current) throw new SeatkeeperError("no_session", "This client holds no session: check a seat out first.");
     return this.current;
   }
@@ -556,6 +563,7 @@ export class SeatkeeperClientCore {
     const message = end.message ?? `The session ended: ${end.reason}.`;
     const error = new SessionEndedError("session_ended", message, end.status ?? 410, { reason: end.reason });
     await this.forget(sessionId);
+    this.endedSession = error;
     this.tellEnded(error);
   }
 
