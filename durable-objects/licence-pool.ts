@@ -102,13 +102,17 @@ export class LicencePool extends DurableObject<object> {
     });
   }
 
-  /** One synchronous transaction; if it throws, the cached pool row is re-read so memory never runs ahead of disk. */
+  /** One synchronous transaction; if it throws, what the rooms keep in memory is read again so memory never runs ahead of disk. */
   private transaction<T>(fn: () => T): T {
     try {
       return this.ctx.storage.transactionSync(fn);
     } catch (e) {
       this.store.forgetCache();
       this.pool = this.store.readPool();
+      if (this.pool) {
+        this.policy.load();
+        this.webhooks.load();
+      }
       throw e;
     }
   }
