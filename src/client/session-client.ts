@@ -562,8 +562,9 @@ export class SeatkeeperClientCore {
     if (this.current?.sessionId !== sessionId) return;
     const message = end.message ?? `The session ended: ${end.reason}.`;
     const error = new SessionEndedError("session_ended", message, end.status ?? 410, { reason: end.reason });
-    await this.forget(sessionId);
+    // known before the session is forgotten, so a call made meanwhile hears the reason too
     this.endedSession = error;
+    await this.forget(sessionId);
     this.tellEnded(error);
   }
 
