@@ -19,6 +19,7 @@ import { PolicyRoom } from "./policy-room.js";
 import { LATER_SETTING_DEFAULTS, PoolStore, type PoolRow, type SessionRow, type StoreMeter } from "./pool-store.js";
 import type { AuthFailure, CheckoutGrant, CheckoutInput, QueuedCheckout, CreatePoolInput, PoolPatch, PoolState, SessionView, StoredEvent } from "./rpc-types.js";
 import { SeatLedger } from "./seat-ledger.js";
+import { MeteredSql } from "./metered-sql.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
 import { LiveChannel, type LiveAttachment } from "./live-channel.js";
 import { Borrowing, type BorrowGrant } from "./borrowing.js";
@@ -58,6 +59,8 @@ function newAdminId(): string {
 }
 
 export class LicencePool extends DurableObject<object> {
+  /** Every room's statements go through this one handle, which meters them. */
+  private readonly db: MeteredSql;
   private readonly store: PoolStore;
   private readonly ledger: SeatLedger;
   private readonly timers: Timers;
@@ -73,19 +76,21 @@ export class LicencePool extends DurableObject<object> {
 
   constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
-    this.store = new PoolStore(ctx.storage.sql);
+    this.db = new MeteredSql(ctx.storage.sql);
+    this.store = new PoolStore(this.db);
     this.policy = new PolicyRoom(this.store);
     this.timers = new Timers(this.store, ctx.storage);
-    this.webhooks = new Webhooks(ctx.storage.sql, this.timers);
-    this.ledger = new SeatLedger(this.store, this.policy, this.webhooks);
+    this.webhooks = new Webhooks(this.db, this.timers);
+    this.ledger = new SeatLedger(this.store);
     this.live = new LiveChannel(ctx);
     this.borrowing = new Borrowing(this.store, this.ledger, this.timers);
-    this.admins = new PoolAdmins(ctx.storage.sql);
+    this.admins = new PoolAdmins(this.db);
     // a borrowed seat is kept until its `until` however long its client is away, as an open channel keeps one
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId) || this.borrowing.holds(seatId));
-    this.queue = new SeatQueue(ctx.storage.sql, this.store, this.ledger, this.timers, (p) => this.stale.seatTaken(p));
-    this.ledger.onSeatFreed = (p, now) => this.queue.serve(p, now);
-    this.data = new PoolData(ctx.storage.sql);
+    this.queue = new SeatQueue(this.db, this.store, this.ledger, this.timers);
+    // the rooms told of every seat change, in this order; the queue last, to hand a freed seat on
+    for (const room of [this.policy, this.stale, this.webhooks, this.queue]) this.ledger.listen(room);
+    this.data = new PoolData(this.db);
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
     if (hasSchema(ctx.storage)) this.load();
   }
@@ -170,7 +175,7 @@ export class LicencePool extends DurableObject<object> {
         this.ledger.refuse(p, plan, input, now);
         if (plan.failure.code !== "pool_full") return plan.failure;
         // the user's own seats elsewhere, which they may free themselves
-        const own = ownSeats(this.ctx.storage.sql, input.user, plan.identity, (id) => this.live.connected(id));
+        const own = ownSeats(this.db, input.user, plan.identity, (id) => this.live.connected(id));
         if (own.length === 0) return plan.failure;
         return { ...plan.failure, details: { ...plan.failure.details, ownSeats: own as unknown as Record<string, string | boolean | null>[] } };
       }
@@ -178,7 +183,6 @@ export class LicencePool extends DurableObject<object> {
         return { ok: true, queued: true, ...this.queue.enqueue(p, input, plan.identity, now), pool: poolSummary(p) };
       }
       const grant = this.ledger.grant(p, plan, input, now);
-      if (plan.kind === "take") this.stale.seatTaken(p);
       if (plan.kind === "take" && plan.overdraft) this.store.recordOverdraft(now, p.in_use - p.seats);
       return { ok: true, ...grant, ...this.policyOfAnswer(p, now, plan.kind === "take" && plan.overdraft) };
     });
@@ -326,7 +330,7 @@ export class LicencePool extends DurableObject<object> {
       Object.assign(p, next);
       if (changes.staleAfterHours) this.stale.reschedule(p);
       // more seats: the waiters get them before any new checkout
-      if (changes.seats) this.queue.serve(p, now);
+      if (changes.seats) this.queue.seatFreed(p, now); // seats added are seats free for those waiting
       if (changes.retentionDays) {
         this.store.endedRetentionMs = p.retention_days * DAY;
         this.store.prune(now);
@@ -514,7 +518,7 @@ export class LicencePool extends DurableObject<object> {
     if (verdict === "invalid") return failure("invalid_credentials", messages.badCredentials);
     if (verdict === "revoked") return failure("credentials_revoked", messages.credentialsRevoked);
     if (p.self_release !== 1) return failure("forbidden", messages.selfReleaseOff);
-    const seat = seatsOfUser(this.ctx.storage.sql, input.user, 1000).find((s) => s.seat_id === seatId);
+    const seat = seatsOfUser(this.db, input.user, 1000).find((s) => s.seat_id === seatId);
     if (!seat) return { ...failure("not_found", messages.noOwnSeat), resource: "seat" };
     if (this.live.active(seatId)) return failure("seat_active", messages.seatActive(seat.machine));
     const now = Date.now();
@@ -583,7 +587,7 @@ export class LicencePool extends DurableObject<object> {
 
   /** Rows this object read and wrote since it started, as Cloudflare bills them: for the bench and the write-budget tests. */
   meter(): StoreMeter {
-    return { ...this.store.meter };
+    return { ...this.db.meter };
   }
 
   // ---- where a pool lives, and its data --------------------------------------

@@ -1,10 +1,11 @@
 /**
  * The policy's room in the pool object: the per-group seat counts, kept in memory and
  * recounted from the seats on load (exact, since every seat that ends passes through the
- * ledger's hooks), and the stored settings parsed once per change rather than per checkout.
+ * ledger, which tells its listeners), and the stored settings parsed once per change rather than per checkout.
  */
 import { foldText } from "../src/contract/text.js";
 import type { PoolRow, PoolStore, SeatRow } from "./pool-store.js";
+import type { SeatListener } from "./seat-ledger.js";
 import { groupTable, type BlockRule, type GroupLimits, type GroupTable, type SeatFigures } from "./policy.js";
 
 /** What the checkout plan reads of the policy. */
@@ -14,7 +15,7 @@ export interface PolicyView {
   figures: SeatFigures;
 }
 
-export class PolicyRoom {
+export class PolicyRoom implements SeatListener {
   private counts = new Map<string, number>();
   private blockedText: string | null = null;
   private blocked: BlockRule[] = [];
@@ -48,12 +49,12 @@ export class PolicyRoom {
   }
 
   /** A seat was taken for `group` (the client's, folded; the seat's row holds it). */
-  seatTaken(group: string | null): void {
+  seatTaken(_p: PoolRow, group: string | null): void {
     if (group === null) return;
     this.counts.set(group, (this.counts.get(group) ?? 0) + 1);
   }
 
-  seatEnded(seat: Pick<SeatRow, "group_key">): void {
+  seatEnded(_p: PoolRow, seat: Pick<SeatRow, "group_key">): void {
     const g = seat.group_key;
     if (g === null || g === undefined) return;
     const n = (this.counts.get(g) ?? 0) - 1;

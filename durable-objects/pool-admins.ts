@@ -5,6 +5,7 @@
  */
 import type { PoolAdmin } from "../src/contract/schemas.js";
 import { iso } from "./contract-shapes.js";
+import type { MeteredSql, Row } from "./metered-sql.js";
 
 export interface AdminRow {
   admin_id: string;
@@ -27,10 +28,10 @@ export function adminView(a: AdminRow): PoolAdmin {
 }
 
 export class PoolAdmins {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly db: MeteredSql) {}
 
   private one(query: string, ...params: unknown[]): AdminRow | undefined {
-    return this.sql.exec<AdminRow & Record<string, SqlStorageValue>>(query, ...params).toArray()[0];
+    return this.db.first<AdminRow & Row>(query, ...params);
   }
 
   byKeyHash(keyHash: string): AdminRow | undefined {
@@ -47,17 +48,17 @@ export class PoolAdmins {
   }
 
   list(): AdminRow[] {
-    return this.sql.exec<AdminRow & Record<string, SqlStorageValue>>("SELECT * FROM admins ORDER BY seq").toArray();
+    return this.db.all<AdminRow & Row>("SELECT * FROM admins ORDER BY seq");
   }
 
   count(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM admins").one().n;
+    return this.db.first<{ n: number }>("SELECT COUNT(*) AS n FROM admins")!.n;
   }
 
   add(a: NewAdmin, now: number): AdminRow {
-    const seq = this.sql.exec<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM admins").one().seq;
+    const seq = this.db.first<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM admins")!.seq;
     const row: AdminRow = { admin_id: a.adminId, seq, name: a.name, email: a.email, key_hash: a.keyHash, created_at: now };
-    this.sql.exec(
+    this.db.run(
       "INSERT INTO admins (admin_id, seq, name, email, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       row.admin_id, row.seq, row.name, row.email, row.key_hash, row.created_at,
     );
@@ -65,10 +66,10 @@ export class PoolAdmins {
   }
 
   remove(adminId: string): void {
-    this.sql.exec("DELETE FROM admins WHERE admin_id = ?", adminId);
+    this.db.run("DELETE FROM admins WHERE admin_id = ?", adminId);
   }
 
   writeKeyHash(adminId: string, keyHash: string): void {
-    this.sql.exec("UPDATE admins SET key_hash = ? WHERE admin_id = ?", keyHash, adminId);
+    this.db.run("UPDATE admins SET key_hash = ? WHERE admin_id = ?", keyHash, adminId);
   }
 }

@@ -7,6 +7,7 @@ import type { ExportEventRecord, ExportSeatRecord, ExportSessionRecord, ExportUs
 import { foldText } from "../src/contract/text.js";
 import { eventPage, iso, seatIdentity } from "./contract-shapes.js";
 import type { EventRow, SeatRow, SessionRow, UsageRow } from "./pool-store.js";
+import type { MeteredSql, Row } from "./metered-sql.js";
 
 /** What an export walks after the pool itself, in this order, each by its primary key. */
 export const exportKinds = ["seat", "session", "event", "usage"] as const;
@@ -27,13 +28,12 @@ export interface Erasure {
   tickets: number;
 }
 
-type Row = Record<string, SqlStorageValue>;
 
 /** Rows read per erasure step: the events are folded in JS, as names are compared, a page at a time. */
 const ERASE_PAGE = 1000;
 
 export class PoolData {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly db: MeteredSql) {}
 
   /** One page of one kind after the cursor `after` (a key of that kind); `next` is null after the last. */
   page(kind: ExportKind, after: string | null, limit: number): { records: ExportRow[]; next: string | null } {
@@ -45,31 +45,25 @@ export class PoolData {
   private rows(kind: ExportKind, after: string | null, limit: number): ExportRow[] {
     switch (kind) {
       case "seat":
-        return this.sql
-          .exec<SeatRow & Row>("SELECT * FROM seats WHERE seat_id > ? ORDER BY seat_id LIMIT ?", after ?? "", limit)
-          .toArray()
+        return this.db.all<SeatRow & Row>("SELECT * FROM seats WHERE seat_id > ? ORDER BY seat_id LIMIT ?", after ?? "", limit)
           .map((s) => ({
             kind: "seat" as const, seatId: s.seat_id, ...seatIdentity(s), machineId: s.machine_id, since: iso(s.since),
             lastSeenAt: iso(s.last_seen_at), endedAt: s.ended_at === null ? null : iso(s.ended_at), sessions: s.sessions,
             sharedFromAddresses: s.shared_widely === 1,
           }));
       case "session":
-        return this.sql
-          .exec<SessionRow & Row>("SELECT * FROM sessions WHERE session_id > ? ORDER BY session_id LIMIT ?", after ?? "", limit)
-          .toArray()
+        return this.db.all<SessionRow & Row>("SELECT * FROM sessions WHERE session_id > ? ORDER BY session_id LIMIT ?", after ?? "", limit)
           .map((s) => ({
             kind: "session" as const, sessionId: s.session_id, seatId: s.seat_id, instance: s.instance, clientVersion: s.client_version,
             address: s.address, startedAt: iso(s.started_at), lastSeenAt: iso(s.last_seen_at),
             endedAt: s.ended_at === null ? null : iso(s.ended_at), reason: s.end_reason,
           }));
       case "event": {
-        const rows = this.sql.exec<EventRow & Row>("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", Number(after ?? 0), limit).toArray();
+        const rows = this.db.all<EventRow & Row>("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", Number(after ?? 0), limit);
         return eventPage(rows, limit).events.map((e) => ({ kind: "event" as const, ...e }));
       }
       case "usage":
-        return this.sql
-          .exec<UsageRow & Row>("SELECT * FROM usage_hours WHERE hour > ? ORDER BY hour LIMIT ?", Number(after ?? -1), limit)
-          .toArray()
+        return this.db.all<UsageRow & Row>("SELECT * FROM usage_hours WHERE hour > ? ORDER BY hour LIMIT ?", Number(after ?? -1), limit)
           .map((u) => ({
             kind: "usage" as const, hour: iso(u.hour), peakInUse: u.peak_in_use, lastInUse: u.last_in_use, checkouts: u.checkouts, denials: u.denials,
           }));
@@ -85,31 +79,27 @@ export class PoolData {
   erase(user: string, machine: string | undefined): Erasure {
     const u = foldText(user);
     const m = machine === undefined ? null : foldText(machine);
-    const seatIds = this.sql
-      .exec<{ seat_id: string }>(
+    const seatIds = this.db.all<{ seat_id: string }>(
         `UPDATE seats SET user = ?1, machine = ?1, terminal_session = NULL, machine_id = NULL, identity = ?1 || ':' || seat_id
          WHERE ended_at IS NOT NULL AND json_valid(identity) AND json_extract(identity, '$[0]') = ?2
            AND (?3 IS NULL OR json_extract(identity, '$[1]') = ?3)
          RETURNING seat_id`,
         ERASED, u, m,
       )
-      .toArray()
       .map((r) => r.seat_id);
-    const sessions = seatIds.length === 0 ? 0 : this.sql.exec(
+    const sessions = seatIds.length === 0 ? 0 : this.db.all(
       `UPDATE sessions SET address = NULL
        WHERE ended_at IS NOT NULL AND address IS NOT NULL AND seat_id IN (SELECT value FROM json_each(?)) RETURNING 1`,
       JSON.stringify(seatIds),
-    ).toArray().length;
+    ).length;
     let events = 0;
     for (let after = 0; ;) {
-      const rows = this.sql
-        .exec<{ id: number; user: string; machine: string | null }>(
+      const rows = this.db.all<{ id: number; user: string; machine: string | null }>(
           "SELECT id, user, machine FROM events WHERE id > ? AND user IS NOT NULL ORDER BY id LIMIT ?", after, ERASE_PAGE,
-        )
-        .toArray();
+        );
       for (const r of rows) {
         if (foldText(r.user) !== u || (m !== null && foldText(r.machine ?? "") !== m)) continue;
-        this.sql.exec(
+        this.db.run(
           `UPDATE events SET user = ?, machine = ?, terminal_session = NULL,
              details = CASE WHEN json_type(details, '$.address') IS NULL THEN details ELSE json_remove(details, '$.address') END
            WHERE id = ?`,
@@ -121,12 +111,12 @@ export class PoolData {
       after = rows.at(-1)!.id;
     }
     // queue tickets that have ended (granted, lapsed, cancelled) keep who waited: erased too; a waiting one is like an active seat
-    const tickets = this.sql.exec(
+    const tickets = this.db.all(
       `UPDATE tickets SET user = ?1, machine = ?1, terminal_session = NULL, machine_id = NULL, address = NULL, identity = ?1 || ':' || ticket_id
        WHERE state <> 'waiting' AND json_valid(identity) AND json_extract(identity, '$[0]') = ?2
          AND (?3 IS NULL OR json_extract(identity, '$[1]') = ?3) RETURNING 1`,
       ERASED, u, m,
-    ).toArray().length;
+    ).length;
     return { seats: seatIds.length, sessions, events, tickets };
   }
 }

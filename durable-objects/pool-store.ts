@@ -1,15 +1,17 @@
 /**
- * All SQL of a pool object, in one module. Every method is synchronous, so a caller
+ * The pool's own tables (the pool row, seats, sessions, events, usage, timers). Every method is synchronous, so a caller
  * can read, decide and write with no `await` in between. It speaks rows; turning rows
  * into the contract's shapes is `contract-shapes.ts`'s job.
  *
- * Rows written are what a pool costs to run (Cloudflare bills each, index entries
- * included), so every statement goes through `run`/`all`, which count `rowsWritten` and
- * `rowsRead` into `meter`: the bench reads it, and the write budget is a figure like latency.
+ * Its statements, like every room's, go through the object's one `MeteredSql`, which counts
+ * the rows each reads and writes.
  */
 import type { EndReason } from "../src/contract/errors.js";
 import type { EventType, LocationHint, Region } from "../src/contract/schemas.js";
 import { DAY, HOUR } from "../src/contract/time.js";
+import type { MeteredSql, Row, StoreMeter } from "./metered-sql.js";
+
+export type { StoreMeter } from "./metered-sql.js";
 
 export interface PoolRow {
   pool_id: string;
@@ -152,16 +154,6 @@ export const PRUNE_EVERY = 256;
 /** Ended sessions and seats are pruned every this many ends: that prune counts them, a scan, since no index is kept for it. */
 export const ENDED_PRUNE_EVERY = 4096;
 
-/** What this object's statements read and wrote since it started: a billing meter. */
-export interface StoreMeter {
-  rowsWritten: number;
-  rowsRead: number;
-  /** Alarms set or deleted: Cloudflare bills each as a row written. */
-  alarmWrites: number;
-}
-
-type Row = Record<string, SqlStorageValue>;
-
 /** The settings added since 1.0, as a new pool (or one from before them) has them. */
 export const LATER_SETTING_DEFAULTS = {
   max_borrow_days: null,
@@ -190,7 +182,6 @@ const SETTING_COLUMNS = [
 ] as const satisfies readonly (keyof PoolRow)[];
 
 export class PoolStore {
-  readonly meter: StoreMeter = { rowsWritten: 0, rowsRead: 0, alarmWrites: 0 };
   private writesSincePrune = 0;
   private endsSincePrune = 0;
   /** The newest usage row as it was written (see `recordUsage`); undefined until read. */
@@ -198,23 +189,22 @@ export class PoolStore {
   /** The pool's `retentionDays` in ms, set by the object when it loads and when the setting changes. */
   endedRetentionMs = ENDED_RETENTION_MS;
 
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly db: MeteredSql) {}
 
-  /** Every statement: run to the end, its rows counted. */
+  get meter(): StoreMeter {
+    return this.db.meter;
+  }
+
   private all<T extends Row>(query: string, ...params: unknown[]): T[] {
-    const cursor = this.sql.exec<T>(query, ...params);
-    const rows = cursor.toArray();
-    this.meter.rowsWritten += cursor.rowsWritten;
-    this.meter.rowsRead += cursor.rowsRead;
-    return rows;
+    return this.db.all<T>(query, ...params);
   }
 
   private run(query: string, ...params: unknown[]): void {
-    this.all(query, ...params);
+    this.db.run(query, ...params);
   }
 
   private first<T extends Row>(query: string, ...params: unknown[]): T | undefined {
-    return this.all<T>(query, ...params)[0];
+    return this.db.first<T>(query, ...params);
   }
 
   /** After a transaction rolled back: what this store remembers of the disk is read again. */

@@ -7,10 +7,11 @@
  */
 import { iso, poolSummary, seatIdentity } from "./contract-shapes.js";
 import type { PoolRow, PoolStore } from "./pool-store.js";
-import type { SeatLedger } from "./seat-ledger.js";
+import type { SeatLedger, SeatListener } from "./seat-ledger.js";
 import type { Timers } from "./timers.js";
 import type { CheckoutGrant, CheckoutInput } from "./rpc-types.js";
 import { HOUR, SECOND } from "../src/contract/time.js";
+import type { MeteredSql, Row } from "./metered-sql.js";
 
 /** A waiter neither polling nor connected for this long lapses. */
 export const TICKET_PRESENCE_MS = 60 * SECOND;
@@ -40,14 +41,13 @@ export interface TicketRow {
   ended_at: number | null;
 }
 
-type Row = Record<string, SqlStorageValue>;
 
 /** The queue's own SQL, on the `tickets` table of migration 5. */
 export class QueueStore {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly db: MeteredSql) {}
 
   private first<T extends Row>(query: string, ...params: unknown[]): T | undefined {
-    return this.sql.exec<T>(query, ...params).toArray()[0];
+    return this.db.first<T>(query, ...params);
   }
 
   ticket(ticketId: string): TicketRow | undefined {
@@ -63,7 +63,7 @@ export class QueueStore {
   }
 
   waiting(limit: number): TicketRow[] {
-    return this.sql.exec<TicketRow & Row>("SELECT * FROM tickets WHERE state = 'waiting' ORDER BY seq LIMIT ?", limit).toArray();
+    return this.db.all<TicketRow & Row>("SELECT * FROM tickets WHERE state = 'waiting' ORDER BY seq LIMIT ?", limit);
   }
 
   /** Waiters ahead of `seq`, plus one: the ticket's place in line. */
@@ -80,7 +80,7 @@ export class QueueStore {
   }
 
   insert(t: Omit<TicketRow, "state" | "session_id" | "seat_id" | "granted_at" | "picked_up" | "ended_at">): void {
-    this.sql.exec(
+    this.db.run(
       `INSERT INTO tickets (ticket_id, seq, identity, user, machine, terminal_session, client_version, machine_id, address, since, seen_at, state)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting')`,
       t.ticket_id, t.seq, t.identity, t.user, t.machine, t.terminal_session, t.client_version, t.machine_id, t.address, t.since, t.seen_at,
@@ -88,24 +88,24 @@ export class QueueStore {
   }
 
   seen(ticketId: string, now: number): void {
-    this.sql.exec("UPDATE tickets SET seen_at = ? WHERE ticket_id = ?", now, ticketId);
+    this.db.run("UPDATE tickets SET seen_at = ? WHERE ticket_id = ?", now, ticketId);
   }
 
   granted(ticketId: string, sessionId: string, seatId: string, now: number): void {
-    this.sql.exec("UPDATE tickets SET state = 'granted', session_id = ?, seat_id = ?, granted_at = ? WHERE ticket_id = ?", sessionId, seatId, now, ticketId);
+    this.db.run("UPDATE tickets SET state = 'granted', session_id = ?, seat_id = ?, granted_at = ? WHERE ticket_id = ?", sessionId, seatId, now, ticketId);
   }
 
   pickedUp(ticketId: string): void {
-    this.sql.exec("UPDATE tickets SET picked_up = 1 WHERE ticket_id = ?", ticketId);
+    this.db.run("UPDATE tickets SET picked_up = 1 WHERE ticket_id = ?", ticketId);
   }
 
   end(ticketId: string, state: "lapsed" | "cancelled", now: number): void {
-    this.sql.exec("UPDATE tickets SET state = ?, ended_at = ? WHERE ticket_id = ?", state, now, ticketId);
+    this.db.run("UPDATE tickets SET state = ?, ended_at = ? WHERE ticket_id = ?", state, now, ticketId);
   }
 
   /** One more wait served in the hour's usage bucket, and the longest wait of the hour. */
   recordWait(now: number, seconds: number): void {
-    this.sql.exec(
+    this.db.run(
       `INSERT INTO usage_hours (hour, peak_in_use, last_in_use, waits, max_wait_seconds)
          VALUES (?, (SELECT in_use FROM pool WHERE id = 1), (SELECT in_use FROM pool WHERE id = 1), 1, ?)
        ON CONFLICT (hour) DO UPDATE SET waits = waits + 1, max_wait_seconds = max(max_wait_seconds, excluded.max_wait_seconds)`,
@@ -115,16 +115,14 @@ export class QueueStore {
 
   /** The wait figures of the hours from `start` (inclusive) to `end` (exclusive). */
   waitHours(start: number, end: number): { hour: number; waits: number; max_wait_seconds: number }[] {
-    return this.sql
-      .exec<{ hour: number; waits: number; max_wait_seconds: number }>(
+    return this.db.all<{ hour: number; waits: number; max_wait_seconds: number }>(
         "SELECT hour, waits, max_wait_seconds FROM usage_hours WHERE hour >= ? AND hour < ? AND waits > 0", start, end,
-      )
-      .toArray();
+      );
   }
 
   /** Ended tickets are history: keep the newest. */
   prune(keep: number): void {
-    this.sql.exec(
+    this.db.run(
       `DELETE FROM tickets WHERE ended_at IS NOT NULL AND ended_at <= (SELECT ended_at FROM tickets WHERE ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1 OFFSET ?)`,
       keep,
     );
@@ -157,18 +155,16 @@ export interface Waiter {
 /** Ended tickets kept for late polls to learn their end. */
 const ENDED_TICKETS_KEPT = 5_000;
 
-export class SeatQueue {
+export class SeatQueue implements SeatListener {
   private readonly tickets: QueueStore;
 
   constructor(
-    sql: SqlStorage,
+    db: MeteredSql,
     private readonly store: PoolStore,
     private readonly ledger: SeatLedger,
     private readonly timers: Timers,
-    /** After the queue took a seat for a waiter (stale expiry wants to know). */
-    private readonly seatTaken: (p: PoolRow) => void,
   ) {
-    this.tickets = new QueueStore(sql);
+    this.tickets = new QueueStore(db);
   }
 
   /** A full pool and `wait: true`: the identity's ticket, made now or earlier. */
@@ -252,10 +248,10 @@ export class SeatQueue {
   }
 
   /**
-   * The ledger's hook: while a seat is free and someone waits, the first waiter gets it,
-   * through the ledger's take path, in the transaction that freed it.
+   * Told by the ledger when seats were freed: while a seat is free and someone waits, the
+   * first waiter gets it, through the ledger's take path, in the transaction that freed it.
    */
-  serve(p: PoolRow, now: number): void {
+  seatFreed(p: PoolRow, now: number): void {
     while (p.in_use < p.seats) {
       const t = this.tickets.firstWaiting();
       if (!t) return;
@@ -284,7 +280,6 @@ export class SeatQueue {
         type: "granted", seatId: grant.seatId, sessionId: grant.sessionId, user: t.user, machine: t.machine,
         terminalSession: t.terminal_session, details: { ticketId: t.ticket_id, waitedSeconds },
       });
-      this.seatTaken(p);
     }
   }
 

@@ -31,33 +31,41 @@ const deniedKey = (identity: string, now: number) => `denied:${Math.floor(now / 
 
 type Identity = Pick<CheckoutInput, "user" | "machine" | "terminalSession">;
 
-/** Hook (issue 12, pool policy): the policy room learns of every seat taken and ended, in the same transaction. */
-export interface SeatHooks {
-  seatTaken(group: string | null): void;
-  seatEnded(seat: SeatRow): void;
-  allEnded(): void;
+/**
+ * A room that hears of the ledger's changes, in the same transaction as the change: the
+ * policy's group counts, stale expiry's timer, the webhooks' outbox, the queue's handover.
+ * Each implements what it needs; all hear every change, in the order they listened.
+ */
+export interface SeatListener {
+  /** A seat was taken (not joined) for `group`, the client's folded group or null. */
+  seatTaken?(p: PoolRow, group: string | null, now: number): void;
+  /** A whole seat ended: its last session released, or the seat freed, expired, reclaimed, lapsed. */
+  seatEnded?(p: PoolRow, seat: SeatRow, reason: EndReason, now: number): void;
+  /** Every seat ended at once (credentials revoked). */
+  allEnded?(p: PoolRow, reason: EndReason, now: number): void;
+  /** The in-use counter moved. */
+  inUseChanged?(p: PoolRow, now: number): void;
+  /** A checkout was refused for want of a seat (`pool_full`, `group_full`). */
+  denied?(p: PoolRow, code: string, details: Record<string, unknown>, now: number): void;
+  /** Seats were freed and their ending recorded: told last, so a waiter can be handed one before anyone else can take it. */
+  seatFreed?(p: PoolRow, now: number): void;
 }
 
-/**
- * Hook for the webhooks' outbox: called in the same transaction as the change it reports,
- * so the delivery row commits (or rolls back) with the event.
- */
-export interface LedgerHooks {
-  inUseChanged(p: PoolRow, now: number): void;
-  seatEnded(p: PoolRow, seat: SeatRow, reason: EndReason, now: number): void;
-  denied(p: PoolRow, code: string, details: Record<string, unknown>, now: number): void;
-}
+type Told<K extends keyof SeatListener> = Parameters<NonNullable<SeatListener[K]>>;
 
 export class SeatLedger {
-  constructor(
-    private readonly store: PoolStore,
-    private readonly hooks?: SeatHooks,
-    private readonly outbox?: LedgerHooks,
-  ) {}
+  private readonly listeners: SeatListener[] = [];
 
-  // ---- hook: the queue (issue 11) --------------------------------------------
-  /** Called in the transaction that freed a seat, so the queue hands it to the first waiter before anyone else can take it. */
-  onSeatFreed: (p: PoolRow, now: number) => void = () => {};
+  constructor(private readonly store: PoolStore) {}
+
+  /** Adds a room to those told of every change. */
+  listen(listener: SeatListener): void {
+    this.listeners.push(listener);
+  }
+
+  private tell<K extends keyof SeatListener>(event: K, ...args: Told<K>): void {
+    for (const l of this.listeners) (l[event] as ((...a: Told<K>) => void) | undefined)?.apply(l, args);
+  }
 
   /** Carries out a checkout plan that grants (replay, join, take). */
   grant(p: PoolRow, plan: Exclude<CheckoutPlan, { kind: "refuse" | "queue" }>, input: CheckoutInput, now: number): CheckoutGrant {
@@ -90,7 +98,7 @@ export class SeatLedger {
         seat_id: id, identity: plan.identity, user: who.user, machine: who.machine, terminal_session: who.terminalSession,
         since: now, last_seen_at: now, sessions: 1, machine_id: plan.machineId, group_key: plan.group,
       });
-      this.hooks?.seatTaken(plan.group); // policy hook
+      this.tell("seatTaken", p, plan.group, now);
     }
     this.store.insertSession({
       session_id: sessionId,
@@ -120,18 +128,19 @@ export class SeatLedger {
       ...plan.event, ...who, terminalSession: who.terminalSession ?? null, key: deniedKey(plan.identity, now),
     });
     if (plan.denial && first) this.store.recordUsage(now, p.in_use, p.in_use, 0, 1);
-    // webhooks hook: the first pool_full/group_full refusal of the hour
-    if (plan.denial) this.outbox?.denied(p, plan.failure.code, { ...plan.failure.details, ...who }, now);
+    if (plan.denial) this.tell("denied", p, plan.failure.code, { ...plan.failure.details, ...who }, now);
   }
 
   /** Ends one session; the seat returns to the pool with its last session. */
   release(p: PoolRow, sessionId: string, seatId: string, now: number): { seatFreed: boolean } {
     const seat = this.store.endSession(sessionId, seatId, "released", now);
     const seatFreed = seat.ended_at !== null;
-    if (seatFreed) this.hooks?.seatEnded(seat); // policy hook
     this.setInUse(p, now, seatFreed ? p.in_use - 1 : p.in_use, 0, 0);
     this.store.logEvent(now, { type: "release", seatId: seat.seat_id, sessionId, ...seatIdentity(seat), details: { seatFreed } });
-    if (seatFreed) this.onSeatFreed(p, now);
+    if (seatFreed) {
+      this.tell("seatEnded", p, seat, "released", now);
+      this.tell("seatFreed", p, now);
+    }
     return { seatFreed };
   }
 
@@ -141,20 +150,19 @@ export class SeatLedger {
    */
   endSeat(p: PoolRow, seat: SeatRow, reason: EndReason, event: Omit<EventInput, "seatId">, now: number): number {
     const sessionsEnded = this.store.endSeat(seat.seat_id, reason, now);
-    this.hooks?.seatEnded(seat); // policy hook
     this.setInUse(p, now, p.in_use - 1, 0, 0);
     this.store.logEvent(now, { ...event, seatId: seat.seat_id, ...seatIdentity(seat), details: { sessionsEnded, ...event.details } });
-    this.outbox?.seatEnded(p, seat, reason, now); // webhooks hook: seat.freed, seat.reclaimed
-    this.onSeatFreed(p, now);
+    this.tell("seatEnded", p, seat, reason, now);
+    this.tell("seatFreed", p, now);
     return sessionsEnded;
   }
 
   /** Ends every active seat and session of the pool. */
   endAll(p: PoolRow, reason: EndReason, now: number): number {
     const sessionsEnded = this.store.endAll(reason, now);
-    this.hooks?.allEnded(); // policy hook
     this.setInUse(p, now, 0, 0, 0);
-    this.onSeatFreed(p, now);
+    this.tell("allEnded", p, reason, now);
+    this.tell("seatFreed", p, now);
     return sessionsEnded;
   }
 
@@ -163,6 +171,6 @@ export class SeatLedger {
     const before = p.in_use;
     p.in_use = inUse;
     this.store.recordUsage(now, before, inUse, checkouts, denials);
-    if (inUse !== before) this.outbox?.inUseChanged(p, now); // webhooks hook: pool.usage_high
+    if (inUse !== before) this.tell("inUseChanged", p, now);
   }
 }

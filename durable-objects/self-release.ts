@@ -6,6 +6,7 @@
  */
 import { foldText } from "../src/contract/text.js";
 import { iso } from "./contract-shapes.js";
+import type { MeteredSql, Row } from "./metered-sql.js";
 import type { SeatRow } from "./pool-store.js";
 
 /** A seat of the caller's user held under another identity, as `details.ownSeats` lists it. */
@@ -24,17 +25,15 @@ export function userPrefix(user: string): string {
 }
 
 /** The active seats of a user, by their identity key's prefix. */
-export function seatsOfUser(sql: SqlStorage, user: string, limit = 20): SeatRow[] {
+export function seatsOfUser(db: MeteredSql, user: string, limit = 20): SeatRow[] {
   const prefix = userPrefix(user);
-  return sql
-    .exec<SeatRow & Record<string, SqlStorageValue>>(
-      "SELECT * FROM seats WHERE ended_at IS NULL AND substr(identity, 1, ?) = ? ORDER BY seat_id LIMIT ?", prefix.length, prefix, limit,
-    )
-    .toArray();
+  return db.all<SeatRow & Row>(
+    "SELECT * FROM seats WHERE ended_at IS NULL AND substr(identity, 1, ?) = ? ORDER BY seat_id LIMIT ?", prefix.length, prefix, limit,
+  );
 }
 
-export function ownSeats(sql: SqlStorage, user: string, exceptIdentity: string, connected: (seatId: string) => boolean): OwnSeat[] {
-  return seatsOfUser(sql, user)
+export function ownSeats(db: MeteredSql, user: string, exceptIdentity: string, connected: (seatId: string) => boolean): OwnSeat[] {
+  return seatsOfUser(db, user)
     .filter((s) => s.identity !== exceptIdentity)
     .map((s) => ({
       seatId: s.seat_id, machine: s.machine, terminalSession: s.terminal_session, since: iso(s.since), lastSeenAt: iso(s.last_seen_at),

@@ -7,7 +7,7 @@
 import { HOUR, MINUTE } from "../src/contract/time.js";
 import { iso } from "./contract-shapes.js";
 import type { PoolRow, PoolStore } from "./pool-store.js";
-import type { SeatLedger } from "./seat-ledger.js";
+import type { SeatLedger, SeatListener } from "./seat-ledger.js";
 import type { Timers } from "./timers.js";
 
 /** Seats ended by one run; the rest are left to the next run, which the timer makes immediate. */
@@ -20,7 +20,7 @@ const BATCH = 1000;
  */
 export const PRESENCE_WRITE_WINDOW = 15 * MINUTE;
 
-export class StaleExpiry {
+export class StaleExpiry implements SeatListener {
   constructor(
     private readonly store: PoolStore,
     private readonly ledger: SeatLedger,

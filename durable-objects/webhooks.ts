@@ -10,6 +10,8 @@ import { HOUR, MINUTE, SECOND } from "../src/contract/time.js";
 import { iso } from "./contract-shapes.js";
 import type { PoolRow } from "./pool-store.js";
 import type { Timers } from "./timers.js";
+import type { SeatListener } from "./seat-ledger.js";
+import type { MeteredSql, Row } from "./metered-sql.js";
 
 /** The waits after a failed attempt; one more failure after the last is given up. */
 export const RETRY_DELAYS = [30 * SECOND, 2 * MINUTE, 10 * MINUTE, HOUR, 6 * HOUR] as const;
@@ -38,7 +40,6 @@ interface DeliveryRow {
   status: "pending" | "delivered" | "failed";
   last_error: string | null;
 }
-type Row = Record<string, SqlStorageValue>;
 
 /** A subscription as it crosses RPC at creation: with its secret, which no other answer carries. */
 export interface NewWebhook {
@@ -70,7 +71,7 @@ export async function signDelivery(secret: string, id: string, timestamp: number
   return `v1,${btoa(String.fromCharCode(...mac))}`;
 }
 
-export class Webhooks {
+export class Webhooks implements SeatListener {
   /** Whether `pool.usage_high` was sent and use has not yet fallen back; kept in memory, read on load. */
   private usageHigh = false;
   /** The hour (ms) of the last `pool.denied`. */
@@ -81,21 +82,21 @@ export class Webhooks {
   private any = false;
 
   constructor(
-    private readonly sql: SqlStorage,
+    private readonly db: MeteredSql,
     private readonly timers: Timers,
   ) {}
 
   load(): void {
-    const s = this.sql.exec<{ usage_high: number; denied_hour: number | null }>("SELECT usage_high, denied_hour FROM alert_state WHERE id = 1").toArray()[0];
+    const s = this.db.first<{ usage_high: number; denied_hour: number | null }>("SELECT usage_high, denied_hour FROM alert_state WHERE id = 1");
     this.usageHigh = s?.usage_high === 1;
     this.deniedHour = s?.denied_hour ?? null;
-    this.any = this.sql.exec("SELECT 1 FROM webhooks LIMIT 1").toArray().length > 0;
+    this.any = this.db.all("SELECT 1 FROM webhooks LIMIT 1").length > 0;
   }
 
   // ---- subscriptions -------------------------------------------------------
 
   add(w: NewWebhook, now: number): Webhook {
-    this.sql.exec(
+    this.db.run(
       "INSERT INTO webhooks (webhook_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?)",
       w.webhookId, w.url, JSON.stringify(w.events), w.secret, now,
     );
@@ -104,23 +105,21 @@ export class Webhooks {
   }
 
   list(): Webhook[] {
-    return this.sql.exec<WebhookRow & Row>("SELECT * FROM webhooks ORDER BY created_at, webhook_id").toArray().map(webhookView);
+    return this.db.all<WebhookRow & Row>("SELECT * FROM webhooks ORDER BY created_at, webhook_id").map(webhookView);
   }
 
   /** Removes a subscription and its log; its pending deliveries' timers find no row and do nothing. */
   remove(webhookId: string): boolean {
-    const gone = this.sql.exec("DELETE FROM webhooks WHERE webhook_id = ? RETURNING 1", webhookId).toArray().length > 0;
-    if (gone) this.sql.exec("DELETE FROM deliveries WHERE webhook_id = ?", webhookId);
-    this.any = this.sql.exec("SELECT 1 FROM webhooks LIMIT 1").toArray().length > 0;
+    const gone = this.db.all("DELETE FROM webhooks WHERE webhook_id = ? RETURNING 1", webhookId).length > 0;
+    if (gone) this.db.run("DELETE FROM deliveries WHERE webhook_id = ?", webhookId);
+    this.any = this.db.all("SELECT 1 FROM webhooks LIMIT 1").length > 0;
     return gone;
   }
 
   /** The latest deliveries of a subscription, newest first; undefined for an unknown one. */
   deliveries(webhookId: string): Delivery[] | undefined {
-    if (this.sql.exec("SELECT 1 FROM webhooks WHERE webhook_id = ?", webhookId).toArray().length === 0) return undefined;
-    return this.sql
-      .exec<DeliveryRow & Row>("SELECT * FROM deliveries WHERE webhook_id = ? ORDER BY at DESC, id DESC LIMIT ?", webhookId, DELIVERY_LOG)
-      .toArray()
+    if (this.db.all("SELECT 1 FROM webhooks WHERE webhook_id = ?", webhookId).length === 0) return undefined;
+    return this.db.all<DeliveryRow & Row>("SELECT * FROM deliveries WHERE webhook_id = ? ORDER BY at DESC, id DESC LIMIT ?", webhookId, DELIVERY_LOG)
       .map(deliveryView);
   }
 
@@ -129,12 +128,12 @@ export class Webhooks {
   /** One delivery row per subscription to `type`, with its timer due now; call inside the event's transaction. */
   emit(p: PoolRow, type: WebhookEventType, data: Record<string, unknown>, now: number): void {
     if (!this.any) return;
-    for (const w of this.sql.exec<WebhookRow & Row>("SELECT * FROM webhooks").toArray()) {
+    for (const w of this.db.all<WebhookRow & Row>("SELECT * FROM webhooks")) {
       if (!(JSON.parse(w.events) as string[]).includes(type)) continue;
       const id = deliveryId();
       const payload = JSON.stringify({ type, timestamp: iso(now), data: { poolId: p.pool_id, ...data } });
-      this.sql.exec("INSERT INTO deliveries (id, webhook_id, type, at, payload) VALUES (?, ?, ?, ?, ?)", id, w.webhook_id, type, now, payload);
-      this.sql.exec(
+      this.db.run("INSERT INTO deliveries (id, webhook_id, type, at, payload) VALUES (?, ?, ?, ?, ?)", id, w.webhook_id, type, now, payload);
+      this.db.run(
         `DELETE FROM deliveries WHERE webhook_id = ? AND status <> 'pending' AND id NOT IN
            (SELECT id FROM deliveries WHERE webhook_id = ? ORDER BY at DESC, id DESC LIMIT ?)`,
         w.webhook_id, w.webhook_id, DELIVERY_LOG,
@@ -160,7 +159,7 @@ export class Webhooks {
     this.due = [];
     await Promise.all(ids.map(async (id) => {
       const d = this.delivery(id);
-      const w = d && this.sql.exec<WebhookRow & Row>("SELECT * FROM webhooks WHERE webhook_id = ?", d.webhook_id).toArray()[0];
+      const w = d && this.db.first<WebhookRow & Row>("SELECT * FROM webhooks WHERE webhook_id = ?", d.webhook_id);
       if (!d || !w || d.status !== "pending") return;
       const error = await this.send(w, d);
       commit(() => this.record(id, error, clock()));
@@ -168,7 +167,7 @@ export class Webhooks {
   }
 
   private delivery(id: string): DeliveryRow | undefined {
-    return this.sql.exec<DeliveryRow & Row>("SELECT * FROM deliveries WHERE id = ?", id).toArray()[0];
+    return this.db.first<DeliveryRow & Row>("SELECT * FROM deliveries WHERE id = ?", id);
   }
 
   /** One attempt: null on a 2xx, else what went wrong, in words for the delivery log. */
@@ -201,18 +200,18 @@ export class Webhooks {
     if (!d || d.status !== "pending") return;
     const attempts = d.attempts + 1;
     if (error === null) {
-      this.sql.exec("UPDATE deliveries SET attempts = ?, status = 'delivered', last_error = NULL WHERE id = ?", attempts, id);
+      this.db.run("UPDATE deliveries SET attempts = ?, status = 'delivered', last_error = NULL WHERE id = ?", attempts, id);
       this.timers.clear("webhook", id);
     } else if (attempts >= MAX_ATTEMPTS) {
-      this.sql.exec("UPDATE deliveries SET attempts = ?, status = 'failed', last_error = ? WHERE id = ?", attempts, error, id);
+      this.db.run("UPDATE deliveries SET attempts = ?, status = 'failed', last_error = ? WHERE id = ?", attempts, error, id);
       this.timers.clear("webhook", id);
     } else {
-      this.sql.exec("UPDATE deliveries SET attempts = ?, last_error = ? WHERE id = ?", attempts, error, id);
+      this.db.run("UPDATE deliveries SET attempts = ?, last_error = ? WHERE id = ?", attempts, error, id);
       this.timers.set("webhook", now + RETRY_DELAYS[attempts - 1]!, id);
     }
   }
 
-  // ---- the once-only rules, called by the ledger's hooks -------------------
+  // ---- the once-only rules, told by the ledger -----------------------------
 
   /** `pool.usage_high` once on reaching the threshold, armed again when use falls 10 points below it. */
   inUseChanged(p: PoolRow, now: number): void {
@@ -232,7 +231,7 @@ export class Webhooks {
     const hour = Math.floor(now / HOUR) * HOUR;
     if (this.deniedHour === hour) return;
     this.deniedHour = hour;
-    this.sql.exec("UPDATE alert_state SET denied_hour = ? WHERE id = 1", hour);
+    this.db.run("UPDATE alert_state SET denied_hour = ? WHERE id = 1", hour);
     this.emit(p, "pool.denied", { code, ...details }, now);
   }
 
@@ -260,6 +259,6 @@ export class Webhooks {
 
   private setUsageHigh(on: boolean): void {
     this.usageHigh = on;
-    this.sql.exec("UPDATE alert_state SET usage_high = ? WHERE id = 1", on ? 1 : 0);
+    this.db.run("UPDATE alert_state SET usage_high = ? WHERE id = 1", on ? 1 : 0);
   }
 }

@@ -13,6 +13,7 @@ import { signSessionToken, verifySessionToken } from "../../src/worker/tokens.js
 import { identityKey } from "../../durable-objects/decisions.js";
 import { poolMigrations, runMigrations } from "../../durable-objects/migrations.js";
 import { LATER_SETTING_DEFAULTS, PoolStore } from "../../durable-objects/pool-store.js";
+import { MeteredSql } from "../../durable-objects/metered-sql.js";
 import type { Ceiling } from "./ceiling.js";
 import type { LabStep } from "./steps.js";
 
@@ -39,7 +40,7 @@ export class SqlLab extends DurableObject<object> {
   constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
     runMigrations(ctx.storage, poolMigrations);
-    this.store = new PoolStore(ctx.storage.sql);
+    this.store = new PoolStore(new MeteredSql(ctx.storage.sql));
     if (!this.store.readPool()) {
       this.store.insertPool({
         pool_id: "GLAB000000000000", customer: "lab", seats: 1_000_000, in_use: 0, min_client_version: null,

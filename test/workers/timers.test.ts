@@ -2,6 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { poolMigrations, runMigrations } from "../../durable-objects/migrations";
 import { PoolStore } from "../../durable-objects/pool-store";
+import { MeteredSql } from "../../durable-objects/metered-sql";
 import { Timers, type AlarmStorage } from "../../durable-objects/timers";
 import { auditOf, checkout, createPool } from "./helpers";
 
@@ -26,7 +27,7 @@ describe("one alarm, many timers", () => {
     await runInDurableObject(emptyObject(), async (_i, state) => {
       runMigrations(state.storage, poolMigrations);
       const { storage, calls } = countingAlarms(state.storage);
-      const timers = new Timers(new PoolStore(state.storage.sql), storage);
+      const timers = new Timers(new PoolStore(new MeteredSql(state.storage.sql)), storage);
       await timers.load();
       const t0 = Date.now() + 3_600_000;
       timers.set("stale", t0);
@@ -49,7 +50,7 @@ describe("one alarm, many timers", () => {
   it("runs each due timer once by its kind, leaves the rest, and changes nothing when run again", async () => {
     await runInDurableObject(emptyObject(), async (_i, state) => {
       runMigrations(state.storage, poolMigrations);
-      const store = new PoolStore(state.storage.sql);
+      const store = new PoolStore(new MeteredSql(state.storage.sql));
       const timers = new Timers(store, state.storage);
       const now = Date.now();
       store.setTimer({ kind: "stale", key: "", due_at: now - 10 });

@@ -2,6 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { usageReport } from "../../durable-objects/contract-shapes";
 import { PoolStore } from "../../durable-objects/pool-store";
+import { MeteredSql } from "../../durable-objects/metered-sql";
 import { VENDOR, call, checkout, createPool, release } from "./helpers";
 
 const HOUR = 3_600_000;
@@ -59,7 +60,7 @@ describe("usage buckets", () => {
     const stub = env.POOL.get(env.POOL.idFromName(pool.poolId));
     const base = Date.UTC(2026, 10, 20, 9, 0, 0);
     const buckets = await runInDurableObject(stub, (_i, state) => {
-      const store = new PoolStore(state.storage.sql);
+      const store = new PoolStore(new MeteredSql(state.storage.sql));
       store.recordUsage(base + 10 * 60_000, 0, 1, 1, 0); // 09:10 checkout → 1
       store.recordUsage(base + 50 * 60_000, 1, 2, 1, 0); // 09:50 checkout → 2
       store.recordUsage(base + 59 * 60_000, 2, 1, 0, 0); // 09:59 release → 1
