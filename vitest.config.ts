@@ -8,7 +8,8 @@ process.env.WRANGLER_LOG ??= "warn";
 
 // A throwaway signing key per run, and a previous key that the JWKS still publishes.
 const signing = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "test-current" };
-const { d: _d, ...previous } = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "test-previous" };
+const previousSigning = { ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid: "test-previous" };
+const { d: _d, ...previous } = previousSigning;
 
 export default defineConfig({
   test: {
@@ -24,6 +25,8 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-vendor-token-for-the-workers-tests",
                 // workerd has no jurisdictions: the tests say so, as `npm start` does (src/worker/pool-stub.ts)
                 JURISDICTIONS: "off",
+                // the retired key's private half, for tests alone to sign as it did before the rotation (the Worker never reads it)
+                TEST_PREVIOUS_SIGNING_KEY: JSON.stringify(previousSigning),
               },
             },
           }),

@@ -157,17 +157,22 @@ export async function signLease(env: Env, claims: Omit<LeaseClaims, "iss" | "iat
   return sign(env, { typ: "lease", ...claims });
 }
 
-async function sign(env: Env, claims: { sub: string } & Record<string, unknown>): Promise<string> {
+async function sign(env: Env, claims: { sub: string } & Record<string, unknown>, ticket = false): Promise<string> {
   const km = await material(env);
   const { sub, ...rest } = claims;
   const payload = { ...rest, iss: issuer(env), sub, iat: Math.floor(Date.now() / 1000) };
-  const signingInput = `${km.encodedHeader}.${encodeJson(payload)}`;
+  const signingInput = `${ticket ? km.encodedTicketHeader : km.encodedHeader}.${encodeJson(payload)}`;
   const signature = await crypto.subtle.sign(ED25519, km.privateKey, encoder.encode(signingInput));
   return `${signingInput}.${base64url(new Uint8Array(signature))}`;
 }
 
-/** The claims of a genuine token for this session, or null for anything else. */
-export async function verifySessionToken(env: Env, token: string, sessionId: string): Promise<SessionTokenClaims | null> {
+/**
+ * The payload of a token genuinely signed by one of the published keys with the header
+ * `typ` expected (a ticket's `ticket`, a session's or lease's anything else), or null.
+ * The current key's own header is recognised byte for byte; any other is decoded and its
+ * `kid` picks the key, so tokens signed before a key rotation still verify.
+ */
+async function verifiedPayload(env: Env, token: string, ticket: boolean): Promise<Record<string, unknown> | null> {
   const km = await material(env);
   const parts = token.split(".");
   if (parts.length !== 3) return null;
@@ -175,26 +180,26 @@ export async function verifySessionToken(env: Env, token: string, sessionId: str
   const signature = fromBase64url(encodedSignature);
   if (!signature || signature.length !== 64) return null;
   let keys: VerifyKey[];
-  if (encodedHeader === km.encodedHeader) {
+  if (encodedHeader === (ticket ? km.encodedTicketHeader : km.encodedHeader)) {
     keys = km.currentKeys; // byte for byte the header this key signs with: nothing to decode
   } else {
     const header = decodeJson(encodedHeader);
     // `crit` names extensions we do not implement, so a token that carries it is refused (RFC 7515 §4.1.11).
-    if (!header || header.alg !== ALG || "crit" in header || header.typ === TICKET_TYP) return null;
+    if (!header || header.alg !== ALG || "crit" in header || (header.typ === TICKET_TYP) !== ticket) return null;
     keys = header.kid === undefined ? km.verifyKeys : km.verifyKeys.filter((k) => k.kid === header.kid);
   }
   const data = encoder.encode(`${encodedHeader}.${encodedPayload}`);
-  let genuine = false;
   for (const { key } of keys) {
-    if (await crypto.subtle.verify(ED25519, key, signature, data)) {
-      genuine = true;
-      break;
-    }
+    if (await crypto.subtle.verify(ED25519, key, signature, data)) return decodeJson(encodedPayload);
   }
-  if (!genuine) return null;
-  const payload = decodeJson(encodedPayload);
+  return null;
+}
+
+/** The claims of a genuine token for this session, or null for anything else. */
+export async function verifySessionToken(env: Env, token: string, sessionId: string): Promise<SessionTokenClaims | null> {
+  const payload = await verifiedPayload(env, token, false);
   // a lease is signed by the same key but is no session token: it cannot release or heartbeat
-  if (payload && "typ" in payload) return null;
+  if (!payload || "typ" in payload) return null;
   const claims = SessionTokenClaims.safeParse(payload);
   if (!claims.success) return null;
   const { iss, sub, exp, nbf } = claims.data;
@@ -205,23 +210,12 @@ export async function verifySessionToken(env: Env, token: string, sessionId: str
 
 /** A queue ticket's token: `sub` the ticket id, `pool` its pool; the header's `typ` is `ticket`, so it never passes as a session token. */
 export async function signTicketToken(env: Env, claims: { sub: string; pool: string }): Promise<string> {
-  const km = await material(env);
-  const payload = { pool: claims.pool, iss: issuer(env), sub: claims.sub, iat: Math.floor(Date.now() / 1000) };
-  const signingInput = `${km.encodedTicketHeader}.${encodeJson(payload)}`;
-  const signature = await crypto.subtle.sign(ED25519, km.privateKey, encoder.encode(signingInput));
-  return `${signingInput}.${base64url(new Uint8Array(signature))}`;
+  return sign(env, { pool: claims.pool, sub: claims.sub }, true);
 }
 
-/** The claims of a genuine ticket token for this ticket (signed by the current key), or null. */
+/** The claims of a genuine ticket token for this ticket, or null; one signed before a key rotation still verifies. */
 export async function verifyTicketToken(env: Env, token: string, ticketId: string): Promise<{ sub: string; pool: string } | null> {
-  const km = await material(env);
-  const parts = token.split(".");
-  if (parts.length !== 3 || parts[0] !== km.encodedTicketHeader) return null;
-  const signature = fromBase64url(parts[2]!);
-  if (!signature || signature.length !== 64) return null;
-  const ok = await crypto.subtle.verify(ED25519, km.currentKeys[0]!.key, signature, encoder.encode(`${parts[0]}.${parts[1]}`));
-  if (!ok) return null;
-  const claims = decodeJson(parts[1]!);
+  const claims = await verifiedPayload(env, token, true);
   if (!claims || claims.iss !== issuer(env) || claims.sub !== ticketId || typeof claims.pool !== "string") return null;
   return { sub: ticketId, pool: claims.pool };
 }

@@ -1,4 +1,5 @@
-import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
+import { env } from "cloudflare:test";
+import { SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { VENDOR, call, checkout, createPool, expectError, heartbeat, release, sessionStatus } from "./helpers";
 
@@ -85,5 +86,38 @@ describe("session tokens", () => {
     ); // the same bytes, as a lenient decoder reads them
     await expectRefusedEverywhere(s.sessionId, respelled);
     expect((await heartbeat(s.sessionId, s.token)).status).toBe(200);
+  });
+});
+
+describe("after a signing-key rotation", () => {
+  /** Signs `claims` as the retired key did, with its kid and the header `typ` given. */
+  async function signedByPreviousKey(claims: Record<string, unknown>, typ: string): Promise<string> {
+    const jwk = JSON.parse(env.TEST_PREVIOUS_SIGNING_KEY);
+    return new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", kid: jwk.kid, typ }).sign(await importJWK(jwk, "EdDSA"));
+  }
+
+  it("a session token and a queue ticket signed by the previous key still work; neither passes as the other", async () => {
+    const pool = await createPool(1);
+    const s = (await checkout(pool, { user: "ann", machine: "PC-1" })).body as { sessionId: string; token: string };
+    const session = await signedByPreviousKey(decodeJwt(s.token), "JWT");
+    expect(decodeProtectedHeader(session).kid).toBe("test-previous");
+    expect((await heartbeat(s.sessionId, session)).status).toBe(200);
+
+    // the pool is full: bob waits, and his ticket was signed before the rotation
+    const queued = await call("POST", "/v1/sessions", {
+      body: { serial: pool.serial, productKey: pool.productKey, user: "bob", machine: "PC-2", wait: true },
+    });
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    const claims = decodeJwt(queued.body.token);
+    const ticket = await signedByPreviousKey(claims, "ticket");
+    const state = await call("GET", `/v1/tickets/${queued.body.ticketId}`, { token: ticket });
+    expect(state.status).toBe(200);
+    expect(state.body).toMatchObject({ ticketId: queued.body.ticketId, state: "waiting", position: 1 });
+
+    // the same claims under the other header type are refused: a ticket is no session, and the other way round
+    const ticketAsJwt = await signedByPreviousKey(claims, "JWT");
+    expectError(await call("GET", `/v1/tickets/${queued.body.ticketId}`, { token: ticketAsJwt }), 401, "invalid_token");
+    const sessionAsTicket = await signedByPreviousKey(decodeJwt(s.token), "ticket");
+    expectError(await heartbeat(s.sessionId, sessionAsTicket), 401, "invalid_token");
   });
 });
