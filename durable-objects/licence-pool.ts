@@ -21,7 +21,7 @@ import type { AuthFailure, CheckoutGrant, CheckoutInput, QueuedCheckout, CreateP
 import { SeatLedger } from "./seat-ledger.js";
 import { MeteredSql } from "./metered-sql.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
-import { isTicketSocket, LiveChannel, TICKET_LIVE_PATH, type LiveAttachment, type TicketAttachment } from "./live-channel.js";
+import { isTicketSocket, LiveChannel, TICKET_LIVE_PATH, TICKETS_TAG, type LiveAttachment, type TicketAttachment } from "./live-channel.js";
 import type { Env } from "../src/worker/env.js";
 import { signGrantToken } from "../src/worker/tokens.js";
 import { Borrowing, type BorrowGrant } from "./borrowing.js";
@@ -747,6 +747,9 @@ export class LicencePool extends DurableObject<object> {
     if ("ok" in a) return a;
     this.pool = undefined;
     this.live.ended("revoked");
+    // the waiters' tickets are gone with the pool
+    this.live.later(TICKETS_TAG, { type: "ended", reason: "cancelled" }, "cancelled");
+    this.live.flush();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     return { ok: true, deleted: true };
