@@ -145,8 +145,8 @@ export class LicencePool extends DurableObject<object> {
     // the line emptied: the warned idle seats are let off
     const p = this.pool;
     if (p && this.reclaim.hasWarnings() && !this.queue.someoneWaiting()) {
+      // the timers it clears need no alarm moved at once: an early alarm finds nothing due
       this.transaction(() => this.reclaim.review(p, Date.now()));
-      void this.timers.syncAlarm();
     }
   }
 
@@ -635,15 +635,14 @@ export class LicencePool extends DurableObject<object> {
    * A waiter's channel: presence while open, then where the ticket stands: its place, its
    * grant (pushed, so picked up), or its end. An unknown ticket is refused before any upgrade.
    */
-  private openTicketLive(request: Request): Response {
+  private async openTicketLive(request: Request): Promise<Response> {
     const p = this.pool;
-    return this.live.openTicket(
+    const res = this.live.openTicket(
       request,
       (ticketId) => (!p ? failure("invalid_token", messages.badTicketToken) : this.queue.view(p, ticketId) ? undefined : failure("not_found", messages.noSuchTicket)),
       (ticketId, ws) => {
         const now = Date.now();
         this.transaction(() => this.queue.connected(ticketId, now));
-        void this.timers.syncAlarm();
         const view = this.queue.view(p!, ticketId)!;
         if (view.state === "waiting") {
           ws.send(JSON.stringify({ type: "position", position: view.position, waiting: view.waiting }));
@@ -656,6 +655,8 @@ export class LicencePool extends DurableObject<object> {
         }
       },
     );
+    await this.timers.syncAlarm(); // the presence moved the ticket's lapse
+    return res;
   }
 
   /** `idle` and `active` are kept on the socket (self-release asks whether a holder is active); other text is ignored. */
