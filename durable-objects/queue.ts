@@ -1,9 +1,13 @@
 /**
  * Waiting for a seat: a first-come, first-served queue of tickets, one waiting ticket per
- * identity. When the seat ledger frees a seat it calls `serve` in the same transaction,
- * which gives the seat to the first waiter by the ledger's own take path, so no checkout
- * can take it in between. A waiter must stay present (a state poll within 60 s) and a
- * granted seat must be picked up within 120 s; both are timers on the one alarm.
+ * identity. When the seat ledger frees a seat it tells `seatFreed` in the same transaction,
+ * which gives the seat to the waiter the checkout's own policy picks (a group's reserved
+ * seat to its waiters first, a group at its max passed over) by the ledger's take path, so
+ * no checkout can take it in between. A waiter must stay present (a state poll within 60 s,
+ * or the ticket's live channel open) and a granted seat must be picked up within 120 s
+ * (fetched, or pushed down the channel); both are timers on the one alarm, as is the
+ * `queue.waiting` webhook after 5 minutes. What the channels are told is news kept until
+ * the transaction commits.
  */
 import { iso, poolSummary, seatIdentity } from "./contract-shapes.js";
 import type { PoolRow, PoolStore } from "./pool-store.js";
