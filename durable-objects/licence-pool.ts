@@ -138,7 +138,7 @@ export class LicencePool extends DurableObject<object> {
   private afterCommit(): void {
     this.live.flush();
     const news = this.queue.takeNews();
-    if (news.moved) this.tellPlaces();
+    if (news.moved) this.queue.tellPlaces();
     for (const id of news.granted) void this.pushGrant(id).catch(() => {
       // the client still has the ticket's state to poll
     });
@@ -150,46 +150,12 @@ export class LicencePool extends DurableObject<object> {
     }
   }
 
-  /** `position` to each waiter's channel whose place or line length changed since it was last told. */
-  private tellPlaces(): void {
-    const sockets = this.live.ticketSockets();
-    if (sockets.length === 0) return;
-    const places = this.queue.places();
-    for (const ws of sockets) {
-      const a = ws.deserializeAttachment() as TicketAttachment;
-      const position = places.get(a.ticketId);
-      if (position === undefined || (a.position === position && a.waiting === places.size)) continue;
-      try {
-        ws.send(JSON.stringify({ type: "position", position, waiting: places.size }));
-        ws.serializeAttachment({ ...a, position, waiting: places.size } satisfies TicketAttachment);
-      } catch {
-        // closing: its close records the presence
-      }
-    }
-  }
-
-  /**
-   * Sends a granted seat down the ticket's channel: signed here, after the grant committed,
-   * by the Worker's own signer; sent, it counts as picked up. Without a channel the poll serves it.
-   */
+  /** Pushes a grant down the ticket's channel, signed here by the Worker's one signer after the grant committed. */
   private async pushGrant(ticketId: string): Promise<void> {
     const p = this.pool;
-    if (!p || !this.live.ticketConnected(ticketId)) return;
-    const view = this.queue.view(p, ticketId);
-    if (view?.state !== "granted") return;
-    const token = await signGrantToken(this.env as Env, view);
-    if (!this.transaction(() => this.queue.pushed(ticketId))) return;
-    const { state: _s, created: _c, user: _u, machine: _m, terminalSession: _t, ...fields } = view;
-    const message = JSON.stringify({ type: "granted", ...fields, token });
-    for (const ws of this.live.ticketSockets(ticketId)) {
-      try {
-        ws.send(message);
-        ws.close(1000, "granted");
-      } catch {
-        // closing: the ticket's state still answers the grant
-      }
-    }
-    await this.timers.syncAlarm();
+    if (!p) return;
+    await this.queue.push(p, ticketId, (grant) => signGrantToken(this.env as Env, grant), (fn) => this.transaction(fn));
+    await this.timers.syncAlarm(); // the push was the pickup: its timer went
   }
 
   // ---- creation --------------------------------------------------------------
@@ -643,16 +609,7 @@ export class LicencePool extends DurableObject<object> {
       (ticketId, ws) => {
         const now = Date.now();
         this.transaction(() => this.queue.connected(ticketId, now));
-        const view = this.queue.view(p!, ticketId)!;
-        if (view.state === "waiting") {
-          ws.send(JSON.stringify({ type: "position", position: view.position, waiting: view.waiting }));
-          ws.serializeAttachment({ ticketId, position: view.position, waiting: view.waiting } satisfies TicketAttachment);
-        } else if (view.state === "granted") {
-          void this.pushGrant(ticketId).catch(() => {});
-        } else {
-          ws.send(JSON.stringify({ type: "ended", reason: view.state }));
-          ws.close(1000, view.state);
-        }
+        if (this.queue.greet(p!, ticketId, ws) === "granted") void this.pushGrant(ticketId).catch(() => {});
       },
     );
     await this.timers.syncAlarm(); // the presence moved the ticket's lapse

@@ -16,7 +16,7 @@ import type { Timers } from "./timers.js";
 import type { CheckoutGrant, CheckoutInput } from "./rpc-types.js";
 import { HOUR, SECOND } from "../src/contract/time.js";
 import type { MeteredSql, Row } from "./metered-sql.js";
-import { ticketTag, type LiveChannel } from "./live-channel.js";
+import { ticketTag, type LiveChannel, type TicketAttachment } from "./live-channel.js";
 import { decideTake, waiterForFreedSeat } from "./policy.js";
 import { PolicyRoom } from "./policy-room.js";
 import type { Webhooks } from "./webhooks.js";
@@ -307,17 +307,66 @@ export class SeatQueue implements SeatListener {
     if (t?.state === "waiting") this.present(t, now);
   }
 
-  /** The grant was sent over the ticket's channel: that is its pickup. Answers whether it is still the ticket's. */
-  pushed(id: string): boolean {
+  /** The grant is being sent over the ticket's channel: that is its pickup. Answers whether it is still the ticket's. */
+  private pushed(id: string): boolean {
     const t = this.tickets.ticket(id);
     if (!t || t.state !== "granted") return false;
     this.pickUp(t);
     return true;
   }
 
-  /** Every waiter's place, first in line first, for the channels. */
-  places(): Map<string, number> {
-    return new Map(this.tickets.waiting(100_000).map((t, i) => [t.ticket_id, i + 1]));
+  /** After a commit that moved the line: `position` to each waiter's channel whose place or line length changed since it was last told. */
+  tellPlaces(): void {
+    const sockets = this.live.ticketSockets();
+    if (sockets.length === 0) return;
+    const places = new Map(this.tickets.waiting(100_000).map((t, i) => [t.ticket_id, i + 1]));
+    for (const ws of sockets) {
+      const a = ws.deserializeAttachment() as TicketAttachment;
+      const position = places.get(a.ticketId);
+      if (position === undefined || (a.position === position && a.waiting === places.size)) continue;
+      try {
+        ws.send(JSON.stringify({ type: "position", position, waiting: places.size }));
+        ws.serializeAttachment({ ...a, position, waiting: places.size } satisfies TicketAttachment);
+      } catch {
+        // closing: its close records the presence
+      }
+    }
+  }
+
+  /** A channel just opened: it is told where the ticket stands; answers its state (a granted one is then pushed). */
+  greet(p: PoolRow, id: string, ws: WebSocket): TicketState {
+    const view = this.view(p, id)!;
+    if (view.state === "waiting") {
+      ws.send(JSON.stringify({ type: "position", position: view.position, waiting: view.waiting }));
+      ws.serializeAttachment({ ticketId: id, position: view.position, waiting: view.waiting } satisfies TicketAttachment);
+    } else if (view.state !== "granted") {
+      ws.send(JSON.stringify({ type: "ended", reason: view.state }));
+      ws.close(1000, view.state);
+    }
+    return view.state;
+  }
+
+  /**
+   * Sends a granted seat down the ticket's channel, after the grant committed: `sign` makes
+   * its session token, and the send, committed through `commit`, is its pickup. Without a
+   * channel open it does nothing: the poll serves the grant.
+   */
+  async push(p: PoolRow, id: string, sign: (grant: CheckoutGrant) => Promise<string>, commit: <T>(fn: () => T) => T): Promise<void> {
+    if (!this.live.ticketConnected(id)) return;
+    const view = this.view(p, id);
+    if (view?.state !== "granted") return;
+    const token = await sign(view);
+    if (!commit(() => this.pushed(id))) return;
+    const { state: _s, created: _c, user: _u, machine: _m, terminalSession: _t, ...fields } = view;
+    const message = JSON.stringify({ type: "granted", ...fields, token });
+    for (const ws of this.live.ticketSockets(id)) {
+      try {
+        ws.send(message);
+        ws.close(1000, "granted");
+      } catch {
+        // closing: the ticket's state still answers the grant
+      }
+    }
   }
 
   /**
