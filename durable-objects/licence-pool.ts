@@ -21,11 +21,14 @@ import type { AuthFailure, CheckoutGrant, CheckoutInput, QueuedCheckout, CreateP
 import { SeatLedger } from "./seat-ledger.js";
 import { MeteredSql } from "./metered-sql.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
-import { LiveChannel, type LiveAttachment } from "./live-channel.js";
+import { isTicketSocket, LiveChannel, TICKET_LIVE_PATH, TICKETS_TAG, type LiveAttachment, type TicketAttachment } from "./live-channel.js";
+import type { Env } from "../src/worker/env.js";
+import { signGrantToken } from "../src/worker/tokens.js";
 import { Borrowing, type BorrowGrant } from "./borrowing.js";
 import { PRESENCE_WRITE_WINDOW, StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import { SeatQueue, type TicketView, type Waiter } from "./queue.js";
+import { Reclaim } from "./reclaim.js";
 import { ownSeats, seatsOfUser } from "./self-release.js";
 import { judgeCredentials } from "./decisions.js";
 import type { EndReason } from "../src/contract/errors.js";
@@ -70,6 +73,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly admins: PoolAdmins;
   private readonly policy: PolicyRoom;
   private readonly queue: SeatQueue;
+  private readonly reclaim: Reclaim;
   private readonly data: PoolData;
   private readonly webhooks: Webhooks;
   private pool: PoolRow | undefined;
@@ -87,9 +91,10 @@ export class LicencePool extends DurableObject<object> {
     this.admins = new PoolAdmins(this.db);
     // a borrowed seat is kept until its `until` however long its client is away, as an open channel keeps one
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId) || this.borrowing.holds(seatId));
-    this.queue = new SeatQueue(this.db, this.store, this.ledger, this.timers);
+    this.queue = new SeatQueue(this.db, this.store, this.ledger, this.timers, this.live, this.policy, this.webhooks);
+    this.reclaim = new Reclaim(this.db, this.store, this.ledger, this.timers, this.live, () => this.queue.someoneWaiting());
     // the rooms told of every seat change, in this order; the queue last, to hand a freed seat on
-    for (const room of [this.policy, this.stale, this.webhooks, this.queue]) this.ledger.listen(room);
+    for (const room of [this.policy, this.stale, this.webhooks, this.reclaim, this.queue]) this.ledger.listen(room);
     this.data = new PoolData(this.db);
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
     if (hasSchema(ctx.storage)) this.load();
@@ -100,6 +105,7 @@ export class LicencePool extends DurableObject<object> {
     this.pool = this.store.readPool();
     this.policy.load();
     this.webhooks.load();
+    this.reclaim.load();
     if (this.pool) this.store.endedRetentionMs = this.pool.retention_days * DAY;
     void this.ctx.blockConcurrencyWhile(async () => {
       await this.timers.load();
@@ -109,17 +115,47 @@ export class LicencePool extends DurableObject<object> {
 
   /** One synchronous transaction; if it throws, what the rooms keep in memory is read again so memory never runs ahead of disk. */
   private transaction<T>(fn: () => T): T {
+    let out: T;
     try {
-      return this.ctx.storage.transactionSync(fn);
+      out = this.ctx.storage.transactionSync(fn);
     } catch (e) {
+      this.live.drop();
+      this.queue.dropNews();
       this.store.forgetCache();
       this.pool = this.store.readPool();
       if (this.pool) {
         this.policy.load();
         this.webhooks.load();
+        this.reclaim.load();
       }
       throw e;
     }
+    this.afterCommit();
+    return out;
+  }
+
+  /** What a committed transaction tells the channels: the messages it queued, the waiters' new places, the grants to push. */
+  private afterCommit(): void {
+    this.live.flush();
+    const news = this.queue.takeNews();
+    if (news.moved) this.queue.tellPlaces();
+    for (const id of news.granted) void this.pushGrant(id).catch(() => {
+      // the client still has the ticket's state to poll
+    });
+    // the line emptied: the warned idle seats are let off
+    const p = this.pool;
+    if (p && this.reclaim.hasWarnings() && !this.queue.someoneWaiting()) {
+      // the timers it clears need no alarm moved at once: an early alarm finds nothing due
+      this.transaction(() => this.reclaim.review(p, Date.now()));
+    }
+  }
+
+  /** Pushes a grant down the ticket's channel, signed here by the Worker's one signer after the grant committed. */
+  private async pushGrant(ticketId: string): Promise<void> {
+    const p = this.pool;
+    if (!p) return;
+    await this.queue.push(p, ticketId, (grant) => signGrantToken(this.env as Env, grant), (fn) => this.transaction(fn));
+    await this.timers.syncAlarm(); // the push was the pickup: its timer went
   }
 
   // ---- creation --------------------------------------------------------------
@@ -180,7 +216,10 @@ export class LicencePool extends DurableObject<object> {
         return { ...plan.failure, details: { ...plan.failure.details, ownSeats: own as unknown as Record<string, string | boolean | null>[] } };
       }
       if (plan.kind === "queue") {
-        return { ok: true, queued: true, ...this.queue.enqueue(p, input, plan.identity, now), pool: poolSummary(p) };
+        const ticket = this.queue.enqueue(p, input, plan.identity, now);
+        // the first waiter: idle seats may now be taken back for them
+        if (ticket.waiting === 1) this.reclaim.review(p, now);
+        return { ok: true, queued: true, ...ticket, pool: poolSummary(p) };
       }
       const grant = this.ledger.grant(p, plan, input, now);
       if (plan.kind === "take" && plan.overdraft) this.store.recordOverdraft(now, p.in_use - p.seats);
@@ -232,8 +271,12 @@ export class LicencePool extends DurableObject<object> {
     return out;
   }
 
-  /** Presence by HTTP: written at most once a window per session, so beats within it cost nothing. */
-  heartbeat(sessionId: string, seatId: string): Outcome<{ active: true; pool: PoolSummary }> {
+  /**
+   * Presence by HTTP: written at most once a window per session, so beats within it cost
+   * nothing. `idleSince` (ms, null: in use, undefined: not said) is kept in memory; only a
+   * change of the seat's idle state is reviewed for reclaim, which may set a timer.
+   */
+  async heartbeat(sessionId: string, seatId: string, idleSince?: number | null): Promise<Outcome<{ active: true; pool: PoolSummary }>> {
     const p = this.pool;
     if (!p) return failure("invalid_token", messages.tokenForeign);
     const s = this.store.session(sessionId, seatId);
@@ -241,6 +284,10 @@ export class LicencePool extends DurableObject<object> {
     if (ended) return ended;
     const now = Date.now();
     if (now - s!.last_seen_at >= PRESENCE_WRITE_WINDOW) this.store.touchSession(sessionId, seatId, now);
+    if (this.reclaim.beat(sessionId, seatId, idleSince, now) && p.reclaim_idle_minutes !== null) {
+      this.transaction(() => this.reclaim.review(p, now, seatId));
+      await this.timers.syncAlarm();
+    }
     return { ok: true, active: true, pool: poolSummary(p) };
   }
 
@@ -309,7 +356,8 @@ export class LicencePool extends DurableObject<object> {
   /** A page of the seats in use, oldest first, optionally those whose user or machine contains `q` (compared as names are). */
   listSeats(actor: Actor, page: SeatsPage = {}): Outcome<{ seats: Seat[]; next: string | null; total: number }> {
     const a = this.authorise(actor, "read");
-    return "ok" in a ? a : { ok: true, ...seatPage(this.store, a.pool, page) };
+    const now = Date.now();
+    return "ok" in a ? a : { ok: true, ...seatPage(this.store, a.pool, page, { connected: (id) => this.live.connected(id), idleSince: (id) => this.reclaim.seatIdleSince(id, now) }) };
   }
 
   async updatePool(actor: Actor, patch: PoolPatch): Promise<Outcome<{ pool: PoolState }>> {
@@ -331,6 +379,7 @@ export class LicencePool extends DurableObject<object> {
       if (changes.staleAfterHours) this.stale.reschedule(p);
       // more seats: the waiters get them before any new checkout
       if (changes.seats) this.queue.seatFreed(p, now); // seats added are seats free for those waiting
+      if (changes.reclaimIdleMinutes || changes.reclaimGraceMinutes) this.reclaim.review(p, now);
       if (changes.retentionDays) {
         this.store.endedRetentionMs = p.retention_days * DAY;
         this.store.prune(now);
@@ -540,6 +589,7 @@ export class LicencePool extends DurableObject<object> {
 
   /** The live channel's upgrade, authenticated by the Worker: open for an active session, else its error. */
   override async fetch(request: Request): Promise<Response> {
+    if (new URL(request.url).pathname === TICKET_LIVE_PATH) return this.openTicketLive(request);
     return this.live.open(request, (sessionId, seatId) => {
       const p = this.pool;
       if (!p) return failure("invalid_token", messages.tokenForeign);
@@ -547,13 +597,44 @@ export class LicencePool extends DurableObject<object> {
     });
   }
 
+  /**
+   * A waiter's channel: presence while open, then where the ticket stands: its place, its
+   * grant (pushed, so picked up), or its end. An unknown ticket is refused before any upgrade.
+   */
+  private async openTicketLive(request: Request): Promise<Response> {
+    const p = this.pool;
+    const res = this.live.openTicket(
+      request,
+      (ticketId) => (!p ? failure("invalid_token", messages.badTicketToken) : this.queue.view(p, ticketId) ? undefined : failure("not_found", messages.noSuchTicket)),
+      (ticketId, ws) => {
+        const now = Date.now();
+        this.transaction(() => this.queue.connected(ticketId, now));
+        if (this.queue.greet(p!, ticketId, ws) === "granted") void this.pushGrant(ticketId).catch(() => {});
+      },
+    );
+    await this.timers.syncAlarm(); // the presence moved the ticket's lapse
+    return res;
+  }
+
   /** `idle` and `active` are kept on the socket (self-release asks whether a holder is active); other text is ignored. */
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    this.live.noteActivity(ws, message);
+    const seatId = this.live.noteActivity(ws, message);
+    const p = this.pool;
+    // a change of idleness matters only while reclaim is on and someone waits (or a warning stands)
+    if (!seatId || !p || p.reclaim_idle_minutes === null || !(this.queue.someoneWaiting() || this.reclaim.hasWarnings())) return;
+    this.transaction(() => this.reclaim.review(p, Date.now(), seatId));
+    await this.timers.syncAlarm();
   }
 
   /** A channel that closes records when its client was last seen, once, for stale expiry. */
   override async webSocketClose(ws: WebSocket): Promise<void> {
+    if (isTicketSocket(ws)) {
+      // the waiter's 60 s of presence count from the channel's close
+      const now = Date.now();
+      this.transaction(() => this.queue.connected((ws.deserializeAttachment() as TicketAttachment).ticketId, now));
+      await this.timers.syncAlarm();
+      return;
+    }
     const a = ws.deserializeAttachment() as LiveAttachment | null;
     const s = a && this.store.session(a.sessionId, a.seatId);
     if (s && s.ended_at === null) this.store.touchSession(a.sessionId, a.seatId, Date.now());
@@ -573,6 +654,8 @@ export class LicencePool extends DurableObject<object> {
         borrow: (seatId) => this.borrowing.expire(p, seatId, now),
         ticket_lapse: (key) => this.queue.lapse(key, now),
         ticket_pickup: (key) => this.queue.pickupDue(p, key, now),
+        queue_waiting: () => this.queue.waitingDue(p, now),
+        reclaim: (key) => this.reclaim.timerFired(p, key, now),
         webhook: (id) => this.webhooks.timerFired(id, now),
         retention: () => {
           this.store.prune(now);
@@ -622,6 +705,9 @@ export class LicencePool extends DurableObject<object> {
     if ("ok" in a) return a;
     this.pool = undefined;
     this.live.ended("revoked");
+    // the waiters' tickets are gone with the pool
+    this.live.later(TICKETS_TAG, { type: "ended", reason: "cancelled" }, "cancelled");
+    this.live.flush();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     return { ok: true, deleted: true };
