@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { parseVars } from "../../scripts/local-secrets.js";
-import type { LocalServer } from "./local-server.js";
+import { api, type Json, type LocalServer } from "./local-server.js";
 
 const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 
@@ -45,21 +45,8 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-export interface Json {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-export async function api(server: LocalServer, method: string, urlPath: string, body?: unknown, token?: string): Promise<Json> {
-  const res = await fetch(`${server.url}${urlPath}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-}
+// The HTTP API's short-hand lives with the server (local-server.ts); the browser tests keep importing it from here.
+export { api, type Json } from "./local-server.js";
 
 export interface CreatedPool {
   poolId: string;
@@ -142,3 +129,4 @@ export function unnamedControls(page: Page): Promise<string[]> {
 export function fitsWidth(page: Page): Promise<boolean> {
   return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth");
 }
+
