@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { parseVars } from "../../scripts/local-secrets.js";
-import { api, type Json, type LocalServer } from "./local-server.js";
+import { api, startLocalServer, type Json, type LocalServer } from "./local-server.js";
 
 const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 
@@ -130,3 +130,22 @@ export function fitsWidth(page: Page): Promise<boolean> {
   return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth");
 }
 
+/**
+ * What a browser test file starts before its tests: the local server, then Chromium, one
+ * at a time, so that when the browser fails to start the server is stopped again.
+ */
+export async function startServerAndBrowser(): Promise<{ server: LocalServer; browser: Browser }> {
+  const server = await startLocalServer();
+  try {
+    return { server, browser: await launchChromium() };
+  } catch (e) {
+    await server.dispose();
+    throw e;
+  }
+}
+
+/** What a browser test file ends with: the browser closed, then the server stopped (either may be missing). */
+export async function closeServerAndBrowser(server: LocalServer | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close();
+  await server?.dispose();
+}
