@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SeatkeeperAdmin, SeatkeeperClient, type CreatePoolResponse, type NodeClientOptions } from "../../src/client/index.js";
-import type { LocalServer } from "./local-server";
+import { startLocalServer, type LocalServer } from "./local-server";
 
 const tempDirs: string[] = [];
 
@@ -52,6 +52,26 @@ export function isolatedClient(options: NodeClientOptions & { url: string }): Se
 
 export function clientFor(server: LocalServer, pool: CreatePoolResponse, options: NodeClientOptions = {}): SeatkeeperClient {
   return isolatedClient({ url: server.url, serial: pool.serial, productKey: pool.productKey, ...options });
+}
+
+/**
+ * What many test files start before their tests: the local server and a pool of `seats`
+ * on it. When the pool cannot be made the server is stopped again, as `cleanUp` would.
+ */
+export async function startServerWithPool(seats: number, extra: { minClientVersion?: string; customer?: string } = {}): Promise<{ server: LocalServer; pool: CreatePoolResponse }> {
+  const server = await startLocalServer();
+  try {
+    return { server, pool: await createPool(server, seats, extra) };
+  } catch (e) {
+    await server.dispose();
+    throw e;
+  }
+}
+
+/** What those files end with: the server stopped (when it started) and the temporary folders removed. */
+export async function cleanUp(server: LocalServer | undefined): Promise<void> {
+  await server?.dispose();
+  removeTempDirs();
 }
 
 export async function inUse(server: LocalServer, poolId: string): Promise<number> {
