@@ -5,33 +5,16 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatePoolResponse } from "../../src/client/index.js";
 import { freePort, startLocalServer, type LocalServer } from "./local-server";
-import { BIN, cliEnv, expectNoStackTrace, runCli, startCli } from "./cli-helpers";
-import { clientFor, createPool, inUse, removeTempDirs, tempDir, uniqueUser } from "./sdk-helpers";
+import { BIN, cliEnv, expectNoStackTrace, runCli, startCli, writeRunProgram } from "./cli-helpers";
+import { cleanUp, clientFor, createPool, inUse, tempDir, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let program: string;
 beforeAll(async () => {
   server = await startLocalServer();
-  // The program put behind the pool: says it started (with its session id), then waits
-  // for a "go" file and exits with the code it was given; it also ends when this test
-  // process is gone, so a failing test leaves no program (and no `seatkeeper run`) behind.
-  program = path.join(tempDir(), "program.cjs");
-  writeFileSync(
-    program,
-    [
-      'const fs = require("node:fs");',
-      "const [marker, code] = process.argv.slice(2);",
-      `const testProcess = ${process.pid};`,
-      'const alive = () => { try { process.kill(testProcess, 0); return true; } catch { return false; } };',
-      'fs.writeFileSync(marker + ".started", process.env.SEATKEEPER_SESSION_ID || "");',
-      'setInterval(() => { if (fs.existsSync(marker + ".go")) process.exit(Number(code)); if (!alive()) process.exit(1); }, 25);',
-    ].join("\n"),
-  );
+  program = writeRunProgram();
 });
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+afterAll(() => cleanUp(server));
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
