@@ -51,6 +51,12 @@ export function expectNoStackTrace(r: CliResult): void {
   }
 }
 
+/** What the operator commands' test files start before their tests: the local server, and an environment with the vendor token. */
+export async function startServerForVendor(): Promise<{ server: LocalServer; vendorEnv: Record<string, string> }> {
+  const server = await startLocalServer();
+  return { server, vendorEnv: cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: server.vendorToken }) };
+}
+
 /**
  * The program the `seatkeeper run` tests put behind a pool, written to a temporary folder:
  * it says it started (writes its session id to `<marker>.started`), then waits for a
