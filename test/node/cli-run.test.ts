@@ -7,6 +7,7 @@ import type { CreatePoolResponse } from "../../src/client/index.js";
 import { freePort, startLocalServer, type LocalServer } from "./local-server";
 import { BIN, cliEnv, expectNoStackTrace, runCli, startCli, writeRunProgram } from "./cli-helpers";
 import { cleanUp, clientFor, createPool, inUse, tempDir, uniqueUser } from "./sdk-helpers";
+import { until } from "./live-helpers";
 
 let server: LocalServer;
 let program: string;
@@ -16,14 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => cleanUp(server));
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function poolEnv(pool: CreatePoolResponse, extra: Record<string, string> = {}) {
   return cliEnv(server, { SEATKEEPER_SERIAL: pool.serial, SEATKEEPER_PRODUCT_KEY: pool.productKey, ...extra });
 }
@@ -32,7 +25,7 @@ function poolEnv(pool: CreatePoolResponse, extra: Record<string, string> = {}) {
 async function runProgram(pool: CreatePoolResponse, exitCode: number) {
   const marker = path.join(tempDir(), "m");
   const run = startCli(["run", "--user", uniqueUser("run"), "--", process.execPath, program, marker, String(exitCode)], poolEnv(pool));
-  await until(() => existsSync(`${marker}.started`) || run.child.exitCode !== null, "the program to start");
+  await until(() => existsSync(`${marker}.started`) || run.child.exitCode !== null, "the program to start", 60_000);
   return { ...run, marker };
 }
 
@@ -167,7 +160,7 @@ describe("seatkeeper run", () => {
     // The reader goes away before seatkeeper writes its first note: every write to stderr now fails (EPIPE).
     child.stderr!.destroy();
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    await until(() => existsSync(`${marker}.started`) || child.exitCode !== null, "the program to start");
+    await until(() => existsSync(`${marker}.started`) || child.exitCode !== null, "the program to start", 60_000);
     expect(child.exitCode).toBeNull();
     expect(await inUse(server, pool.poolId)).toBe(1);
     writeFileSync(`${marker}.go`, "");
