@@ -57,6 +57,12 @@ export async function startServerForVendor(): Promise<{ server: LocalServer; ven
   return { server, vendorEnv: cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: server.vendorToken }) };
 }
 
+/** What the `seatkeeper run` test files start before their tests: the local server, and the program (writeRunProgram) to run behind a pool. */
+export async function startServerForRun(): Promise<{ server: LocalServer; program: string }> {
+  const program = writeRunProgram(); // first: a server already started would have no one to stop it if this threw
+  return { server: await startLocalServer(), program };
+}
+
 /**
  * The program the `seatkeeper run` tests put behind a pool, written to a temporary folder:
  * it says it started (writes its session id to `<marker>.started`), then waits for a

@@ -2,17 +2,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SeatkeeperAdmin, type CreatePoolResponse } from "../../src/client/index.js";
-import { startLocalServer, type LocalServer } from "./local-server";
-import { cliEnv, startCli, writeRunProgram } from "./cli-helpers";
+import type { LocalServer } from "./local-server";
+import { cliEnv, startCli, startServerForRun } from "./cli-helpers";
 import { cleanUp, createPool, inUse, tempDir, uniqueUser } from "./sdk-helpers";
 import { InspectingRelay, until } from "./live-helpers";
 
 let server: LocalServer;
 let program: string;
-beforeAll(async () => {
-  server = await startLocalServer();
-  program = writeRunProgram();
-});
+beforeAll(async () => { ({ server, program } = await startServerForRun()); });
 afterAll(() => cleanUp(server));
 
 const FREED = "warning: an administrator freed this seat; ";

@@ -4,17 +4,14 @@ import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatePoolResponse } from "../../src/client/index.js";
-import { freePort, startLocalServer, type LocalServer } from "./local-server";
-import { BIN, cliEnv, expectNoStackTrace, runCli, startCli, writeRunProgram } from "./cli-helpers";
+import { freePort, type LocalServer } from "./local-server";
+import { BIN, cliEnv, expectNoStackTrace, runCli, startCli, startServerForRun } from "./cli-helpers";
 import { cleanUp, clientFor, createPool, inUse, tempDir, uniqueUser } from "./sdk-helpers";
 import { until } from "./live-helpers";
 
 let server: LocalServer;
 let program: string;
-beforeAll(async () => {
-  server = await startLocalServer();
-  program = writeRunProgram();
-});
+beforeAll(async () => { ({ server, program } = await startServerForRun()); });
 afterAll(() => cleanUp(server));
 
 function poolEnv(pool: CreatePoolResponse, extra: Record<string, string> = {}) {
