@@ -9,6 +9,22 @@ import { ErrorResponse, endReasons, type EndReason, type ErrorCode } from "../co
 /** The service's codes, plus the client's own. */
 export type ClientErrorCode = ErrorCode | "offline" | "unexpected_response" | "not_configured" | "no_session" | "lease_refused";
 
+/**
+ * One entry of an error's `details`, read as the kind its getter promises (a number, a
+ * string, a date given as a string, or one of a list of values), else undefined: a
+ * service's answer, or a newer service's, is not trusted to have the shape this SDK knows.
+ */
+function detail(details: Record<string, unknown>, key: string, kind: "number"): number | undefined;
+function detail(details: Record<string, unknown>, key: string, kind: "string"): string | undefined;
+function detail(details: Record<string, unknown>, key: string, kind: "date"): Date | undefined;
+function detail<T>(details: Record<string, unknown>, key: string, kind: readonly T[]): T | undefined;
+function detail(details: Record<string, unknown>, key: string, kind: "number" | "string" | "date" | readonly unknown[]): unknown {
+  const value = details[key];
+  if (typeof kind !== "string") return kind.includes(value) ? value : undefined;
+  if (kind === "date") return typeof value === "string" ? new Date(value) : undefined;
+  return typeof value === kind ? value : undefined;
+}
+
 export class SeatkeeperError extends Error {
   override name = "SeatkeeperError";
   constructor(
@@ -94,10 +110,10 @@ export class NotFoundError extends SeatkeeperError {
 export class PoolFullError extends SeatkeeperError {
   override name = "PoolFullError";
   get seats(): number {
-    return typeof this.details.seats === "number" ? this.details.seats : 0;
+    return detail(this.details, "seats", "number") ?? 0;
   }
   get inUse(): number {
-    return typeof this.details.inUse === "number" ? this.details.inUse : 0;
+    return detail(this.details, "inUse", "number") ?? 0;
   }
 }
 
@@ -114,12 +130,11 @@ export class TooManySessionsError extends SeatkeeperError {
   override name = "TooManySessionsError";
   /** Undefined for a reason this SDK does not know yet (a newer service). */
   get reason(): TooManySessionsReason | undefined {
-    const r = this.details.reason;
-    return (tooManySessionsReasons as readonly unknown[]).includes(r) ? (r as TooManySessionsReason) : undefined;
+    return detail(this.details, "reason", tooManySessionsReasons);
   }
   /** The pool's limit that was reached (sessions or addresses per seat). */
   get max(): number | undefined {
-    return typeof this.details.max === "number" ? this.details.max : undefined;
+    return detail(this.details, "max", "number");
   }
 }
 
@@ -152,8 +167,7 @@ export class MethodNotAllowedError extends SeatkeeperError {
 export class SessionEndedError extends SeatkeeperError {
   override name = "SessionEndedError";
   get reason(): EndReason {
-    const r = this.details.reason;
-    return (endReasons as readonly unknown[]).includes(r) ? (r as EndReason) : "expired";
+    return detail(this.details, "reason", endReasons) ?? "expired";
   }
 }
 
@@ -161,7 +175,7 @@ export class SessionEndedError extends SeatkeeperError {
 export class ClientVersionError extends SeatkeeperError {
   override name = "ClientVersionError";
   get minClientVersion(): string | undefined {
-    return typeof this.details.minClientVersion === "string" ? this.details.minClientVersion : undefined;
+    return detail(this.details, "minClientVersion", "string");
   }
 }
 
@@ -184,7 +198,7 @@ export class RateLimitedError extends SeatkeeperError {
 export class BorrowNotAllowedError extends SeatkeeperError {
   override name = "BorrowNotAllowedError";
   get maxBorrowDays(): number | null {
-    return typeof this.details.maxBorrowDays === "number" ? this.details.maxBorrowDays : null;
+    return detail(this.details, "maxBorrowDays", "number") ?? null;
   }
 }
 
@@ -192,7 +206,7 @@ export class BorrowNotAllowedError extends SeatkeeperError {
 export class BorrowLimitError extends SeatkeeperError {
   override name = "BorrowLimitError";
   get max(): number | undefined {
-    return typeof this.details.max === "number" ? this.details.max : undefined;
+    return detail(this.details, "max", "number");
   }
 }
 
@@ -221,10 +235,10 @@ export class BlockedError extends SeatkeeperError {
 export class PoolInactiveError extends SeatkeeperError {
   override name = "PoolInactiveError";
   get validFrom(): Date | undefined {
-    return typeof this.details.validFrom === "string" ? new Date(this.details.validFrom) : undefined;
+    return detail(this.details, "validFrom", "date");
   }
   get validUntil(): Date | undefined {
-    return typeof this.details.validUntil === "string" ? new Date(this.details.validUntil) : undefined;
+    return detail(this.details, "validUntil", "date");
   }
 }
 
@@ -232,13 +246,13 @@ export class PoolInactiveError extends SeatkeeperError {
 export class GroupFullError extends SeatkeeperError {
   override name = "GroupFullError";
   get group(): string | undefined {
-    return typeof this.details.group === "string" ? this.details.group : undefined;
+    return detail(this.details, "group", "string");
   }
   get max(): number | undefined {
-    return typeof this.details.max === "number" ? this.details.max : undefined;
+    return detail(this.details, "max", "number");
   }
   get inUse(): number | undefined {
-    return typeof this.details.inUse === "number" ? this.details.inUse : undefined;
+    return detail(this.details, "inUse", "number");
   }
 }
 

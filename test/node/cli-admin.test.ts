@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialsRevokedError, SessionEndedError, type CreatePoolResponse } from "../../src/client/index.js";
-import { startLocalServer, type LocalServer } from "./local-server";
-import { cliEnv, expectNoStackTrace, runCli } from "./cli-helpers";
-import { clientFor, removeTempDirs, uniqueUser } from "./sdk-helpers";
+import type { LocalServer } from "./local-server";
+import { cliEnv, expectNoStackTrace, runCli, startServerForVendor } from "./cli-helpers";
+import { cleanUp, clientFor, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let vendorEnv: Record<string, string>;
-beforeAll(async () => {
-  server = await startLocalServer();
-  vendorEnv = cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: server.vendorToken });
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, vendorEnv } = await startServerForVendor()); });
+afterAll(() => cleanUp(server));
 
 async function cliPool(customer: string, seats: number): Promise<CreatePoolResponse> {
   const r = await runCli(["pools", "create", "--customer", customer, "--seats", String(seats), "--json"], vendorEnv);

@@ -2,20 +2,14 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leaseDate, type CreatePoolResponse } from "../../src/client/index.js";
-import { startLocalServer, type LocalServer } from "./local-server";
+import type { LocalServer } from "./local-server";
 import { cliEnv, expectNoStackTrace, runCli } from "./cli-helpers";
-import { createPool, inUse, removeTempDirs, TcpRelay, uniqueUser, vendor } from "./sdk-helpers";
+import { cleanUp, inUse, startServerWithPool, TcpRelay, uniqueUser, vendor } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
-beforeAll(async () => {
-  server = await startLocalServer();
-  pool = await createPool(server, 3);
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, pool } = await startServerWithPool(3)); });
+afterAll(() => cleanUp(server));
 
 describe("seatkeeper borrow, run offline, return", () => {
   it("borrows, runs offline on the lease with the network cut, refuses a clock gone back, and returns the seat", async () => {

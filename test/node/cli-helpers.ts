@@ -1,7 +1,8 @@
 /** Runs the real `seatkeeper` command (bin/seatkeeper.mjs) in a child process, isolated from this machine's settings. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { ROOT, type LocalServer } from "./local-server";
+import { ROOT, startLocalServer, type LocalServer } from "./local-server";
 import { tempDir } from "./sdk-helpers";
 
 export const BIN = path.join(ROOT, "bin", "seatkeeper.mjs");
@@ -48,4 +49,39 @@ export function expectNoStackTrace(r: CliResult): void {
   if (/^\s+at .+\(.*:\d+:\d+\)$/m.test(r.stderr) || /^\s+at .+:\d+:\d+$/m.test(r.stderr)) {
     throw new Error(`stack trace in stderr:\n${r.stderr}`);
   }
+}
+
+/** What the operator commands' test files start before their tests: the local server, and an environment with the vendor token. */
+export async function startServerForVendor(): Promise<{ server: LocalServer; vendorEnv: Record<string, string> }> {
+  const server = await startLocalServer();
+  return { server, vendorEnv: cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: server.vendorToken }) };
+}
+
+/** What the `seatkeeper run` test files start before their tests: the local server, and the program (writeRunProgram) to run behind a pool. */
+export async function startServerForRun(): Promise<{ server: LocalServer; program: string }> {
+  const program = writeRunProgram(); // first: a server already started would have no one to stop it if this threw
+  return { server: await startLocalServer(), program };
+}
+
+/**
+ * The program the `seatkeeper run` tests put behind a pool, written to a temporary folder:
+ * it says it started (writes its session id to `<marker>.started`), then waits for a
+ * `<marker>.go` file and exits with the code it was given (`node program.cjs MARKER CODE`);
+ * it also ends when this test process is gone, so a failing test leaves no program (and no
+ * `seatkeeper run`) behind.
+ */
+export function writeRunProgram(): string {
+  const program = path.join(tempDir(), "program.cjs");
+  writeFileSync(
+    program,
+    [
+      'const fs = require("node:fs");',
+      "const [marker, code] = process.argv.slice(2);",
+      `const testProcess = ${process.pid};`,
+      "const alive = () => { try { process.kill(testProcess, 0); return true; } catch { return false; } };",
+      'fs.writeFileSync(marker + ".started", process.env.SEATKEEPER_SESSION_ID || "");',
+      'setInterval(() => { if (fs.existsSync(marker + ".go")) process.exit(Number(code)); if (!alive()) process.exit(1); }, 25);',
+    ].join("\n"),
+  );
+  return program;
 }

@@ -2,33 +2,15 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SeatkeeperAdmin, type CreatePoolResponse } from "../../src/client/index.js";
-import { startLocalServer, type LocalServer } from "./local-server";
-import { cliEnv, startCli } from "./cli-helpers";
-import { createPool, inUse, removeTempDirs, tempDir, uniqueUser } from "./sdk-helpers";
+import type { LocalServer } from "./local-server";
+import { cliEnv, startCli, startServerForRun } from "./cli-helpers";
+import { cleanUp, createPool, inUse, tempDir, uniqueUser } from "./sdk-helpers";
 import { InspectingRelay, until } from "./live-helpers";
 
 let server: LocalServer;
 let program: string;
-beforeAll(async () => {
-  server = await startLocalServer();
-  // Says it started (with its session id), exits with the code given once a "go" file appears, or when this test process is gone.
-  program = path.join(tempDir(), "program.cjs");
-  writeFileSync(
-    program,
-    [
-      'const fs = require("node:fs");',
-      "const [marker, code] = process.argv.slice(2);",
-      `const testProcess = ${process.pid};`,
-      "const alive = () => { try { process.kill(testProcess, 0); return true; } catch { return false; } };",
-      'fs.writeFileSync(marker + ".started", process.env.SEATKEEPER_SESSION_ID || "");',
-      'setInterval(() => { if (fs.existsSync(marker + ".go")) process.exit(Number(code)); if (!alive()) process.exit(1); }, 25);',
-    ].join("\n"),
-  );
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, program } = await startServerForRun()); });
+afterAll(() => cleanUp(server));
 
 const FREED = "warning: an administrator freed this seat; ";
 

@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatePoolResponse } from "../../src/client/index.js";
-import { cliEnv, expectNoStackTrace, runCli } from "./cli-helpers";
-import { startLocalServer, type LocalServer } from "./local-server";
-import { removeTempDirs } from "./sdk-helpers";
+import { cliEnv, expectNoStackTrace, runCli, startServerForVendor } from "./cli-helpers";
+import type { LocalServer } from "./local-server";
+import { cleanUp } from "./sdk-helpers";
 
 let server: LocalServer;
 let vendorEnv: Record<string, string>;
-beforeAll(async () => {
-  server = await startLocalServer();
-  vendorEnv = cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: server.vendorToken });
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, vendorEnv } = await startServerForVendor()); });
+afterAll(() => cleanUp(server));
 
 describe("seatkeeper staff and seatkeeper admins", () => {
   it("adds a staff member whose token works at their role, disables them, and removes them", async () => {

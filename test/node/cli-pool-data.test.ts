@@ -4,20 +4,14 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatePoolResponse } from "../../src/client/index.js";
-import { BIN, cliEnv, expectNoStackTrace, runCli, type CliResult } from "./cli-helpers";
-import { startLocalServer, type LocalServer } from "./local-server";
-import { removeTempDirs, tempDir } from "./sdk-helpers";
+import { BIN, cliEnv, expectNoStackTrace, runCli, startServerForVendor, type CliResult } from "./cli-helpers";
+import type { LocalServer } from "./local-server";
+import { cleanUp, tempDir } from "./sdk-helpers";
 
 let server: LocalServer;
 let vendorEnv: Record<string, string>;
-beforeAll(async () => {
-  server = await startLocalServer();
-  vendorEnv = cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: server.vendorToken });
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, vendorEnv } = await startServerForVendor()); });
+afterAll(() => cleanUp(server));
 
 /** The CLI with `input` typed on its standard input. */
 function runCliTyping(args: string[], env: Record<string, string>, input: string): Promise<CliResult> {

@@ -4,42 +4,15 @@ import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatePoolResponse } from "../../src/client/index.js";
-import { freePort, startLocalServer, type LocalServer } from "./local-server";
-import { BIN, cliEnv, expectNoStackTrace, runCli, startCli } from "./cli-helpers";
-import { clientFor, createPool, inUse, removeTempDirs, tempDir, uniqueUser } from "./sdk-helpers";
+import { freePort, type LocalServer } from "./local-server";
+import { BIN, cliEnv, expectNoStackTrace, runCli, startCli, startServerForRun } from "./cli-helpers";
+import { cleanUp, clientFor, createPool, inUse, tempDir, uniqueUser } from "./sdk-helpers";
+import { until } from "./live-helpers";
 
 let server: LocalServer;
 let program: string;
-beforeAll(async () => {
-  server = await startLocalServer();
-  // The program put behind the pool: says it started (with its session id), then waits
-  // for a "go" file and exits with the code it was given; it also ends when this test
-  // process is gone, so a failing test leaves no program (and no `seatkeeper run`) behind.
-  program = path.join(tempDir(), "program.cjs");
-  writeFileSync(
-    program,
-    [
-      'const fs = require("node:fs");',
-      "const [marker, code] = process.argv.slice(2);",
-      `const testProcess = ${process.pid};`,
-      'const alive = () => { try { process.kill(testProcess, 0); return true; } catch { return false; } };',
-      'fs.writeFileSync(marker + ".started", process.env.SEATKEEPER_SESSION_ID || "");',
-      'setInterval(() => { if (fs.existsSync(marker + ".go")) process.exit(Number(code)); if (!alive()) process.exit(1); }, 25);',
-    ].join("\n"),
-  );
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+beforeAll(async () => { ({ server, program } = await startServerForRun()); });
+afterAll(() => cleanUp(server));
 
 function poolEnv(pool: CreatePoolResponse, extra: Record<string, string> = {}) {
   return cliEnv(server, { SEATKEEPER_SERIAL: pool.serial, SEATKEEPER_PRODUCT_KEY: pool.productKey, ...extra });
@@ -49,7 +22,7 @@ function poolEnv(pool: CreatePoolResponse, extra: Record<string, string> = {}) {
 async function runProgram(pool: CreatePoolResponse, exitCode: number) {
   const marker = path.join(tempDir(), "m");
   const run = startCli(["run", "--user", uniqueUser("run"), "--", process.execPath, program, marker, String(exitCode)], poolEnv(pool));
-  await until(() => existsSync(`${marker}.started`) || run.child.exitCode !== null, "the program to start");
+  await until(() => existsSync(`${marker}.started`) || run.child.exitCode !== null, "the program to start", 60_000);
   return { ...run, marker };
 }
 
@@ -184,7 +157,7 @@ describe("seatkeeper run", () => {
     // The reader goes away before seatkeeper writes its first note: every write to stderr now fails (EPIPE).
     child.stderr!.destroy();
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    await until(() => existsSync(`${marker}.started`) || child.exitCode !== null, "the program to start");
+    await until(() => existsSync(`${marker}.started`) || child.exitCode !== null, "the program to start", 60_000);
     expect(child.exitCode).toBeNull();
     expect(await inUse(server, pool.poolId)).toBe(1);
     writeFileSync(`${marker}.go`, "");

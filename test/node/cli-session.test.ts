@@ -2,20 +2,14 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatePoolResponse } from "../../src/client/index.js";
-import { startLocalServer, type LocalServer } from "./local-server";
+import type { LocalServer } from "./local-server";
 import { cliEnv, expectNoStackTrace, runCli } from "./cli-helpers";
-import { createPool, inUse, removeTempDirs, TcpRelay, tempDir, uniqueUser } from "./sdk-helpers";
+import { cleanUp, inUse, startServerWithPool, TcpRelay, tempDir, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
-beforeAll(async () => {
-  server = await startLocalServer();
-  pool = await createPool(server, 2);
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, pool } = await startServerWithPool(2)); });
+afterAll(() => cleanUp(server));
 
 const poolEnv = (extra: Record<string, string> = {}) =>
   cliEnv(server, { SEATKEEPER_SERIAL: pool.serial, SEATKEEPER_PRODUCT_KEY: pool.productKey, ...extra });

@@ -1,19 +1,13 @@
 /** The dashboard's part in borrowing: the two limits in the settings form, and borrowed seats marked with their end date. */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, checkout, createPool, launchChromium, newSignedInPage } from "./dashboard-browser.js";
-import { startLocalServer, type LocalServer } from "./local-server.js";
+import { api, checkout, closeServerAndBrowser, createPool, newSignedInPage, startServerAndBrowser } from "./dashboard-browser.js";
+import type { LocalServer } from "./local-server.js";
 
 let server: LocalServer;
 let browser: Browser;
-beforeAll(async () => {
-  server = await startLocalServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+beforeAll(async () => { ({ server, browser } = await startServerAndBrowser()); });
+afterAll(() => closeServerAndBrowser(server, browser));
 
 describe("the dashboard and borrowed seats", () => {
   it("sets the borrowing limits in the settings form and marks a borrowed seat with its end date", async () => {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { parseVars } from "../../scripts/local-secrets.js";
-import type { LocalServer } from "./local-server.js";
+import { api, startLocalServer, type Json, type LocalServer } from "./local-server.js";
 
 const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 
@@ -45,21 +45,8 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-export interface Json {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-export async function api(server: LocalServer, method: string, urlPath: string, body?: unknown, token?: string): Promise<Json> {
-  const res = await fetch(`${server.url}${urlPath}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
-}
+// The HTTP API's short-hand lives with the server (local-server.ts); the browser tests keep importing it from here.
+export { api, type Json } from "./local-server.js";
 
 export interface CreatedPool {
   poolId: string;
@@ -141,4 +128,24 @@ export function unnamedControls(page: Page): Promise<string[]> {
 /** True when the page fits the window's width (no sideways scrolling). */
 export function fitsWidth(page: Page): Promise<boolean> {
   return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth");
+}
+
+/**
+ * What a browser test file starts before its tests: the local server, then Chromium, one
+ * at a time, so that when the browser fails to start the server is stopped again.
+ */
+export async function startServerAndBrowser(): Promise<{ server: LocalServer; browser: Browser }> {
+  const server = await startLocalServer();
+  try {
+    return { server, browser: await launchChromium() };
+  } catch (e) {
+    await server.dispose();
+    throw e;
+  }
+}
+
+/** What a browser test file ends with: the browser closed, then the server stopped (either may be missing). */
+export async function closeServerAndBrowser(server: LocalServer | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close();
+  await server?.dispose();
 }

@@ -7,22 +7,15 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  api, checkout, createPool, fitsWidth, heartbeat, launchChromium, newSignedInPage, sessionCookie, unnamedControls, type Checkout, type CreatedPool,
+  api, checkout, closeServerAndBrowser, createPool, fitsWidth, heartbeat, newSignedInPage, sessionCookie, startServerAndBrowser, unnamedControls, type Checkout,
+  type CreatedPool,
 } from "./dashboard-browser.js";
-import { ROOT, startLocalServer, type LocalServer } from "./local-server.js";
+import { ROOT, type LocalServer } from "./local-server.js";
 
 let server: LocalServer;
 let browser: Browser;
-
-beforeAll(async () => {
-  // one at a time, so that if the browser fails to start, afterAll still has the server to stop
-  server = await startLocalServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+beforeAll(async () => { ({ server, browser } = await startServerAndBrowser()); });
+afterAll(() => closeServerAndBrowser(server, browser));
 
 const poolUrl = (poolId: string) => `${server.url}/admin/pools/${poolId}`;
 

@@ -5,21 +5,15 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, checkout, createPool, fitsWidth, heartbeat, launchChromium, newSignedInPage, unnamedControls, type Checkout } from "./dashboard-browser.js";
-import { startLocalServer, type LocalServer } from "./local-server.js";
+import {
+  api, checkout, closeServerAndBrowser, createPool, fitsWidth, heartbeat, newSignedInPage, startServerAndBrowser, unnamedControls, type Checkout,
+} from "./dashboard-browser.js";
+import type { LocalServer } from "./local-server.js";
 
 let server: LocalServer;
 let browser: Browser;
-
-beforeAll(async () => {
-  // one at a time, so that if the browser fails to start, afterAll still has the server to stop
-  server = await startLocalServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+beforeAll(async () => { ({ server, browser } = await startServerAndBrowser()); });
+afterAll(() => closeServerAndBrowser(server, browser));
 
 async function notice(page: Page): Promise<string> {
   const el = page.locator("p.message.notice");

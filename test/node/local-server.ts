@@ -152,3 +152,20 @@ export async function startLocalServer(opts: { port?: number; stateDir?: string;
     processGroup: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
   };
 }
+
+export interface Json {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/** One request to the server's HTTP API, JSON both ways, with a bearer token when given. */
+export async function api(server: LocalServer, method: string, urlPath: string, body?: unknown, token?: string): Promise<Json> {
+  const res = await fetch(`${server.url}${urlPath}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}

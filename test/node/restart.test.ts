@@ -1,22 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalServer, type LocalServer } from "./local-server";
+import { api, startLocalServer, type LocalServer } from "./local-server";
 
 let server: LocalServer;
-beforeAll(async () => {
-  server = await startLocalServer();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
+beforeAll(async () => { server = await startLocalServer(); });
+afterAll(() => server?.dispose());
 
-async function http(method: string, path: string, body?: unknown, token?: string) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const http = (method: string, path: string, body?: unknown, token?: string) => api(server, method, path, body, token);
 
 describe("the local server, started as npm start does", () => {
   it("keeps a checked-out seat through a kill -9 and a restart", async () => {

@@ -4,19 +4,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidTokenError, SeatkeeperClient as BrowserClient, StorageJournal } from "../../src/client/browser.js";
 import { OfflineError, SessionEndedError, type CreatePoolResponse } from "../../src/client/index.js";
-import { startLocalServer, ROOT, type LocalServer } from "./local-server";
-import { clientFor, createPool, inUse, removeTempDirs, tempDir, uniqueUser, vendor } from "./sdk-helpers";
+import { ROOT, type LocalServer } from "./local-server";
+import { cleanUp, clientFor, createPool, inUse, startServerWithPool, tempDir, uniqueUser, vendor } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
-beforeAll(async () => {
-  server = await startLocalServer();
-  pool = await createPool(server, 3);
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, pool } = await startServerWithPool(3)); });
+afterAll(() => cleanUp(server));
 
 const waitFor = async (check: () => boolean, ms = 10_000) => {
   const deadline = Date.now() + ms;

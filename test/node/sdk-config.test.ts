@@ -5,19 +5,13 @@ import {
   ConfigurationError, defaultConfigDir, defaultIdentity, defaultPolicyFile, loadSettings, parseRegQueryOutput, resolveNodeConfig,
   SeatkeeperClient, type CreatePoolResponse,
 } from "../../src/client/index.js";
-import { startLocalServer, type LocalServer } from "./local-server";
-import { createPool, removeTempDirs, tempDir, uniqueUser } from "./sdk-helpers";
+import type { LocalServer } from "./local-server";
+import { cleanUp, startServerWithPool, tempDir, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
-beforeAll(async () => {
-  server = await startLocalServer();
-  pool = await createPool(server, 2);
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, pool } = await startServerWithPool(2)); });
+afterAll(() => cleanUp(server));
 
 function policyFile(content: unknown): string {
   const file = path.join(tempDir("seatkeeper-policy-"), "policy.json");

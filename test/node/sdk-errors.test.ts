@@ -5,19 +5,13 @@ import {
   type CreatePoolResponse,
 } from "../../src/client/index.js";
 import { inOneRateWindow } from "../rate-window";
-import { freePort, startLocalServer, type LocalServer } from "./local-server";
-import { clientFor, createPool, removeTempDirs, uniqueUser, vendor } from "./sdk-helpers";
+import { freePort, type LocalServer } from "./local-server";
+import { cleanUp, clientFor, createPool, startServerWithPool, uniqueUser, vendor } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
-beforeAll(async () => {
-  server = await startLocalServer();
-  pool = await createPool(server, 1);
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, pool } = await startServerWithPool(1)); });
+afterAll(() => cleanUp(server));
 
 /** The error a promise rejects with. */
 async function failure(p: Promise<unknown>): Promise<SeatkeeperError> {

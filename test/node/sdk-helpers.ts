@@ -4,11 +4,10 @@
  * API, and a TCP relay whose closing stands in for the network dropping.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SeatkeeperAdmin, SeatkeeperClient, type CreatePoolResponse, type NodeClientOptions } from "../../src/client/index.js";
-import type { LocalServer } from "./local-server";
+import { startLocalServer, type LocalServer } from "./local-server";
 
 const tempDirs: string[] = [];
 
@@ -55,51 +54,29 @@ export function clientFor(server: LocalServer, pool: CreatePoolResponse, options
   return isolatedClient({ url: server.url, serial: pool.serial, productKey: pool.productKey, ...options });
 }
 
+/**
+ * What many test files start before their tests: the local server and a pool of `seats`
+ * on it. When the pool cannot be made the server is stopped again, as `cleanUp` would.
+ */
+export async function startServerWithPool(seats: number, extra: { minClientVersion?: string; customer?: string } = {}): Promise<{ server: LocalServer; pool: CreatePoolResponse }> {
+  const server = await startLocalServer();
+  try {
+    return { server, pool: await createPool(server, seats, extra) };
+  } catch (e) {
+    await server.dispose();
+    throw e;
+  }
+}
+
+/** What those files end with: the server stopped (when it started) and the temporary folders removed. */
+export async function cleanUp(server: LocalServer | undefined): Promise<void> {
+  await server?.dispose();
+  removeTempDirs();
+}
+
 export async function inUse(server: LocalServer, poolId: string): Promise<number> {
   return (await vendor(server).getPool(poolId)).inUse;
 }
 
-/**
- * Forwards a local port to the server. `close()` drops every connection and stops
- * listening, as a lost network would; `open()` listens on the same port again.
- */
-export class TcpRelay {
-  private server?: Server;
-  private sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly targetPort: number) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async open(): Promise<void> {
-    const server = createServer((inbound) => {
-      const outbound = connect(this.targetPort, "127.0.0.1");
-      this.sockets.add(inbound).add(outbound);
-      for (const s of [inbound, outbound]) {
-        s.on("close", () => this.sockets.delete(s));
-        s.on("error", () => {
-          inbound.destroy();
-          outbound.destroy();
-        });
-      }
-      inbound.pipe(outbound).pipe(inbound);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => resolve());
-    });
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
+// The relay is the one in relay-helpers.ts; closing it stands in for the network dropping.
+export { Relay as TcpRelay } from "./relay-helpers";

@@ -3,17 +3,12 @@ import WebSocket from "ws";
 import { SeatkeeperAdmin, type CreatePoolResponse, type LiveSocketConstructor, type LiveState, type SessionEndedError } from "../../src/client/index.js";
 import { SeatkeeperClient as BrowserClient } from "../../src/client/browser.js";
 import { startLocalServer, type LocalServer } from "./local-server";
-import { clientFor, createPool, inUse, removeTempDirs, uniqueUser } from "./sdk-helpers";
+import { cleanUp, clientFor, createPool, inUse, uniqueUser } from "./sdk-helpers";
 import { InspectingRelay, until } from "./live-helpers";
 
 let server: LocalServer;
-beforeAll(async () => {
-  server = await startLocalServer();
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { server = await startLocalServer(); });
+afterAll(() => cleanUp(server));
 
 const admin = (pool: CreatePoolResponse, url = server.url) => new SeatkeeperAdmin({ url, token: pool.adminKey });
 

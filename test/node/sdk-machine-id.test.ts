@@ -11,16 +11,11 @@ import {
 } from "../../src/client/index.js";
 import { startLocalServer, type LocalServer } from "./local-server";
 import { cliEnv, expectNoStackTrace, runCli } from "./cli-helpers";
-import { clientFor, createPool, isolatedClient, removeTempDirs, tempDir, uniqueUser, vendor } from "./sdk-helpers";
+import { cleanUp, clientFor, createPool, isolatedClient, tempDir, uniqueUser, vendor } from "./sdk-helpers";
 
 let server: LocalServer;
-beforeAll(async () => {
-  server = await startLocalServer();
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { server = await startLocalServer(); });
+afterAll(() => cleanUp(server));
 
 const GUID = "4c4c4544-0042-3510-8052-b4c04f4d3732";
 /** `reg query HKLM\SOFTWARE\Microsoft\Cryptography` as Windows prints it. */

@@ -3,19 +3,13 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileJournal, OfflineError, type CreatePoolResponse } from "../../src/client/index.js";
-import { freePort, ROOT, startLocalServer, type LocalServer } from "./local-server";
-import { clientFor, createPool, inUse, isolatedClient, removeTempDirs, TcpRelay, tempDir, uniqueUser } from "./sdk-helpers";
+import { freePort, ROOT, type LocalServer } from "./local-server";
+import { cleanUp, clientFor, inUse, isolatedClient, startServerWithPool, TcpRelay, tempDir, uniqueUser } from "./sdk-helpers";
 
 let server: LocalServer;
 let pool: CreatePoolResponse;
-beforeAll(async () => {
-  server = await startLocalServer();
-  pool = await createPool(server, 1);
-});
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+beforeAll(async () => { ({ server, pool } = await startServerWithPool(1)); });
+afterAll(() => cleanUp(server));
 
 describe("closing while offline", () => {
   it("journals the release, and the next start releases the seat first (the pool count proves it)", async () => {

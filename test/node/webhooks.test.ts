@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalServer, type LocalServer } from "./local-server";
+import { api, startLocalServer, type LocalServer } from "./local-server";
 
 interface Received {
   path: string;
@@ -52,14 +52,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-async function http(method: string, path: string, body?: unknown, token?: string) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const http = (method: string, path: string, body?: unknown, token?: string) => api(server, method, path, body, token);
 
 const allEvents = ["pool.usage_high", "pool.denied", "seat.freed", "seat.reclaimed", "credentials.rotated", "pool.expiring", "queue.waiting"];
 

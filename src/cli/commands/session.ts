@@ -111,14 +111,25 @@ async function targets(ctx: CliContext, command: string, sessionToken: string | 
   return [{ ...match, fromCli: true }];
 }
 
+/** What release and status share: their options, the sessions asked about, and a client attached to each. */
+async function sessionsAsked(command: "release" | "status", args: string[], ctx: CliContext) {
+  const p = parse(command, args, { "session-token": { type: "string" } });
+  noMorePositionals(p, command, 1);
+  const list = await targets(ctx, command, stringOption(p, "session-token"), p.positionals[0], stringOption(p, "url"));
+  const clientFor = (s: (typeof list)[number]) => {
+    const client = new SeatkeeperClient({ ...clientOptions(p, ctx, command), url: s.url });
+    client.attach(s);
+    return client;
+  };
+  return { list, clientFor };
+}
+
 export const releaseCommand: Command = {
   name: "release",
   summary: "give back seats taken with `seatkeeper checkout` (all of them, or the one named)",
   usage: "seatkeeper release [SESSION_ID] [--session-token TOKEN] [--url URL] [--json]",
   async run(args, ctx) {
-    const p = parse("release", args, { "session-token": { type: "string" } });
-    noMorePositionals(p, "release", 1);
-    const list = await targets(ctx, "release", stringOption(p, "session-token"), p.positionals[0], stringOption(p, "url"));
+    const { list, clientFor } = await sessionsAsked("release", args, ctx);
     if (list.length === 0) {
       ctx.out.result("No seat is held by `seatkeeper checkout` on this account: nothing to release.", { released: [] });
       return EXIT.ok;
@@ -126,8 +137,7 @@ export const releaseCommand: Command = {
     const lines: string[] = [];
     const results: unknown[] = [];
     for (const s of list) {
-      const client = new SeatkeeperClient({ ...clientOptions(p, ctx, "release"), url: s.url });
-      client.attach(s);
+      const client = clientFor(s);
       let out;
       try {
         out = await client.release();
@@ -154,14 +164,11 @@ export const statusCommand: Command = {
   summary: "the seats taken with `seatkeeper checkout`, as the service sees them",
   usage: "seatkeeper status [SESSION_ID] [--session-token TOKEN] [--url URL] [--json]",
   async run(args, ctx) {
-    const p = parse("status", args, { "session-token": { type: "string" } });
-    noMorePositionals(p, "status", 1);
-    const list = await targets(ctx, "status", stringOption(p, "session-token"), p.positionals[0], stringOption(p, "url"));
+    const { list, clientFor } = await sessionsAsked("status", args, ctx);
     const pending = await new FileJournal(defaultConfigDir(ctx.env)).pendingReleases();
     const sessions: Array<SessionStatus | { sessionId: string; active: false; reason: string }> = [];
     for (const s of list) {
-      const client = new SeatkeeperClient({ ...clientOptions(p, ctx, "status"), url: s.url });
-      client.attach(s);
+      const client = clientFor(s);
       try {
         sessions.push(await client.status());
       } catch (err) {
