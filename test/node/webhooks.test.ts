@@ -42,9 +42,9 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_0
 
 let server: LocalServer;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
-// /flaky answers 500 to its first delivery; everything else 200
+// /flaky and /flaky-vendor answer 500 to their first delivery; everything else 200
 beforeAll(async () => {
-  receiver = await startReceiver((path, n) => (path === "/flaky" && n === 1 ? 500 : 200));
+  receiver = await startReceiver((path, n) => (path.startsWith("/flaky") && n === 1 ? 500 : 200));
   server = await startLocalServer();
 });
 afterAll(async () => {
@@ -183,26 +183,37 @@ describe("webhooks delivered to a real local receiver", () => {
     expect(bad.body.error.code).toBe("invalid_request");
   });
 
-  it("retries a receiver that answered 500 with the same webhook-id, and still delivers after a kill -9", async () => {
+  it("retries a receiver that answered 500 with the same webhook-id, and still delivers after a kill -9 (a vendor-wide one too)", async () => {
     const pool = (await http("POST", "/v1/pools", { customer: "Flaky Ltd", seats: 1 }, server.vendorToken)).body;
     const hook = (await http("POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiver.url}/flaky`, events: ["credentials.rotated"] }, pool.adminKey)).body;
+    const vendorHook = (await http("POST", "/v1/webhooks", { url: `${receiver.url}/flaky-vendor`, events: ["credentials.rotated"] }, server.vendorToken)).body;
     await http("POST", `/v1/pools/${pool.poolId}/credentials`, {}, pool.adminKey);
     const flaky = () => receiver.received.filter((r) => r.path === "/flaky");
-    await until("the first attempt", () => flaky().length >= 1);
+    const flakyVendor = () => receiver.received.filter((r) => r.path === "/flaky-vendor" && r.body.includes(pool.poolId));
+    await until("the first attempts", () => flaky().length >= 1 && flakyVendor().length >= 1);
+    await new Promise((r) => setTimeout(r, 1000)); // the outcomes are recorded just after the receiver answers
     const pending = await http("GET", `/v1/pools/${pool.poolId}/webhooks/${hook.webhookId}/deliveries`, undefined, pool.adminKey);
     expect(pending.body.deliveries[0]).toMatchObject({ status: "pending", attempts: 1, lastError: "HTTP 500" });
+    const vendorPending = await http("GET", `/v1/pools/${pool.poolId}/webhooks/${vendorHook.webhookId}/deliveries`, undefined, server.vendorToken);
+    expect(vendorPending.body.deliveries[0]).toMatchObject({ status: "pending", attempts: 1, lastError: "HTTP 500" });
 
     // the retry is due in about 30 s; the service dies before it
     await server.stop("SIGKILL");
     await server.restart();
     await http("GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey);
 
-    await until("the retry", () => flaky().length >= 2, 90_000);
+    await until("the retries", () => flaky().length >= 2 && flakyVendor().length >= 2, 90_000);
     const [first, second] = flaky();
     expect(second!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
     expect(verified(hook.secret, second!).type).toBe("credentials.rotated");
+    const [firstVendor, secondVendor] = flakyVendor();
+    expect(secondVendor!.headers["webhook-id"]).toBe(firstVendor!.headers["webhook-id"]);
+    expect(verified(vendorHook.secret, secondVendor!).data.poolId).toBe(pool.poolId);
     await new Promise((r) => setTimeout(r, 1000)); // the outcome is recorded just after the receiver answers
     const log = await http("GET", `/v1/pools/${pool.poolId}/webhooks/${hook.webhookId}/deliveries`, undefined, pool.adminKey);
     expect(log.body.deliveries[0]).toMatchObject({ id: first!.headers["webhook-id"], status: "delivered", attempts: 2, lastError: null });
+    const vendorLog = await http("GET", `/v1/pools/${pool.poolId}/webhooks/${vendorHook.webhookId}/deliveries`, undefined, server.vendorToken);
+    expect(vendorLog.body.deliveries[0]).toMatchObject({ id: firstVendor!.headers["webhook-id"], status: "delivered", attempts: 2, lastError: null });
+    expect((await http("DELETE", `/v1/webhooks/${vendorHook.webhookId}`, undefined, server.vendorToken)).status).toBe(200);
   });
 });
