@@ -74,6 +74,20 @@ describe("webhooks in the Workers runtime", () => {
     expect(d).toMatchObject({ attempts: 6, status: "failed" });
     await runInDurableObject(stubOf(pool.poolId), (instance) => instance.alarm!()); // nothing left to run: no change
     expect((await log())[0]).toMatchObject({ attempts: 6, status: "failed" });
+
+    // its payload names people as the audit log does: it goes with the pool's retention (90 days by default)
+    await runInDurableObject(stubOf(pool.poolId), async (instance, state) => {
+      state.storage.sql.exec("UPDATE deliveries SET at = at - ?", 89 * 86_400_000);
+      state.storage.sql.exec("UPDATE timers SET due_at = 0 WHERE kind = 'retention'");
+      await instance.alarm!();
+    });
+    expect(await log()).toHaveLength(1);
+    await runInDurableObject(stubOf(pool.poolId), async (instance, state) => {
+      state.storage.sql.exec("UPDATE deliveries SET at = at - ?", 2 * 86_400_000);
+      state.storage.sql.exec("UPDATE timers SET due_at = 0 WHERE kind = 'retention'");
+      await instance.alarm!();
+    });
+    expect(await log()).toEqual([]);
   });
 });
 
