@@ -4,7 +4,7 @@ import { MeteredSql } from "../../durable-objects/metered-sql";
 import { PoolStore } from "../../durable-objects/pool-store";
 import { Timers, timerKinds, type TimerHandlers } from "../../durable-objects/timers";
 import { RETRY_DELAYS, Webhooks } from "../../durable-objects/webhooks";
-import { VENDOR, call, createPool, expectError, type TestPool } from "./helpers";
+import { VENDOR, call, checkout, createPool, expectError, type TestPool } from "./helpers";
 
 /** A handler for every kind that does nothing, for tests that run one room's timers. */
 const noTimers = Object.fromEntries(timerKinds.map((k) => [k, () => {}])) as unknown as TimerHandlers;
@@ -173,6 +173,28 @@ describe("vendor-wide webhooks", () => {
       expect(await runInDurableObject(stubOf(a.poolId), (_i, state) => state.storage.sql.exec("SELECT id FROM deliveries").toArray())).toEqual([]);
     } finally {
       await directory().removeVendorWebhook(rotated.webhookId);
+      await directory().removeVendorWebhook(freed.webhookId);
+    }
+  });
+
+  it("keep an EU pool's payloads in the pool: the directory never stores the names an event carries", async () => {
+    const eu = await createPool(1, { region: "eu" });
+    const freed = await directory().addVendorWebhook({ webhookId: "wh_vendor_eu", url: "http://127.0.0.1:9/eu", events: ["seat.freed"], secret: SECRET });
+    try {
+      const seat = await checkout(eu, { user: "Zoë Quellerby", machine: "EU-LAPTOP-77" });
+      expect((await call("DELETE", `/v1/pools/${eu.poolId}/seats/${seat.body.seatId}`, { token: VENDOR })).status).toBe(200);
+      const [d] = await attempted(`/v1/pools/${eu.poolId}/webhooks/${freed.webhookId}/deliveries`, VENDOR);
+      expect(d).toMatchObject({ type: "seat.freed", attempts: 1 });
+      const payload = await runInDurableObject(stubOf(eu.poolId), (_i, state) => state.storage.sql.exec<{ payload: string }>("SELECT payload FROM deliveries WHERE id = ?", d.id).one().payload);
+      expect(JSON.parse(payload).data).toMatchObject({ user: "Zoë Quellerby", machine: "EU-LAPTOP-77" });
+      const everything = await runInDurableObject(directory(), (_i, state) => {
+        const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray();
+        return JSON.stringify(tables.map((t) => state.storage.sql.exec(`SELECT * FROM "${t.name}"`).toArray()));
+      });
+      expect(everything).toContain(freed.webhookId);
+      expect(everything).not.toContain("Quellerby");
+      expect(everything).not.toContain("EU-LAPTOP-77");
+    } finally {
       await directory().removeVendorWebhook(freed.webhookId);
     }
   });
