@@ -391,6 +391,7 @@ export class SeatkeeperClientCore {
                   else if (m.type === "granted") {
                     // picked up by asking for the ticket's state; the message's own fields stand in if that fails
                     const fromMessage = CheckoutResponse.safeParse(m);
+                    channel?.stop(); // the service closes it now: no reconnecting to a ticket that is done
                     channelOpen = false;
                     void ask().then((outcome) => {
                       if (outcome !== "ended" && fromMessage.success) finish({ seat: fromMessage.data });
