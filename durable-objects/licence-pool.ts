@@ -21,7 +21,9 @@ import type { AuthFailure, CheckoutGrant, CheckoutInput, QueuedCheckout, CreateP
 import { SeatLedger } from "./seat-ledger.js";
 import { MeteredSql } from "./metered-sql.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
-import { LiveChannel, type LiveAttachment } from "./live-channel.js";
+import { isTicketSocket, LiveChannel, TICKET_LIVE_PATH, type LiveAttachment, type TicketAttachment } from "./live-channel.js";
+import type { Env } from "../src/worker/env.js";
+import { signGrantToken } from "../src/worker/tokens.js";
 import { Borrowing, type BorrowGrant } from "./borrowing.js";
 import { PRESENCE_WRITE_WINDOW, StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
@@ -87,7 +89,7 @@ export class LicencePool extends DurableObject<object> {
     this.admins = new PoolAdmins(this.db);
     // a borrowed seat is kept until its `until` however long its client is away, as an open channel keeps one
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId) || this.borrowing.holds(seatId));
-    this.queue = new SeatQueue(this.db, this.store, this.ledger, this.timers);
+    this.queue = new SeatQueue(this.db, this.store, this.ledger, this.timers, this.live);
     // the rooms told of every seat change, in this order; the queue last, to hand a freed seat on
     for (const room of [this.policy, this.stale, this.webhooks, this.queue]) this.ledger.listen(room);
     this.data = new PoolData(this.db);
@@ -109,9 +111,12 @@ export class LicencePool extends DurableObject<object> {
 
   /** One synchronous transaction; if it throws, what the rooms keep in memory is read again so memory never runs ahead of disk. */
   private transaction<T>(fn: () => T): T {
+    let out: T;
     try {
-      return this.ctx.storage.transactionSync(fn);
+      out = this.ctx.storage.transactionSync(fn);
     } catch (e) {
+      this.live.drop();
+      this.queue.dropNews();
       this.store.forgetCache();
       this.pool = this.store.readPool();
       if (this.pool) {
@@ -120,6 +125,60 @@ export class LicencePool extends DurableObject<object> {
       }
       throw e;
     }
+    this.afterCommit();
+    return out;
+  }
+
+  /** What a committed transaction tells the channels: the messages it queued, the waiters' new places, the grants to push. */
+  private afterCommit(): void {
+    this.live.flush();
+    const news = this.queue.takeNews();
+    if (news.moved) this.tellPlaces();
+    for (const id of news.granted) void this.pushGrant(id).catch(() => {
+      // the client still has the ticket's state to poll
+    });
+  }
+
+  /** `position` to each waiter's channel whose place or line length changed since it was last told. */
+  private tellPlaces(): void {
+    const sockets = this.live.ticketSockets();
+    if (sockets.length === 0) return;
+    const places = this.queue.places();
+    for (const ws of sockets) {
+      const a = ws.deserializeAttachment() as TicketAttachment;
+      const position = places.get(a.ticketId);
+      if (position === undefined || (a.position === position && a.waiting === places.size)) continue;
+      try {
+        ws.send(JSON.stringify({ type: "position", position, waiting: places.size }));
+        ws.serializeAttachment({ ...a, position, waiting: places.size } satisfies TicketAttachment);
+      } catch {
+        // closing: its close records the presence
+      }
+    }
+  }
+
+  /**
+   * Sends a granted seat down the ticket's channel: signed here, after the grant committed,
+   * by the Worker's own signer; sent, it counts as picked up. Without a channel the poll serves it.
+   */
+  private async pushGrant(ticketId: string): Promise<void> {
+    const p = this.pool;
+    if (!p || !this.live.ticketConnected(ticketId)) return;
+    const view = this.queue.view(p, ticketId);
+    if (view?.state !== "granted") return;
+    const token = await signGrantToken(this.env as Env, view);
+    if (!this.transaction(() => this.queue.pushed(ticketId))) return;
+    const { state: _s, created: _c, user: _u, machine: _m, terminalSession: _t, ...fields } = view;
+    const message = JSON.stringify({ type: "granted", ...fields, token });
+    for (const ws of this.live.ticketSockets(ticketId)) {
+      try {
+        ws.send(message);
+        ws.close(1000, "granted");
+      } catch {
+        // closing: the ticket's state still answers the grant
+      }
+    }
+    await this.timers.syncAlarm();
   }
 
   // ---- creation --------------------------------------------------------------
@@ -540,11 +599,39 @@ export class LicencePool extends DurableObject<object> {
 
   /** The live channel's upgrade, authenticated by the Worker: open for an active session, else its error. */
   override async fetch(request: Request): Promise<Response> {
+    if (new URL(request.url).pathname === TICKET_LIVE_PATH) return this.openTicketLive(request);
     return this.live.open(request, (sessionId, seatId) => {
       const p = this.pool;
       if (!p) return failure("invalid_token", messages.tokenForeign);
       return this.endedFailure(this.store.session(sessionId, seatId)) ?? { pool: poolSummary(p) };
     });
+  }
+
+  /**
+   * A waiter's channel: presence while open, then where the ticket stands: its place, its
+   * grant (pushed, so picked up), or its end. An unknown ticket is refused before any upgrade.
+   */
+  private openTicketLive(request: Request): Response {
+    const p = this.pool;
+    return this.live.openTicket(
+      request,
+      (ticketId) => (!p ? failure("invalid_token", messages.badTicketToken) : this.queue.view(p, ticketId) ? undefined : failure("not_found", messages.noSuchTicket)),
+      (ticketId, ws) => {
+        const now = Date.now();
+        this.transaction(() => this.queue.connected(ticketId, now));
+        void this.timers.syncAlarm();
+        const view = this.queue.view(p!, ticketId)!;
+        if (view.state === "waiting") {
+          ws.send(JSON.stringify({ type: "position", position: view.position, waiting: view.waiting }));
+          ws.serializeAttachment({ ticketId, position: view.position, waiting: view.waiting } satisfies TicketAttachment);
+        } else if (view.state === "granted") {
+          void this.pushGrant(ticketId).catch(() => {});
+        } else {
+          ws.send(JSON.stringify({ type: "ended", reason: view.state }));
+          ws.close(1000, view.state);
+        }
+      },
+    );
   }
 
   /** `idle` and `active` are kept on the socket (self-release asks whether a holder is active); other text is ignored. */
@@ -554,6 +641,13 @@ export class LicencePool extends DurableObject<object> {
 
   /** A channel that closes records when its client was last seen, once, for stale expiry. */
   override async webSocketClose(ws: WebSocket): Promise<void> {
+    if (isTicketSocket(ws)) {
+      // the waiter's 60 s of presence count from the channel's close
+      const now = Date.now();
+      this.transaction(() => this.queue.connected((ws.deserializeAttachment() as TicketAttachment).ticketId, now));
+      await this.timers.syncAlarm();
+      return;
+    }
     const a = ws.deserializeAttachment() as LiveAttachment | null;
     const s = a && this.store.session(a.sessionId, a.seatId);
     if (s && s.ended_at === null) this.store.touchSession(a.sessionId, a.seatId, Date.now());

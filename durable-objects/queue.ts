@@ -12,6 +12,7 @@ import type { Timers } from "./timers.js";
 import type { CheckoutGrant, CheckoutInput } from "./rpc-types.js";
 import { HOUR, SECOND } from "../src/contract/time.js";
 import type { MeteredSql, Row } from "./metered-sql.js";
+import { ticketTag, type LiveChannel } from "./live-channel.js";
 
 /** A waiter neither polling nor connected for this long lapses. */
 export const TICKET_PRESENCE_MS = 60 * SECOND;
@@ -155,16 +156,44 @@ export interface Waiter {
 /** Ended tickets kept for late polls to learn their end. */
 const ENDED_TICKETS_KEPT = 5_000;
 
+/** What a transaction changed for the waiters' channels, told once it commits. */
+export interface QueueNews {
+  /** Someone joined or left the line: places and the line's length may have moved. */
+  moved: boolean;
+  /** Tickets granted a seat, whose channels get `granted`. */
+  granted: string[];
+}
+
 export class SeatQueue implements SeatListener {
   private readonly tickets: QueueStore;
+  private news: QueueNews = { moved: false, granted: [] };
 
   constructor(
     db: MeteredSql,
     private readonly store: PoolStore,
     private readonly ledger: SeatLedger,
     private readonly timers: Timers,
+    private readonly live: LiveChannel,
   ) {
     this.tickets = new QueueStore(db);
+  }
+
+  /** The news of the committed transaction, for the channels; cleared. */
+  takeNews(): QueueNews {
+    const n = this.news;
+    this.news = { moved: false, granted: [] };
+    return n;
+  }
+
+  /** The transaction rolled back: nothing it did happened. */
+  dropNews(): void {
+    this.news = { moved: false, granted: [] };
+  }
+
+  /** A ticket ended: its channel is told why and closed, after the commit. */
+  private ended(id: string, reason: "lapsed" | "cancelled"): void {
+    this.news.moved = true;
+    this.live.later(ticketTag(id), { type: "ended", reason }, reason);
   }
 
   /** A full pool and `wait: true`: the identity's ticket, made now or earlier. */
@@ -181,6 +210,7 @@ export class SeatQueue implements SeatListener {
       });
       this.timers.set("ticket_lapse", now + TICKET_PRESENCE_MS, id);
       t = this.tickets.ticket(id)!;
+      this.news.moved = true;
       this.store.logEvent(now, {
         type: "queued", user: t.user, machine: t.machine, terminalSession: t.terminal_session,
         details: { ticketId: id, position: this.tickets.position(t.seq) },
@@ -207,17 +237,53 @@ export class SeatQueue implements SeatListener {
       return { ticketId: id, state: "waiting", position: this.tickets.position(t.seq), waiting: this.tickets.countWaiting() };
     }
     if (t.state === "granted") {
-      if (t.picked_up === 0) {
-        this.tickets.pickedUp(id);
-        this.timers.clear("ticket_pickup", id);
-      }
-      const seat = this.store.seatById(t.seat_id!)!;
-      return {
-        ticketId: id, state: "granted", created: true, sessionId: t.session_id!, seatId: t.seat_id!,
-        seatShared: false, ...seatIdentity(seat), pool: poolSummary(p),
-      };
+      this.pickUp(t);
+      return this.grantedView(p, t);
     }
     return { ticketId: id, state: t.state };
+  }
+
+  /** The granted seat is the client's from now on: its pickup timer goes. */
+  private pickUp(t: TicketRow): void {
+    if (t.picked_up !== 0) return;
+    this.tickets.pickedUp(t.ticket_id);
+    this.timers.clear("ticket_pickup", t.ticket_id);
+  }
+
+  private grantedView(p: PoolRow, t: TicketRow): TicketView {
+    const seat = this.store.seatById(t.seat_id!)!;
+    return {
+      ticketId: t.ticket_id, state: "granted", created: true, sessionId: t.session_id!, seatId: t.seat_id!,
+      seatShared: false, ...seatIdentity(seat), pool: poolSummary(p),
+    };
+  }
+
+  /** Read only: the ticket as its channel would tell it, undefined for an unknown id. */
+  view(p: PoolRow, id: string): TicketView | undefined {
+    const t = this.tickets.ticket(id);
+    if (!t) return undefined;
+    if (t.state === "waiting") return { ticketId: id, state: "waiting", position: this.tickets.position(t.seq), waiting: this.tickets.countWaiting() };
+    if (t.state === "granted") return this.grantedView(p, t);
+    return { ticketId: id, state: t.state };
+  }
+
+  /** The ticket's channel opened or closed: presence for a waiter (the 60 s count from now). */
+  connected(id: string, now: number): void {
+    const t = this.tickets.ticket(id);
+    if (t?.state === "waiting") this.present(t, now);
+  }
+
+  /** The grant was sent over the ticket's channel: that is its pickup. Answers whether it is still the ticket's. */
+  pushed(id: string): boolean {
+    const t = this.tickets.ticket(id);
+    if (!t || t.state !== "granted") return false;
+    this.pickUp(t);
+    return true;
+  }
+
+  /** Every waiter's place, first in line first, for the channels. */
+  places(): Map<string, number> {
+    return new Map(this.tickets.waiting(100_000).map((t, i) => [t.ticket_id, i + 1]));
   }
 
   /**
@@ -230,6 +296,7 @@ export class SeatQueue implements SeatListener {
     if (!t) return undefined;
     if (t.state === "lapsed" || t.state === "cancelled" || (t.state === "granted" && t.picked_up === 1)) return false;
     this.tickets.end(id, "cancelled", now);
+    this.ended(id, "cancelled");
     this.timers.clear("ticket_lapse", id);
     this.timers.clear("ticket_pickup", id);
     this.store.logEvent(now, {
@@ -259,6 +326,7 @@ export class SeatQueue implements SeatListener {
       if (this.store.activeSeatOf(t.identity)) {
         // the identity got a seat meanwhile (another launch joined or took one): nothing to wait for
         this.tickets.end(t.ticket_id, "cancelled", now);
+        this.ended(t.ticket_id, "cancelled");
         continue;
       }
       const grant = this.ledger.grant(
@@ -273,6 +341,8 @@ export class SeatQueue implements SeatListener {
         now,
       );
       this.tickets.granted(t.ticket_id, grant.sessionId, grant.seatId, now);
+      this.news.moved = true;
+      this.news.granted.push(t.ticket_id);
       this.timers.set("ticket_pickup", now + TICKET_PICKUP_MS, t.ticket_id);
       const waitedSeconds = Math.round((now - t.since) / SECOND);
       this.tickets.recordWait(now, waitedSeconds);
@@ -283,15 +353,20 @@ export class SeatQueue implements SeatListener {
     }
   }
 
-  /** Timer: a waiter not seen for 60 s lapses (a later poll moved the timer on, so a due one is absent). */
+  /** Timer: a waiter not seen for 60 s lapses (a later poll moved the timer on, so a due one is absent); an open channel is presence. */
   lapse(id: string, now: number): void {
     const t = this.tickets.ticket(id);
     if (!t || t.state !== "waiting") return;
+    if (this.live.ticketConnected(id)) {
+      this.timers.set("ticket_lapse", now + TICKET_PRESENCE_MS, id);
+      return;
+    }
     if (t.seen_at + TICKET_PRESENCE_MS > now) {
       this.timers.set("ticket_lapse", t.seen_at + TICKET_PRESENCE_MS, id);
       return;
     }
     this.tickets.end(id, "lapsed", now);
+    this.ended(id, "lapsed");
     this.store.logEvent(now, {
       type: "lapsed", user: t.user, machine: t.machine, terminalSession: t.terminal_session,
       details: { ticketId: id, waiting: true, lastSeenAt: iso(t.seen_at) },
@@ -304,6 +379,7 @@ export class SeatQueue implements SeatListener {
     const t = this.tickets.ticket(id);
     if (!t || t.state !== "granted" || t.picked_up === 1) return;
     this.tickets.end(id, "lapsed", now);
+    this.ended(id, "lapsed");
     this.endUnclaimed(p, t, "lapsed", now);
     this.tickets.prune(ENDED_TICKETS_KEPT);
   }

@@ -156,7 +156,7 @@ export const poolAdminAuth = createMiddleware<PoolAdminEnv>(async (c, next) => {
 });
 
 /** The token a browser sends as the subprotocols `seatkeeper.v1, bearer.<token>`, where it cannot set headers. */
-function subprotocolToken(header: string | undefined): string | undefined {
+export function subprotocolToken(header: string | undefined): string | undefined {
   const offered = (header ?? "").split(",").map((p) => p.trim());
   if (!offered.includes("seatkeeper.v1")) return undefined;
   return offered.find((p) => p.startsWith("bearer."))?.slice("bearer.".length) || undefined;

@@ -2,7 +2,7 @@
  * One function per client operation on sessions, as pool-operations.ts is for admins:
  * the Worker hashes the product key and signs the token, the pool object decides.
  */
-import { LIVE_HEADERS, LIVE_PROTOCOL } from "../../durable-objects/live-channel.js";
+import { LIVE_HEADERS, LIVE_PROTOCOL, TICKET_LIVE_PATH } from "../../durable-objects/live-channel.js";
 import { messages } from "../contract/messages.js";
 import type { Outcome } from "../../durable-objects/outcome.js";
 import { failure } from "../../durable-objects/outcome.js";
@@ -14,7 +14,7 @@ import { normalizeKey, parseSerial, sha256Hex } from "./credentials.js";
 import type { Env } from "./env.js";
 import { clientAddress, failedAuthentication } from "./failure-limiter.js";
 import { poolStub } from "./pool-stub.js";
-import { signLease, signSessionToken, signTicketToken } from "./tokens.js";
+import { signGrantToken, signLease, signTicketToken } from "./tokens.js";
 
 /**
  * Takes or joins a seat; `created` is false for a repeated `instance`. A wrong serial or
@@ -52,14 +52,7 @@ export async function checkout(
     const token = await signTicketToken(env, { sub: out.ticketId, pool: out.pool.poolId });
     return { ok: true, queued: true, answer: { ticketId: out.ticketId, token, position: out.position, waiting: out.waiting, pool: out.pool } };
   }
-  const token = await signSessionToken(env, {
-    sub: out.sessionId,
-    pool: out.pool.poolId,
-    seat: out.seatId,
-    user: out.user,
-    machine: out.machine,
-    ...(out.terminalSession === null ? {} : { tsn: out.terminalSession }),
-  });
+  const token = await signGrantToken(env, out);
   return { ok: true, created: out.created, answer: {
     sessionId: out.sessionId, token, seatId: out.seatId, seatShared: out.seatShared, pool: out.pool,
     ...(out.overdraft ? { overdraft: true } : {}), ...(out.warnings ? { warnings: out.warnings } : {}),
@@ -123,11 +116,15 @@ export async function ticketState(env: Env, t: { sub: string; pool: string }): P
   const v = out.ticket;
   if (v.state === "waiting") return { ok: true, answer: { ticketId: v.ticketId, state: v.state, position: v.position, waiting: v.waiting } };
   if (v.state !== "granted") return { ok: true, answer: { ticketId: v.ticketId, state: v.state } };
-  const token = await signSessionToken(env, {
-    sub: v.sessionId, pool: v.pool.poolId, seat: v.seatId, user: v.user, machine: v.machine,
-    ...(v.terminalSession === null ? {} : { tsn: v.terminalSession }),
-  });
+  const token = await signGrantToken(env, v);
   return { ok: true, answer: { ticketId: v.ticketId, state: "granted", sessionId: v.sessionId, token, seatId: v.seatId, seatShared: v.seatShared, pool: v.pool } };
+}
+
+/** Opens the ticket's live channel: the pool object accepts it (101) or answers an unknown ticket (404); the Worker has verified the token. */
+export async function openTicketLive(env: Env, t: { sub: string; pool: string }, request: Request): Promise<Response> {
+  const headers = new Headers({ Upgrade: "websocket", [LIVE_HEADERS.ticket]: t.sub });
+  if ((request.headers.get("sec-websocket-protocol") ?? "").includes(LIVE_PROTOCOL)) headers.set(LIVE_HEADERS.protocol, "1");
+  return poolStub(env, t.pool).fetch(new Request(`https://pool.invalid${TICKET_LIVE_PATH}`, { headers }));
 }
 
 export async function leaveQueue(env: Env, t: { sub: string; pool: string }): Promise<Outcome<{ left: boolean }>> {

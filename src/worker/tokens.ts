@@ -152,6 +152,16 @@ export async function signSessionToken(env: Env, claims: SignedSessionClaims): P
   return sign(env, claims);
 }
 
+/** The token of a granted seat (a checkout's, or a ticket's grant, polled or pushed): the one mapping of a grant to its claims. */
+export async function signGrantToken(
+  env: Env, g: { sessionId: string; seatId: string; user: string; machine: string; terminalSession: string | null; pool: { poolId: string } },
+): Promise<string> {
+  return signSessionToken(env, {
+    sub: g.sessionId, pool: g.pool.poolId, seat: g.seatId, user: g.user, machine: g.machine,
+    ...(g.terminalSession === null ? {} : { tsn: g.terminalSession }),
+  });
+}
+
 /** A lease: signed like a session token, its `typ` claim `lease`, valid from `nbf` to `exp`. */
 export async function signLease(env: Env, claims: Omit<LeaseClaims, "iss" | "iat" | "typ">): Promise<string> {
   return sign(env, { typ: "lease", ...claims });

@@ -133,3 +133,31 @@ export function expectError(res: { status: number; body: any }, status: number, 
   expect(typeof res.body.error.message).toBe("string");
   expect(res.body.error.message.length).toBeGreaterThan(5);
 }
+
+/** Asks for a live channel (`/v1/sessions/{id}/live`, `/v1/tickets/{id}/live`) as a client would: the 101 with its socket, or the error. */
+export async function upgradeTo(path: string, headers: Record<string, string>): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`https://seatkeeper.test${path}`, { headers }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+/** An open live channel: every message it receives, `next(n)` for the n-th, and a promise of its close. */
+export async function openSocket(path: string, headers: Record<string, string>) {
+  const res = await upgradeTo(path, { Upgrade: "websocket", ...headers });
+  if (res.status !== 101) throw new Error(`expected 101, got ${res.status}: ${await res.text()}`);
+  const ws = res.webSocket!;
+  const messages: string[] = [];
+  const waiters: (() => void)[] = [];
+  const closed = new Promise<{ code: number }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code })));
+  ws.addEventListener("message", (e) => {
+    messages.push(String(e.data));
+    waiters.splice(0).forEach((w) => w());
+  });
+  ws.accept();
+  const next = async (n: number) => {
+    while (messages.length < n) await new Promise<void>((r) => waiters.push(r));
+    return messages[n - 1]!;
+  };
+  return { res, ws, messages, next, closed };
+}

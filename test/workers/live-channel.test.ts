@@ -1,35 +1,9 @@
-import { createExecutionContext, env, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/worker/index";
-import { VENDOR, auditOf, call, checkout, createPool, expectError, heartbeat, release, seatsOf } from "./helpers";
+import { VENDOR, auditOf, call, checkout, createPool, expectError, heartbeat, openSocket, release, seatsOf, upgradeTo } from "./helpers";
 
-/** Asks for the live channel as a client would; answers the HTTP response (101 with its socket, or an error). */
-async function upgrade(sessionId: string, headers: Record<string, string>): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`https://seatkeeper.test/v1/sessions/${sessionId}/live`, { headers }), env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
-
-/** An open channel: every message it receives, and a promise of its close. */
-async function open(sessionId: string, headers: Record<string, string>) {
-  const res = await upgrade(sessionId, { Upgrade: "websocket", ...headers });
-  if (res.status !== 101) throw new Error(`expected 101, got ${res.status}: ${await res.text()}`);
-  const ws = res.webSocket!;
-  const messages: string[] = [];
-  const waiters: (() => void)[] = [];
-  const closed = new Promise<{ code: number }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code })));
-  ws.addEventListener("message", (e) => {
-    messages.push(String(e.data));
-    waiters.splice(0).forEach((w) => w());
-  });
-  ws.accept();
-  const next = async (n: number) => {
-    while (messages.length < n) await new Promise<void>((r) => waiters.push(r));
-    return messages[n - 1]!;
-  };
-  return { res, ws, messages, next, closed };
-}
+const upgrade = (sessionId: string, headers: Record<string, string>) => upgradeTo(`/v1/sessions/${sessionId}/live`, headers);
+const open = (sessionId: string, headers: Record<string, string>) => openSocket(`/v1/sessions/${sessionId}/live`, headers);
 
 const bearerOf = (token: string) => ({ authorization: `Bearer ${token}` });
 

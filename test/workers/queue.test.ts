@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { VENDOR, auditOf, call, checkout, createPool, expectError, release, sessionStatus, type TestPool } from "./helpers";
+import { VENDOR, auditOf, call, checkout, createPool, expectError, heartbeat, openSocket, release, sessionStatus, upgradeTo, type TestPool } from "./helpers";
 
 function stubOf(poolId: string) {
   return env.POOL.get(env.POOL.idFromName(poolId));
@@ -226,5 +226,101 @@ describe("waiting for a seat", () => {
     // the last burst may free seats nobody waits for any more
     expect(holders.length).toBeLessThanOrEqual(5);
     expect(await auditOf(pool)).toEqual({ inUse: holders.length, activeSeats: holders.length, activeSessions: holders.length });
+  });
+});
+
+const ticketLive = (id: string, headers: Record<string, string>) => openSocket(`/v1/tickets/${id}/live`, headers);
+const bearerOf = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe("the ticket's live channel", () => {
+  it("tells each waiter its place as the line moves, then pushes the grant with a working token; pushed counts as picked up", async () => {
+    const pool = await createPool(1);
+    const [h] = await fill(pool, 1);
+    const a = await enqueue(pool, "ann");
+    const b = await enqueue(pool, "bob");
+    const la = await ticketLive(a.ticketId, bearerOf(a.token));
+    const lb = await ticketLive(b.ticketId, { "Sec-WebSocket-Protocol": `seatkeeper.v1, bearer.${b.token}` });
+    expect(lb.res.headers.get("sec-websocket-protocol")).toBe("seatkeeper.v1");
+    expect(JSON.parse(await la.next(1))).toEqual({ type: "position", position: 1, waiting: 2 });
+    expect(JSON.parse(await lb.next(1))).toEqual({ type: "position", position: 2, waiting: 2 });
+    // a third joins: the line's length changed for both
+    const c = await enqueue(pool, "cat");
+    expect(JSON.parse(await la.next(2))).toEqual({ type: "position", position: 1, waiting: 3 });
+    expect(JSON.parse(await lb.next(2))).toEqual({ type: "position", position: 2, waiting: 3 });
+
+    await release(h!.sessionId, h!.token);
+    const granted = JSON.parse(await la.next(3));
+    expect(granted).toMatchObject({ type: "granted", ticketId: a.ticketId, seatShared: false, pool: { poolId: pool.poolId, seats: 1, inUse: 1 } });
+    expect(Object.keys(granted).sort()).toEqual(["pool", "seatId", "seatShared", "sessionId", "ticketId", "token", "type"]);
+    expect((await la.closed).code).toBe(1000);
+    // the pushed token is a session token that works
+    expect((await heartbeat(granted.sessionId, granted.token)).status).toBe(200);
+    expect(JSON.parse(await lb.next(3))).toEqual({ type: "position", position: 1, waiting: 2 });
+    // picked up by the push: the 120 s pickup lapse does not end ann's seat
+    await passTime(pool, a.ticketId, 200_000);
+    expect((await sessionStatus(granted.sessionId, granted.token)).body.active).toBe(true);
+    // the poll answers the same fields, the same session
+    const polled = (await ticketOf(a.ticketId, a.token)).body;
+    expect(polled).toMatchObject({ state: "granted", sessionId: granted.sessionId, seatId: granted.seatId, seatShared: false });
+    expect(Object.keys(polled).sort()).toEqual(["pool", "seatId", "seatShared", "sessionId", "state", "ticketId", "token"]);
+    void c;
+  });
+
+  it("is presence: an open channel does not lapse; once it closes the 60 s count from then", async () => {
+    const pool = await createPool(1);
+    await fill(pool, 1);
+    const a = await enqueue(pool, "ann");
+    const la = await ticketLive(a.ticketId, bearerOf(a.token));
+    await la.next(1);
+    await passTime(pool, a.ticketId, 120_000); // not polled for two minutes, but connected
+    expect((await queueOf(pool)).map((w) => w.user)).toEqual(["ann"]);
+    la.ws.close(1000, "bye");
+    await la.closed;
+    // the close was a sighting: 30 s later it still waits, 61 s later it lapsed
+    await passTime(pool, a.ticketId, 30_000);
+    expect((await queueOf(pool)).map((w) => w.user)).toEqual(["ann"]);
+    await passTime(pool, a.ticketId, 31_000);
+    expect(await queueOf(pool)).toEqual([]);
+  });
+
+  it("ends with the reason and a close: removed by an admin (cancelled), lapsed; an ended ticket's channel says so at once", async () => {
+    const pool = await createPool(1);
+    await fill(pool, 1);
+    const a = await enqueue(pool, "ann");
+    const b = await enqueue(pool, "bob");
+    const la = await ticketLive(a.ticketId, bearerOf(a.token));
+    const lb = await ticketLive(b.ticketId, bearerOf(b.token));
+    await la.next(1);
+    await lb.next(1);
+    expect((await call("DELETE", `/v1/pools/${pool.poolId}/queue/${a.ticketId}`, { token: pool.adminKey })).status).toBe(200);
+    expect(JSON.parse(await la.next(2))).toEqual({ type: "ended", reason: "cancelled" });
+    expect((await la.closed).code).toBe(1000);
+    expect(JSON.parse(await lb.next(2))).toEqual({ type: "position", position: 1, waiting: 1 });
+    // bob's channel closes, then his presence runs out
+    lb.ws.close(1000, "bye");
+    await lb.closed;
+    await passTime(pool, b.ticketId, 61_000);
+    expect((await ticketOf(b.ticketId, b.token)).body.state).toBe("lapsed");
+    const again = await ticketLive(b.ticketId, bearerOf(b.token));
+    expect(JSON.parse(await again.next(1))).toEqual({ type: "ended", reason: "lapsed" });
+    expect((await again.closed).code).toBe(1000);
+  });
+
+  it("refuses before any upgrade: no or a foreign token 401, a plain GET 400, an unknown ticket 404", async () => {
+    const pool = await createPool(1);
+    const [h] = await fill(pool, 1);
+    const a = await enqueue(pool, "ann");
+    const b = await enqueue(pool, "bob");
+    const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
+    const path = `/v1/tickets/${a.ticketId}/live`;
+    expectError(await json(await upgradeTo(path, { Upgrade: "websocket" })), 401, "invalid_token");
+    expectError(await json(await upgradeTo(path, { Upgrade: "websocket", ...bearerOf(b.token) })), 401, "invalid_token");
+    expectError(await json(await upgradeTo(path, { Upgrade: "websocket", ...bearerOf(h!.token) })), 401, "invalid_token");
+    expectError(await json(await upgradeTo(path, bearerOf(a.token))), 400, "upgrade_required");
+    // a genuine ticket token of this pool for a ticket it does not hold
+    await runInDurableObject(stubOf(pool.poolId), (_i, state) => {
+      state.storage.sql.exec("DELETE FROM tickets WHERE ticket_id = ?", a.ticketId);
+    });
+    expectError(await json(await upgradeTo(path, { Upgrade: "websocket", ...bearerOf(a.token) })), 404, "not_found");
   });
 });

@@ -5,12 +5,12 @@ import {
   FreeSeatResponse, LeaveQueueResponse, PoolPath, SelfReleasePath, SelfReleaseRequest, QueueResponse, QueueTicketPath, RemoveFromQueueResponse, TicketPath, TicketResponse,
 } from "../../contract/schemas.js";
 import { messages } from "../../contract/messages.js";
-import { bearer, poolAdminAuth, refuse } from "../auth.js";
+import { bearer, poolAdminAuth, refuse, subprotocolToken } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, fail } from "../errors.js";
 import { adminErrors, bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, publicSecurity } from "../openapi.js";
 import { listQueue, removeFromQueue } from "../pool-operations.js";
-import { leaveQueue, selfRelease, ticketState } from "../session-operations.js";
+import { leaveQueue, openTicketLive, selfRelease, ticketState } from "../session-operations.js";
 import { verifyTicketToken } from "../tokens.js";
 
 const ticketRoute = createRoute({
@@ -23,6 +23,22 @@ const ticketRoute = createRoute({
   security: bearerSecurity,
   request: { params: TicketPath },
   responses: { 200: jsonContent(TicketResponse, "The ticket's state"), ...errorResponses("invalid_token", "not_found") },
+});
+
+const ticketLiveRoute = createRoute({
+  method: "get",
+  path: "/v1/tickets/{ticketId}/live",
+  operationId: "openTicketChannel",
+  tags: ["Client"],
+  summary: "The ticket's live channel (WebSocket)",
+  description:
+    "Upgrades to a WebSocket on which the service tells the waiter where it stands: `{\"type\":\"position\",\"position\",\"waiting\"}` on open and whenever its place or the line's length changes, then `{\"type\":\"granted\", \"ticketId\", \"sessionId\", \"token\", \"seatId\", \"seatShared\", \"pool\"}` (the fields the ticket's state answers once granted; being sent it counts as picked up) and a close with 1000, or `{\"type\":\"ended\",\"reason\":\"lapsed\"|\"cancelled\"}` and a close with 1000. An open channel is presence: the ticket does not lapse while it is open, and its 60 seconds count from its close. Authenticate with `Authorization: Bearer <ticket token>` or the subprotocols `seatkeeper.v1, bearer.<token>` (answered with `seatkeeper.v1`). The text `ping` is answered `pong`.",
+  security: bearerSecurity,
+  request: { params: TicketPath },
+  responses: {
+    101: { description: "Switching Protocols: the ticket's channel is open" },
+    ...errorResponses("upgrade_required", "invalid_token", "not_found"),
+  },
 });
 
 const leaveRoute = createRoute({
@@ -78,9 +94,9 @@ const selfReleaseRoute = createRoute({
   },
 });
 
-/** The ticket's own token, for the ticket in the path. */
-async function ticketClaims(c: Context<AppEnv>, ticketId: string) {
-  const token = bearer(c.req.header("authorization"));
+/** The ticket's own token, for the ticket in the path; a live channel may send it as a subprotocol. */
+async function ticketClaims(c: Context<AppEnv>, ticketId: string, live = false) {
+  const token = bearer(c.req.header("authorization")) ?? (live ? subprotocolToken(c.req.header("sec-websocket-protocol")) : undefined);
   const claims = token ? await verifyTicketToken(c.env, token, ticketId) : null;
   if (!claims) throw new ApiError("invalid_token", messages.badTicketToken);
   return claims;
@@ -95,6 +111,12 @@ export function registerTicketRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(ticketRoute, async (c) => {
     const out = await ticketState(c.env, await ticketClaims(c, c.req.valid("param").ticketId));
     return out.ok ? c.json(out.answer, 200) : fail(out);
+  });
+
+  app.openapi(ticketLiveRoute, async (c) => {
+    const claims = await ticketClaims(c, c.req.valid("param").ticketId, true);
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required", messages.upgradeRequired);
+    return openTicketLive(c.env, claims, c.req.raw);
   });
 
   app.openapi(leaveRoute, async (c) => {
