@@ -48,6 +48,8 @@ export function poolState(p: PoolRow, groups: PoolState["groups"] = null): PoolS
     locationHint: p.location_hint,
     retentionDays: p.retention_days,
     alertThresholdPercent: p.alert_threshold_percent,
+    reclaimIdleMinutes: p.reclaim_idle_minutes,
+    reclaimGraceMinutes: p.reclaim_grace_minutes,
   };
 }
 

@@ -28,6 +28,7 @@ import { Borrowing, type BorrowGrant } from "./borrowing.js";
 import { PRESENCE_WRITE_WINDOW, StaleExpiry } from "./stale-expiry.js";
 import { Timers } from "./timers.js";
 import { SeatQueue, type TicketView, type Waiter } from "./queue.js";
+import { Reclaim } from "./reclaim.js";
 import { ownSeats, seatsOfUser } from "./self-release.js";
 import { judgeCredentials } from "./decisions.js";
 import type { EndReason } from "../src/contract/errors.js";
@@ -72,6 +73,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly admins: PoolAdmins;
   private readonly policy: PolicyRoom;
   private readonly queue: SeatQueue;
+  private readonly reclaim: Reclaim;
   private readonly data: PoolData;
   private readonly webhooks: Webhooks;
   private pool: PoolRow | undefined;
@@ -89,9 +91,10 @@ export class LicencePool extends DurableObject<object> {
     this.admins = new PoolAdmins(this.db);
     // a borrowed seat is kept until its `until` however long its client is away, as an open channel keeps one
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId) || this.borrowing.holds(seatId));
-    this.queue = new SeatQueue(this.db, this.store, this.ledger, this.timers, this.live);
+    this.queue = new SeatQueue(this.db, this.store, this.ledger, this.timers, this.live, this.policy, this.webhooks);
+    this.reclaim = new Reclaim(this.db, this.store, this.ledger, this.timers, this.live, () => this.queue.someoneWaiting());
     // the rooms told of every seat change, in this order; the queue last, to hand a freed seat on
-    for (const room of [this.policy, this.stale, this.webhooks, this.queue]) this.ledger.listen(room);
+    for (const room of [this.policy, this.stale, this.webhooks, this.reclaim, this.queue]) this.ledger.listen(room);
     this.data = new PoolData(this.db);
     // An object that was never created writes nothing: probing random pool ids leaves no trace.
     if (hasSchema(ctx.storage)) this.load();
@@ -102,6 +105,7 @@ export class LicencePool extends DurableObject<object> {
     this.pool = this.store.readPool();
     this.policy.load();
     this.webhooks.load();
+    this.reclaim.load();
     if (this.pool) this.store.endedRetentionMs = this.pool.retention_days * DAY;
     void this.ctx.blockConcurrencyWhile(async () => {
       await this.timers.load();
@@ -122,6 +126,7 @@ export class LicencePool extends DurableObject<object> {
       if (this.pool) {
         this.policy.load();
         this.webhooks.load();
+        this.reclaim.load();
       }
       throw e;
     }
@@ -137,6 +142,12 @@ export class LicencePool extends DurableObject<object> {
     for (const id of news.granted) void this.pushGrant(id).catch(() => {
       // the client still has the ticket's state to poll
     });
+    // the line emptied: the warned idle seats are let off
+    const p = this.pool;
+    if (p && this.reclaim.hasWarnings() && !this.queue.someoneWaiting()) {
+      this.transaction(() => this.reclaim.review(p, Date.now()));
+      void this.timers.syncAlarm();
+    }
   }
 
   /** `position` to each waiter's channel whose place or line length changed since it was last told. */
@@ -239,7 +250,10 @@ export class LicencePool extends DurableObject<object> {
         return { ...plan.failure, details: { ...plan.failure.details, ownSeats: own as unknown as Record<string, string | boolean | null>[] } };
       }
       if (plan.kind === "queue") {
-        return { ok: true, queued: true, ...this.queue.enqueue(p, input, plan.identity, now), pool: poolSummary(p) };
+        const ticket = this.queue.enqueue(p, input, plan.identity, now);
+        // the first waiter: idle seats may now be taken back for them
+        if (ticket.waiting === 1) this.reclaim.review(p, now);
+        return { ok: true, queued: true, ...ticket, pool: poolSummary(p) };
       }
       const grant = this.ledger.grant(p, plan, input, now);
       if (plan.kind === "take" && plan.overdraft) this.store.recordOverdraft(now, p.in_use - p.seats);
@@ -291,8 +305,12 @@ export class LicencePool extends DurableObject<object> {
     return out;
   }
 
-  /** Presence by HTTP: written at most once a window per session, so beats within it cost nothing. */
-  heartbeat(sessionId: string, seatId: string): Outcome<{ active: true; pool: PoolSummary }> {
+  /**
+   * Presence by HTTP: written at most once a window per session, so beats within it cost
+   * nothing. `idleSince` (ms, null: in use, undefined: not said) is kept in memory; only a
+   * change of the seat's idle state is reviewed for reclaim, which may set a timer.
+   */
+  async heartbeat(sessionId: string, seatId: string, idleSince?: number | null): Promise<Outcome<{ active: true; pool: PoolSummary }>> {
     const p = this.pool;
     if (!p) return failure("invalid_token", messages.tokenForeign);
     const s = this.store.session(sessionId, seatId);
@@ -300,6 +318,10 @@ export class LicencePool extends DurableObject<object> {
     if (ended) return ended;
     const now = Date.now();
     if (now - s!.last_seen_at >= PRESENCE_WRITE_WINDOW) this.store.touchSession(sessionId, seatId, now);
+    if (this.reclaim.beat(sessionId, seatId, idleSince, now) && p.reclaim_idle_minutes !== null) {
+      this.transaction(() => this.reclaim.review(p, now, seatId));
+      await this.timers.syncAlarm();
+    }
     return { ok: true, active: true, pool: poolSummary(p) };
   }
 
@@ -368,7 +390,8 @@ export class LicencePool extends DurableObject<object> {
   /** A page of the seats in use, oldest first, optionally those whose user or machine contains `q` (compared as names are). */
   listSeats(actor: Actor, page: SeatsPage = {}): Outcome<{ seats: Seat[]; next: string | null; total: number }> {
     const a = this.authorise(actor, "read");
-    return "ok" in a ? a : { ok: true, ...seatPage(this.store, a.pool, page) };
+    const now = Date.now();
+    return "ok" in a ? a : { ok: true, ...seatPage(this.store, a.pool, page, { connected: (id) => this.live.connected(id), idleSince: (id) => this.reclaim.seatIdleSince(id, now) }) };
   }
 
   async updatePool(actor: Actor, patch: PoolPatch): Promise<Outcome<{ pool: PoolState }>> {
@@ -390,6 +413,7 @@ export class LicencePool extends DurableObject<object> {
       if (changes.staleAfterHours) this.stale.reschedule(p);
       // more seats: the waiters get them before any new checkout
       if (changes.seats) this.queue.seatFreed(p, now); // seats added are seats free for those waiting
+      if (changes.reclaimIdleMinutes || changes.reclaimGraceMinutes) this.reclaim.review(p, now);
       if (changes.retentionDays) {
         this.store.endedRetentionMs = p.retention_days * DAY;
         this.store.prune(now);
@@ -636,7 +660,12 @@ export class LicencePool extends DurableObject<object> {
 
   /** `idle` and `active` are kept on the socket (self-release asks whether a holder is active); other text is ignored. */
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    this.live.noteActivity(ws, message);
+    const seatId = this.live.noteActivity(ws, message);
+    const p = this.pool;
+    // a change of idleness matters only while reclaim is on and someone waits (or a warning stands)
+    if (!seatId || !p || p.reclaim_idle_minutes === null || !(this.queue.someoneWaiting() || this.reclaim.hasWarnings())) return;
+    this.transaction(() => this.reclaim.review(p, Date.now(), seatId));
+    await this.timers.syncAlarm();
   }
 
   /** A channel that closes records when its client was last seen, once, for stale expiry. */
@@ -667,6 +696,8 @@ export class LicencePool extends DurableObject<object> {
         borrow: (seatId) => this.borrowing.expire(p, seatId, now),
         ticket_lapse: (key) => this.queue.lapse(key, now),
         ticket_pickup: (key) => this.queue.pickupDue(p, key, now),
+        queue_waiting: () => this.queue.waitingDue(p, now),
+        reclaim: (key) => this.reclaim.timerFired(p, key, now),
         webhook: (id) => this.webhooks.timerFired(id, now),
         retention: () => {
           this.store.prune(now);

@@ -130,25 +130,45 @@ export class LiveChannel {
     }
   }
 
-  /** Keeps a client's `idle`/`active` in its socket's attachment, which hibernation keeps; other text is ignored. */
-  noteActivity(ws: WebSocket, message: string | ArrayBuffer): void {
-    if (typeof message !== "string" || message.length > 512) return;
+  /**
+   * Keeps a client's `idle`/`active` in its socket's attachment, which hibernation keeps;
+   * other text is ignored. Answers the seat when its idle state changed, else undefined.
+   */
+  noteActivity(ws: WebSocket, message: string | ArrayBuffer): string | undefined {
+    if (typeof message !== "string" || message.length > 512) return undefined;
     let m: unknown;
     try {
       m = JSON.parse(message);
     } catch {
-      return;
+      return undefined;
     }
     const a = ws.deserializeAttachment() as LiveAttachment | null;
-    if (!a || !("seatId" in a) || typeof m !== "object" || m === null) return;
+    if (!a || !("seatId" in a) || typeof m !== "object" || m === null) return undefined;
     const { type, since } = m as { type?: unknown; since?: unknown };
+    const before = a.idleSince;
     if (type === "active") {
       delete a.idleSince;
     } else if (type === "idle") {
       const at = typeof since === "string" ? Date.parse(since) : NaN;
       a.idleSince = Number.isFinite(at) ? Math.min(at, Date.now()) : Date.now();
-    } else return;
+    } else return undefined;
     ws.serializeAttachment(a);
+    return a.idleSince === before ? undefined : a.seatId;
+  }
+
+  /** The open channels of one session. */
+  sessionSockets(sessionId: string): WebSocket[] {
+    return this.ctx.getWebSockets(sessionId);
+  }
+
+  /** The seats with a channel open. */
+  seatIds(): string[] {
+    const ids = new Set<string>();
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = ws.deserializeAttachment() as Partial<LiveAttachment> | null;
+      if (typeof a?.seatId === "string") ids.add(a.seatId);
+    }
+    return [...ids];
   }
 
   /** Connected and in use: some open channel of the seat has not said its user is idle. */

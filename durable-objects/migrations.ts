@@ -309,6 +309,14 @@ export const poolMigrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    id: 11,
+    why: "The queue through the checkout's decisions: each ticket's group (folded, or null), so a group's reserved seats go to its waiters first and a group at its max is passed over; and whether queue.waiting was sent for it.",
+    sql: `
+      ALTER TABLE tickets ADD COLUMN group_key TEXT;
+      ALTER TABLE tickets ADD COLUMN waiting_told INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const directoryMigrations: readonly Migration[] = [

@@ -15,6 +15,8 @@ const settingColumns = [
   ["overdraftSeats", "overdraft_seats"],
   ["retentionDays", "retention_days"],
   ["alertThresholdPercent", "alert_threshold_percent"],
+  ["reclaimIdleMinutes", "reclaim_idle_minutes"],
+  ["reclaimGraceMinutes", "reclaim_grace_minutes"],
 ] as const satisfies readonly (readonly [keyof PoolPatch, keyof PoolRow])[];
 
 export type SettingChanges = Partial<Record<keyof PoolPatch, { from: string | number | boolean | null; to: string | number | boolean | null }>>;

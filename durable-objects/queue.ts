@@ -13,11 +13,18 @@ import type { CheckoutGrant, CheckoutInput } from "./rpc-types.js";
 import { HOUR, SECOND } from "../src/contract/time.js";
 import type { MeteredSql, Row } from "./metered-sql.js";
 import { ticketTag, type LiveChannel } from "./live-channel.js";
+import { decideTake, waiterForFreedSeat } from "./policy.js";
+import { PolicyRoom } from "./policy-room.js";
+import type { Webhooks } from "./webhooks.js";
 
 /** A waiter neither polling nor connected for this long lapses. */
 export const TICKET_PRESENCE_MS = 60 * SECOND;
 /** A seat granted from the queue and not picked up for this long ends `lapsed`. */
 export const TICKET_PICKUP_MS = 120 * SECOND;
+/** Someone waiting this long is told to the `queue.waiting` webhook, once per ticket. */
+export const QUEUE_WAITING_MS = 5 * 60 * SECOND;
+/** How many waiters, first in line first, a freed seat's decision looks at. */
+const WAITERS_CONSIDERED = 1000;
 
 export type TicketState = "waiting" | "granted" | "lapsed" | "cancelled";
 
@@ -40,6 +47,10 @@ export interface TicketRow {
   /** 0 or 1: the client fetched the granted ticket. */
   picked_up: number;
   ended_at: number | null;
+  /** Migration 11: the waiter's group, folded, or null. */
+  group_key: string | null;
+  /** Migration 11: 0 or 1, `queue.waiting` was sent for it. */
+  waiting_told: number;
 }
 
 
@@ -80,12 +91,26 @@ export class QueueStore {
     return this.first<{ n: number }>("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tickets")!.n;
   }
 
-  insert(t: Omit<TicketRow, "state" | "session_id" | "seat_id" | "granted_at" | "picked_up" | "ended_at">): void {
+  insert(t: Omit<TicketRow, "state" | "session_id" | "seat_id" | "granted_at" | "picked_up" | "ended_at" | "waiting_told">): void {
     this.db.run(
-      `INSERT INTO tickets (ticket_id, seq, identity, user, machine, terminal_session, client_version, machine_id, address, since, seen_at, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting')`,
-      t.ticket_id, t.seq, t.identity, t.user, t.machine, t.terminal_session, t.client_version, t.machine_id, t.address, t.since, t.seen_at,
+      `INSERT INTO tickets (ticket_id, seq, identity, user, machine, terminal_session, client_version, machine_id, address, since, seen_at, state, group_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?)`,
+      t.ticket_id, t.seq, t.identity, t.user, t.machine, t.terminal_session, t.client_version, t.machine_id, t.address, t.since, t.seen_at, t.group_key,
     );
+  }
+
+  /** Waiters not yet told to `queue.waiting` who have waited since `before` or earlier, first in line first. */
+  untoldSince(before: number): TicketRow[] {
+    return this.db.all<TicketRow & Row>("SELECT * FROM tickets WHERE state = 'waiting' AND waiting_told = 0 AND since <= ? ORDER BY seq LIMIT 100", before);
+  }
+
+  /** The first waiter not yet told to `queue.waiting`. */
+  firstUntold(): TicketRow | undefined {
+    return this.first<TicketRow & Row>("SELECT * FROM tickets WHERE state = 'waiting' AND waiting_told = 0 ORDER BY seq LIMIT 1");
+  }
+
+  told(ticketId: string): void {
+    this.db.run("UPDATE tickets SET waiting_told = 1 WHERE ticket_id = ?", ticketId);
   }
 
   seen(ticketId: string, now: number): void {
@@ -174,6 +199,8 @@ export class SeatQueue implements SeatListener {
     private readonly ledger: SeatLedger,
     private readonly timers: Timers,
     private readonly live: LiveChannel,
+    private readonly policy: PolicyRoom,
+    private readonly webhooks: Webhooks,
   ) {
     this.tickets = new QueueStore(db);
   }
@@ -207,8 +234,11 @@ export class SeatQueue implements SeatListener {
         ticket_id: id, seq: this.tickets.nextSeq(), identity, user: input.user, machine: input.machine,
         terminal_session: input.terminalSession ?? null, client_version: input.clientVersion ?? null,
         machine_id: input.machineId ?? null, address: input.address, since: now, seen_at: now,
+        group_key: PolicyRoom.groupKey(input.group),
       });
       this.timers.set("ticket_lapse", now + TICKET_PRESENCE_MS, id);
+      // one timer for the first waiter not yet told; it moves on to the next when it fires
+      if (!this.timers.has("queue_waiting")) this.timers.set("queue_waiting", now + QUEUE_WAITING_MS);
       t = this.tickets.ticket(id)!;
       this.news.moved = true;
       this.store.logEvent(now, {
@@ -314,14 +344,36 @@ export class SeatQueue implements SeatListener {
     this.ledger.endSeat(p, seat, reason, { type: reason === "lapsed" ? "lapsed" : "release", details: { ticketId: t.ticket_id } }, now);
   }
 
+  /** The group of the seat that ended last (folded, or null): its reserved seat goes to that group's waiters first. */
+  private freedGroup: string | null = null;
+
+  seatEnded(_p: PoolRow, seat: { group_key?: string | null }): void {
+    this.freedGroup = seat.group_key ?? null;
+  }
+
+  allEnded(): void {
+    this.freedGroup = null;
+  }
+
   /**
-   * Told by the ledger when seats were freed: while a seat is free and someone waits, the
-   * first waiter gets it, through the ledger's take path, in the transaction that freed it.
+   * Told by the ledger when seats were freed: while a seat is free for someone waiting, it
+   * goes to the waiter the checkout's own decisions pick (policy's waiterForFreedSeat: a
+   * group's reserved seat to that group's first waiter, a group at its max passed over),
+   * through the ledger's take path, in the transaction that freed it.
    */
   seatFreed(p: PoolRow, now: number): void {
-    while (p.in_use < p.seats) {
-      const t = this.tickets.firstWaiting();
-      if (!t) return;
+    let freedGroup = this.freedGroup;
+    this.freedGroup = null;
+    for (;;) {
+      const figures = this.policy.view(p, now).figures;
+      // without groups every waiter is alike: the first in line is the one
+      const waiting = this.tickets.waiting(figures.groups.size === 0 ? 1 : WAITERS_CONSIDERED);
+      if (waiting.length === 0) return;
+      const i = waiterForFreedSeat(figures, freedGroup, waiting.map((t) => t.group_key));
+      if (i === null) return;
+      // the reservation steers the first seat handed on; any more are seats added or freed together
+      freedGroup = null;
+      const t = waiting[i]!;
       this.timers.clear("ticket_lapse", t.ticket_id);
       if (this.store.activeSeatOf(t.identity)) {
         // the identity got a seat meanwhile (another launch joined or took one): nothing to wait for
@@ -329,10 +381,10 @@ export class SeatQueue implements SeatListener {
         this.ended(t.ticket_id, "cancelled");
         continue;
       }
+      const take = decideTake(figures, t.group_key);
       const grant = this.ledger.grant(
         p,
-        // a waiter carries no group: reservations do not steer the queue yet (policy's waiterForFreedSeat is the rule for it)
-        { kind: "take", identity: t.identity, forgetInstanceOf: null, machineId: t.machine_id, group: null, overdraft: false },
+        { kind: "take", identity: t.identity, forgetInstanceOf: null, machineId: t.machine_id, group: t.group_key, overdraft: take.verdict === "take" && take.overdraft },
         {
           user: t.user, machine: t.machine, ...(t.terminal_session === null ? {} : { terminalSession: t.terminal_session }),
           ...(t.client_version === null ? {} : { clientVersion: t.client_version }), generation: p.generation,
@@ -340,6 +392,7 @@ export class SeatQueue implements SeatListener {
         },
         now,
       );
+      if (take.verdict === "take" && take.overdraft) this.store.recordOverdraft(now, p.in_use - p.seats);
       this.tickets.granted(t.ticket_id, grant.sessionId, grant.seatId, now);
       this.news.moved = true;
       this.news.granted.push(t.ticket_id);
@@ -348,9 +401,22 @@ export class SeatQueue implements SeatListener {
       this.tickets.recordWait(now, waitedSeconds);
       this.store.logEvent(now, {
         type: "granted", seatId: grant.seatId, sessionId: grant.sessionId, user: t.user, machine: t.machine,
-        terminalSession: t.terminal_session, details: { ticketId: t.ticket_id, waitedSeconds },
+        terminalSession: t.terminal_session, details: { ticketId: t.ticket_id, waitedSeconds, group: t.group_key },
       });
     }
+  }
+
+  /** Timer: each waiter waiting 5 minutes goes to the `queue.waiting` webhook, once; the timer moves to the next. */
+  waitingDue(p: PoolRow, now: number): void {
+    for (const t of this.tickets.untoldSince(now - QUEUE_WAITING_MS)) {
+      this.tickets.told(t.ticket_id);
+      this.webhooks.queueWaiting(p, {
+        ticketId: t.ticket_id, user: t.user, machine: t.machine, terminalSession: t.terminal_session, since: iso(t.since),
+        waitedSeconds: Math.round((now - t.since) / SECOND), position: this.tickets.position(t.seq), waiting: this.tickets.countWaiting(),
+      }, now);
+    }
+    const next = this.tickets.firstUntold();
+    if (next) this.timers.set("queue_waiting", Math.max(now, next.since + QUEUE_WAITING_MS));
   }
 
   /** Timer: a waiter not seen for 60 s lapses (a later poll moved the timer on, so a due one is absent); an open channel is presence. */

@@ -136,6 +136,16 @@ export const ReleaseResponse = z.object({
   pool: PoolSummary.optional(),
 }).meta({ example: { released: true, seatFreed: true, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 2 } } });
 
+/** An ISO 8601 time a client sends. */
+const PolicyTimeOf = (description: string) =>
+  z.string().max(40).refine((v) => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)), { error: "must be an ISO 8601 time such as 2026-04-20T11:32:00Z" }).describe(description);
+
+export const HeartbeatRequest = z
+  .object({
+    idleSince: PolicyTimeOf("when the user stopped using the application (ISO 8601); null: in use again").nullable().optional(),
+  })
+  .meta({ example: { idleSince: "2026-04-20T11:32:00.000Z" } });
+
 export const HeartbeatResponse = z.object({ active: z.literal(true), pool: PoolSummary }).meta({ example: { active: true, pool: { poolId: "GK3M9Q2XB4TN8W1R", seats: 5, inUse: 2 } } });
 
 export const SessionStatus = z.object({
@@ -336,6 +346,8 @@ export const PoolDetails = z
     locationHint: LocationHintSchema.or(z.string()).nullable().default(null).describe("the location hint it was created with, or null"),
     retentionDays: z.number().int().default(90).describe("days ended sessions, ended seats and events are kept"),
     alertThresholdPercent: z.number().int().default(90).describe("`pool.usage_high` is sent when this percentage of the seats is in use"),
+    reclaimIdleMinutes: z.number().int().nullable().optional().describe("while someone waits, a seat idle this long is warned and then taken back; null: never"),
+    reclaimGraceMinutes: z.number().int().optional().describe("how long a warned idle seat has to become active before it is taken back"),
   })
   .meta({ example: poolExample });
 
@@ -377,6 +389,8 @@ export const UpdatePoolRequest = z
     blocked: Blocked.nullable().optional(),
     groups: Groups.nullable().optional(),
     selfRelease: SelfRelease.optional(),
+    reclaimIdleMinutes: z.number().int().min(1).max(1440).nullable().optional().describe("while someone waits, take back a seat all of whose sessions have been idle this many minutes (1 to 1440); null: never"),
+    reclaimGraceMinutes: z.number().int().min(0).max(60).optional().describe("minutes between the `reclaim` warning and the taking back (0 to 60; 0: at once); default 5"),
     retentionDays: RetentionDays.optional(),
     alertThresholdPercent: AlertThresholdPercent.optional(),
   })
@@ -401,6 +415,8 @@ export const Seat = z.object({
   sharedFromAddresses: z.boolean().describe("its sessions came from more client addresses than the pool's maxAddressesPerSeat"),
   borrowedUntil: Timestamp.nullable().optional().describe("when a seat borrowed to work offline comes back; null when it is not borrowed"),
   group: z.string().nullable().optional().describe("the group the seat was taken for (as compared: folded), or null"),
+  connected: z.boolean().optional().describe("a live channel of the seat is open"),
+  idleSince: Timestamp.nullable().optional().describe("since when all the seat's sessions are idle (live channel `idle` or heartbeat `idleSince`); null while one is in use or unheard of"),
 });
 
 export const SeatsQuery = z.object({
@@ -471,6 +487,7 @@ export const eventTypes = [
   "lapsed",
   "left_queue",
   "erased",
+  "reclaimed",
 ] as const;
 
 export const PoolEvent = z.object({
@@ -676,6 +693,7 @@ export type ReleaseResponse = z.infer<typeof ReleaseResponse>;
 export type BorrowRequest = z.infer<typeof BorrowRequest>;
 export type BorrowResponse = z.infer<typeof BorrowResponse>;
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
 export type SessionStatus = z.infer<typeof SessionStatus>;
 export type PoolSummary = z.infer<typeof PoolSummary>;
 export type CreatePoolRequest = z.infer<typeof CreatePoolRequest>;

@@ -87,8 +87,9 @@ export async function borrow(env: Env, s: TokenSession, days: number): Promise<O
   return { ok: true, answer: { lease, until: new Date(out.until).toISOString(), seatId: out.seatId } };
 }
 
-export async function heartbeat(env: Env, s: TokenSession): Promise<Outcome<{ answer: HeartbeatResponse }>> {
-  const out = await poolStub(env, s.pool).heartbeat(s.sub, s.seat);
+/** `idleSince` (ISO, null, or absent: nothing said) is what the client says of its user's idleness. */
+export async function heartbeat(env: Env, s: TokenSession, idleSince?: string | null): Promise<Outcome<{ answer: HeartbeatResponse }>> {
+  const out = await poolStub(env, s.pool).heartbeat(s.sub, s.seat, idleSince === undefined || idleSince === null ? idleSince : Date.parse(idleSince));
   return out.ok ? { ok: true, answer: { active: true, pool: out.pool } } : out;
 }
 

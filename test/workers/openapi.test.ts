@@ -87,7 +87,7 @@ describe("the OpenAPI document describes the service as it answers", () => {
   it("documents 415 on each operation that takes a body, and each one answers it", async () => {
     const { ops } = await documentOperations();
     const withBody = ops.filter((o) => o.op.requestBody);
-    expect(withBody.map((o) => o.op.operationId).sort()).toEqual(["addAdmin", "borrowSeat", "checkout", "createPool", "createStaff", "createWebhook", "erasePerson", "releaseOwnSeat", "rotateCredentials", "updatePool", "updateStaff"]);
+    expect(withBody.map((o) => o.op.operationId).sort()).toEqual(["addAdmin", "borrowSeat", "checkout", "createPool", "createStaff", "createWebhook", "erasePerson", "heartbeat", "releaseOwnSeat", "rotateCredentials", "updatePool", "updateStaff"]);
     for (const o of ops) {
       if (o.op.requestBody) expect(o.op.responses["415"]?.description, o.path).toContain("unsupported_media_type");
       else expect(o.op.responses["415"], o.path).toBeUndefined();
@@ -103,11 +103,11 @@ describe("the OpenAPI document describes the service as it answers", () => {
     }
   });
 
-  it("marks the credentials body optional, as it is", async () => {
+  it("marks the credentials and heartbeat bodies optional, as they are", async () => {
     const { ops } = await documentOperations();
-    const rotate = ops.find((o) => o.op.operationId === "rotateCredentials")!;
-    expect(rotate.op.requestBody!.required).toBe(false);
-    for (const o of ops.filter((o) => o.op.requestBody && o !== rotate)) expect(o.op.requestBody!.required, o.path).toBe(true);
+    const optional = ops.filter((o) => o.op.operationId === "rotateCredentials" || o.op.operationId === "heartbeat");
+    expect(optional.map((o) => o.op.requestBody!.required)).toEqual([false, false]);
+    for (const o of ops.filter((o) => o.op.requestBody && !optional.includes(o))) expect(o.op.requestBody!.required, o.path).toBe(true);
     const pool = await createPool(1);
     const bare = await call("POST", `/v1/pools/${pool.poolId}/credentials`, { token: VENDOR });
     expect(bare.status).toBe(201);

@@ -324,3 +324,76 @@ describe("the ticket's live channel", () => {
     expectError(await json(await upgradeTo(path, { Upgrade: "websocket", ...bearerOf(a.token) })), 404, "not_found");
   });
 });
+
+describe("the queue and the pool's policy, webhooks", () => {
+  it("queue.waiting: once per ticket when it has waited 5 minutes, with the waiter in its data", async () => {
+    const pool = await createPool(1);
+    await fill(pool, 1);
+    await stubOf(pool.poolId).addWebhook({ role: "vendor" }, { webhookId: "wh_wait", url: "http://127.0.0.1:9/", events: ["queue.waiting"], secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
+    const a = await enqueue(pool, "ann");
+    const b = await enqueue(pool, "bob");
+    /** Moves the waits `ms` back (not the presence: nobody lapses) and runs the alarm; answers the queue.waiting payloads so far. */
+    const waited = (ms: number) =>
+      runInDurableObject(stubOf(pool.poolId), async (instance, state) => {
+        state.storage.sql.exec("UPDATE tickets SET since = since - ?", ms);
+        state.storage.sql.exec("UPDATE timers SET due_at = due_at - ? WHERE kind = 'queue_waiting'", ms);
+        await instance.alarm!();
+        return state.storage.sql.exec<{ payload: string }>("SELECT payload FROM deliveries WHERE type = 'queue.waiting' ORDER BY at, payload").toArray().map((r) => JSON.parse(r.payload));
+      });
+    expect(await waited(4 * 60_000)).toEqual([]); // four minutes: not yet
+    const sent = await waited(60_000 + 1000);
+    expect(sent.map((d) => d.data.ticketId).sort()).toEqual([a.ticketId, b.ticketId].sort());
+    const annSent = sent.find((d) => d.data.ticketId === a.ticketId);
+    expect(annSent).toMatchObject({ type: "queue.waiting", data: { poolId: pool.poolId, user: "ann", machine: "W-ann", terminalSession: null, position: 1, waiting: 2 } });
+    expect(annSent.data.waitedSeconds).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - Date.parse(annSent.data.since)).toBeGreaterThanOrEqual(300_000);
+    expect(await waited(10 * 60_000)).toHaveLength(2); // once per ticket
+    const c = await enqueue(pool, "cat");
+    expect(await waited(5 * 60_000 + 1000)).toHaveLength(3);
+    expect((await waited(5 * 60_000)).filter((d) => d.data.ticketId === c.ticketId)).toHaveLength(1);
+    const log = (await call("GET", `/v1/pools/${pool.poolId}/webhooks/wh_wait/deliveries`, { token: VENDOR })).body.deliveries;
+    expect(log.map((d: { type: string }) => d.type)).toEqual(["queue.waiting", "queue.waiting", "queue.waiting"]);
+  });
+
+  it("a group's reserved seat goes to that group's waiter though another waited longer; a group at its max is passed over", async () => {
+    const pool = await createPool(2);
+    expect((await call("PATCH", `/v1/pools/${pool.poolId}`, { token: pool.adminKey, body: { groups: { Eng: { reserved: 1 }, Sales: { max: 1 } } } })).status).toBe(200);
+    const eng = await checkout(pool, { user: "eve", machine: "E-1", group: "Eng" });
+    const sales = await checkout(pool, { user: "sam", machine: "S-1", group: "sales" });
+    expect([eng.status, sales.status]).toEqual([201, 201]);
+    const wait = async (user: string, group?: string) => {
+      const res = await call("POST", "/v1/sessions", { body: { serial: pool.serial, productKey: pool.productKey, user, machine: `W-${user}`, wait: true, ...(group ? { group } : {}) } });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      return res.body as { ticketId: string; token: string };
+    };
+    const ann = await wait("ann"); // no group, first in line
+    const ed = await wait("ed", "ENG");
+    // eve's seat frees: Eng is below its reservation, so ed gets it before ann
+    await release(eng.body.sessionId, eng.body.token);
+    expect((await ticketOf(ed.ticketId, ed.token)).body.state).toBe("granted");
+    expect((await ticketOf(ann.ticketId, ann.token)).body.state).toBe("waiting");
+    const seats = (await call("GET", `/v1/pools/${pool.poolId}/seats`, { token: VENDOR })).body.seats;
+    expect(seats.find((s: any) => s.user === "ed").group).toBe("eng");
+
+    expect(await auditOf(pool)).toEqual({ inUse: 2, activeSeats: 2, activeSessions: 2 });
+
+    // a group that reached its max while its members waited: its next waiter is passed over for the one behind
+    const pool2 = await createPool(3);
+    expect((await call("PATCH", `/v1/pools/${pool2.poolId}`, { token: pool2.adminKey, body: { groups: { Sales: { max: 1 } } } })).status).toBe(200);
+    const [h0, h1] = await fill(pool2, 3);
+    const wait2 = async (user: string, group?: string) => {
+      const res = await call("POST", "/v1/sessions", { body: { serial: pool2.serial, productKey: pool2.productKey, user, machine: `W-${user}`, wait: true, ...(group ? { group } : {}) } });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      return res.body as { ticketId: string; token: string };
+    };
+    const sue = await wait2("sue", "Sales");
+    const sid = await wait2("sid", "sales");
+    const carl = await wait2("carl");
+    await release(h0!.sessionId, h0!.token);
+    expect((await ticketOf(sue.ticketId, sue.token)).body.state).toBe("granted"); // Sales now holds its max
+    await release(h1!.sessionId, h1!.token);
+    expect((await ticketOf(carl.ticketId, carl.token)).body.state).toBe("granted");
+    expect((await ticketOf(sid.ticketId, sid.token)).body).toMatchObject({ state: "waiting", position: 1, waiting: 1 });
+    expect(await auditOf(pool2)).toEqual({ inUse: 3, activeSeats: 3, activeSessions: 3 });
+  });
+});

@@ -6,7 +6,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PRESENCE_WRITE_WINDOW } from "../../durable-objects/stale-expiry";
-import { auditOf, call, checkout, createPool, heartbeat, release, seatsOf, type TestPool } from "./helpers";
+import { auditOf, call, checkout, createPool, expectError, heartbeat, release, seatsOf, type TestPool } from "./helpers";
 
 const stubOf = (pool: TestPool) => env.POOL.get(env.POOL.idFromName(pool.poolId));
 
@@ -76,5 +76,29 @@ describe("the write budget", () => {
     const last = usage.body.buckets.at(-1);
     expect(last).toMatchObject({ peakInUse: 2, checkouts: 2 });
     expect((await call("GET", `/v1/pools/${pool.poolId}`, { token: pool.adminKey })).body.inUse).toBe(0);
+  });
+
+  it("a heartbeat's idleSince: a beat that repeats the state writes nothing, even while someone waits and reclaim is on; bad times are 400", async () => {
+    const pool = await createPool(1, {});
+    expect((await call("PATCH", `/v1/pools/${pool.poolId}`, { token: pool.adminKey, body: { reclaimIdleMinutes: 30 } })).status).toBe(200);
+    const s = await checkout(pool, { user: "ann", machine: "PC-1" });
+    const beat = (body: unknown) => call("POST", `/v1/sessions/${s.body.sessionId}/heartbeat`, { token: s.body.token, body });
+    const idle = new Date(Date.now() - 60_000).toISOString();
+    // nobody waits: telling idleness changes memory only
+    expect(await written(pool, async () => expect((await beat({ idleSince: idle })).status).toBe(200))).toBe(0);
+    const w = await call("POST", "/v1/sessions", { body: { serial: pool.serial, productKey: pool.productKey, user: "bob", machine: "PC-2", wait: true } });
+    expect(w.status).toBe(202);
+    for (let i = 0; i < 3; i++) expect(await written(pool, async () => expect((await beat({ idleSince: idle })).status).toBe(200))).toBe(0);
+    expect(await written(pool, async () => expect((await beat({})).status).toBe(200))).toBe(0); // says nothing new
+    // back in use, then idle again: each change may set the idle check, each repeat writes nothing
+    await beat({ idleSince: null });
+    expect(await written(pool, () => beat({ idleSince: null }))).toBe(0);
+    expect((await heartbeat(s.body.sessionId, s.body.token)).status).toBe(200); // no body at all, as 1.0 clients beat
+
+    for (const bad of [{ idleSince: "yesterday" }, { idleSince: 5 }, { idleSince: "2026-13-45T99:00:00Z" }]) {
+      expectError(await beat(bad), 400, "invalid_request");
+    }
+    const [seat] = await seatsOf(pool);
+    expect(seat).toMatchObject({ connected: false, idleSince: null });
   });
 });

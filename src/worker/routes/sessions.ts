@@ -1,7 +1,7 @@
 /** The client API: check a seat out, release it, heartbeat, status. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import {
-  BorrowRequest, BorrowResponse, CheckoutRequest, CheckoutResponse, HeartbeatResponse, QueuedResponse, ReleaseResponse, SessionPath, SessionStatus,
+  BorrowRequest, BorrowResponse, CheckoutRequest, CheckoutResponse, HeartbeatRequest, HeartbeatResponse, QueuedResponse, ReleaseResponse, SessionPath, SessionStatus,
 } from "../../contract/schemas.js";
 import { liveAuth, sessionAuth } from "../auth.js";
 import type { AppEnv } from "../env.js";
@@ -47,10 +47,11 @@ const heartbeatRoute = createRoute({
   operationId: "heartbeat",
   tags: ["Client"],
   summary: "Mark the session as seen",
+  description: "May carry `idleSince`: since when the user has not used the application (null once they are back), which idle reclaim reads for clients without a live channel. A beat that repeats the same state writes nothing.",
   security: bearerSecurity,
   middleware: [sessionAuth] as const,
-  request: { params: SessionPath },
-  responses: { 200: jsonContent(HeartbeatResponse, "The session is active"), ...errorResponses("invalid_token", "session_ended") },
+  request: { params: SessionPath, body: jsonBody(HeartbeatRequest, "Optional: whether the user is idle", false) },
+  responses: { 200: jsonContent(HeartbeatResponse, "The session is active"), ...bodyErrorResponses("invalid_token", "session_ended") },
 });
 
 const statusRoute = createRoute({
@@ -118,7 +119,7 @@ export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(heartbeatRoute, async (c) => {
-    const out = await heartbeat(c.env, c.var.claims);
+    const out = await heartbeat(c.env, c.var.claims, c.req.valid("json").idleSince);
     return out.ok ? c.json(out.answer, 200) : fail(out);
   });
 

@@ -1,0 +1,36 @@
+/** A real webhook receiver over HTTP, and the Standard Webhooks check a receiver makes. */
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+
+export interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** Records every delivery and answers each with the status `answer` gives for its path and how many that path has had. */
+export function startReceiver(answer: (path: string, n: number) => number = () => 200) {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      received.push({ path: req.url ?? "", headers: req.headers, body });
+      res.statusCode = answer(req.url ?? "", received.filter((r) => r.path === req.url).length);
+      res.end("ok");
+    });
+  });
+  return new Promise<{ url: string; received: Received[]; close(): Promise<void> }>((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as AddressInfo).port;
+      resolve({ url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
+
+/** The delivery as `standardwebhooks` verifies it with the subscription's secret; throws on a bad signature. */
+export function verified(secret: string, r: Received) {
+  const headers = { "webhook-id": String(r.headers["webhook-id"]), "webhook-timestamp": String(r.headers["webhook-timestamp"]), "webhook-signature": String(r.headers["webhook-signature"]) };
+  return new Webhook(secret).verify(r.body, headers) as { type: string; timestamp: string; data: Record<string, unknown> };
+}
