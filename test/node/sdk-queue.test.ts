@@ -164,3 +164,71 @@ describe("releasing your own seat from another machine", () => {
     expect(await inUse(server, pool.poolId)).toBe(1);
   });
 });
+
+describe("idle seats taken back for someone waiting", () => {
+  const settings = (pool: CreatePoolResponse, graceMinutes: number) =>
+    admin(pool).updatePool(pool.poolId, { reclaimIdleMinutes: 1, reclaimGraceMinutes: graceMinutes });
+
+  it("tells the idle holder onReclaim with the deadline, and onReclaimCancelled once setActive() says the user is back", async () => {
+    const pool = await createPool(server, 1);
+    await settings(pool, 30);
+    const told: { reclaim: Date[]; cancelled: number; ends: SessionEndedError[] } = { reclaim: [], cancelled: 0, ends: [] };
+    const holder = clientFor(server, pool, {
+      onReclaim: (deadline) => told.reclaim.push(deadline),
+      onReclaimCancelled: () => told.cancelled++,
+      onEnded: (e) => told.ends.push(e),
+    });
+    await holder.checkout();
+    await until(() => holder.liveState === "open", "the live channel to open");
+    expect(holder.setIdle(new Date(Date.now() - 5 * 60_000))).toBe(true);
+    const w = waiter(pool);
+    await until(() => told.reclaim.length > 0, "the reclaim warning");
+    const deadline = told.reclaim[0]!.getTime();
+    expect(deadline).toBeGreaterThan(Date.now() + 25 * 60_000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 30 * 60_000);
+
+    expect(holder.setActive()).toBe(true);
+    await until(() => told.cancelled > 0, "the reclaim to be called off");
+    expect(told.ends).toEqual([]);
+    expect(w.done()).toBe(false);
+    await holder.release();
+    await w.seat;
+    await w.client.release();
+  });
+
+  it("with no grace, ends the idle seat as `reclaimed` (an ordinary end) and gives it to the waiter", async () => {
+    const pool = await createPool(server, 1);
+    await settings(pool, 0);
+    const ends: SessionEndedError[] = [];
+    const holder = clientFor(server, pool, { onEnded: (e) => ends.push(e) });
+    const held = await holder.checkout();
+    await until(() => holder.liveState === "open", "the live channel to open");
+    holder.setIdle(new Date(Date.now() - 5 * 60_000));
+    const w = waiter(pool);
+    const seat = await w.seat;
+    await until(() => ends.length > 0, "the holder to hear of the end");
+    expect(ends[0]!.reason).toBe("reclaimed");
+    expect(holder.sessionId).toBeUndefined();
+    expect(seat.seatId).not.toBe(held.seatId);
+    expect((await admin(pool).listSeats(pool.poolId)).seats.map((s) => s.user)).toEqual([(await w.client.config()).user]);
+    await w.client.release();
+  });
+
+  it("over HTTP heartbeats, setIdle() rides on the next heartbeat and the seat list shows it idle but not connected", async () => {
+    const pool = await createPool(server, 1);
+    await settings(pool, 0);
+    const holder = clientFor(server, pool, { live: false });
+    const held = await holder.checkout();
+    const since = new Date(Date.now() - 5 * 60_000);
+    expect(holder.setIdle(since)).toBe(false);
+    expect((await admin(pool).listSeats(pool.poolId)).seats[0]!.idleSince ?? null).toBeNull();
+    await holder.heartbeat();
+    const [seat] = (await admin(pool).listSeats(pool.poolId)).seats;
+    expect(seat).toMatchObject({ seatId: held.seatId, connected: false, idleSince: since.toISOString() });
+
+    holder.setActive();
+    await holder.heartbeat();
+    expect((await admin(pool).listSeats(pool.poolId)).seats[0]!.idleSince ?? null).toBeNull();
+    await holder.release();
+  });
+});
