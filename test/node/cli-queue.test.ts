@@ -175,3 +175,25 @@ describe("seatkeeper queue", () => {
     expect(usage.code).toBe(2);
   });
 });
+
+describe("seatkeeper pools set, for waiting users", () => {
+  it("sets idle reclaim and turns self-release off, shows them, and refuses values out of range", async () => {
+    const pool = await createPool(server, 1);
+    const env = cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: pool.adminKey });
+    const set = await runCli(["pools", "set", "--reclaim-idle-minutes", "20", "--reclaim-grace-minutes", "0", "--self-release", "off"], env);
+    expect(set.stderr).toBe("");
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain("idle seats          taken back for someone waiting after 20 idle minutes, with 0 minutes' warning");
+    expect(set.stdout).toContain("self-release        off (only admins free seats)");
+    expect(await admin(pool).getPool(pool.poolId)).toMatchObject({ reclaimIdleMinutes: 20, reclaimGraceMinutes: 0, selfRelease: false });
+
+    const bad = await runCli(["pools", "set", "--reclaim-grace-minutes", "61"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--reclaim-grace-minutes must be a whole number from 0 to 60");
+    const badSwitch = await runCli(["pools", "set", "--self-release", "maybe"], env);
+    expect(badSwitch.code).toBe(2);
+
+    const off = await runCli(["pools", "set", "--reclaim-idle-minutes", "none", "--self-release", "on", "--json"], env);
+    expect(JSON.parse(off.stdout)).toMatchObject({ reclaimIdleMinutes: null, selfRelease: true });
+  });
+});
