@@ -85,7 +85,10 @@ describe("the pool page's waiting list", () => {
     const ticket = await api(server, "GET", `/v1/tickets/${bob.body.ticketId}`, undefined, bob.body.token);
     expect(ticket.body.state).toBe("cancelled");
     const event = page.locator("table.events tr.event-left_queue");
-    expect(await event.first().innerText()).toContain("admin:first admin");
+    expect(await event.first().innerText()).toMatch(/Removed from the queue[\s\S]*bob on PC-3[\s\S]*admin:first admin/);
+    expect(await page.locator("table.events tr.event-queued").allInnerTexts()).toEqual([
+      expect.stringMatching(/Joined the queue for a seat, 2nd in line[\s\S]*bob/), expect.stringMatching(/Joined the queue for a seat, 1st in line[\s\S]*ann/),
+    ]);
     await context.close();
   });
 

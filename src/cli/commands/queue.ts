@@ -9,13 +9,6 @@ import { adminClient, clientOptions, poolId, type CliContext, type Command } fro
 import { EXIT } from "../describe-error.js";
 import { plural, shortTime, table, who } from "../output.js";
 
-/** 1st, 2nd, 3rd, 4th, 11th, 12th, 21st… */
-export function ordinal(n: number): string {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
-  return `${n}${suffix}`;
-}
-
 async function list(args: string[], ctx: CliContext): Promise<number> {
   const p = parse("queue list", args, adminOptions);
   noMorePositionals(p, "queue list", 1);

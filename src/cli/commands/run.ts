@@ -10,7 +10,7 @@ import { flag, identityOptions, intOption, parse, splitRunArgs, UsageError } fro
 import { clientOptions, type Command } from "../context.js";
 import { EXIT, checkoutNotices } from "../describe-error.js";
 import { plural, printable } from "../output.js";
-import { ordinal } from "./queue.js";
+import { ordinal } from "../../contract/messages.js";
 
 export const runOptions = { ...identityOptions, "heartbeat-minutes": { type: "string" }, "no-live": { type: "boolean" }, wait: { type: "boolean" } } as const;
 

@@ -6,6 +6,7 @@ import type { DashboardSession, Flash } from "../session.js";
 import { Gauge, UsageChart } from "./charts.js";
 import { ago, formatTime, isolate, plural } from "./format.js";
 import { CsrfField, GroupedCode, GroupPolicyNote, Layout, Messages, ShownOnce } from "./layout.js";
+import { ordinal } from "../../../contract/messages.js";
 
 export function poolPath(poolId: string, rest = ""): string {
   return `/admin/pools/${encodeURIComponent(poolId)}${rest}`;
@@ -137,6 +138,9 @@ const changeNames: Record<string, string> = {
   maxBorrowDays: "longest borrowing (days)",
   maxBorrowedSeats: "most seats borrowed at once",
   retentionDays: "days history is kept",
+  reclaimIdleMinutes: "idle minutes before a seat is taken back",
+  reclaimGraceMinutes: "warning before it is taken back (minutes)",
+  selfRelease: "users freeing their own seat",
 };
 
 /** A setting's old or new value as the event shows it; text (a customer's name) in its own `<bdi>`. */
@@ -146,6 +150,13 @@ function SettingValue(props: { value: unknown }) {
   if (typeof v === "boolean") return <>{v ? "on" : "off"}</>;
   if (typeof v === "number") return <>{String(v)}</>;
   return <bdi>{String(v)}</bdi>;
+}
+
+/** "45 s", "12 min", "3 h 5 min": how long someone waited. */
+function waited(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ""}`;
 }
 
 /** " (3 times)" for an event that stands for several (failed sign-ins and denials are counted, not logged one by one). */
@@ -166,7 +177,16 @@ export function EventWhat(props: { event: PoolEvent }) {
       return <>{`${why ?? deniedReasons[String(d.reason)] ?? "Refused"}${times(d)}`}</>;
     }
     case "release": return <>{d.seatFreed ? "Released; seat returned" : "Released one session; seat still held"}</>;
-    case "freed": return <>{`Seat freed by an administrator (${plural(Number(d.sessionsEnded ?? 0), "session")} ended)`}</>;
+    case "freed": {
+      const by = e.actor?.startsWith("self:") ? "its user, from another computer" : "an administrator";
+      return <>{`Seat freed by ${by} (${plural(Number(d.sessionsEnded ?? 0), "session")} ended)`}</>;
+    }
+    // waiting for a seat (issue 11)
+    case "queued": return <>{typeof d.position === "number" ? `Joined the queue for a seat, ${ordinal(d.position)} in line` : "Joined the queue for a seat"}</>;
+    case "granted": return <>{typeof d.waitedSeconds === "number" ? `Given a seat from the queue after waiting ${waited(d.waitedSeconds)}` : "Given a seat from the queue"}</>;
+    case "lapsed": return <>{d.waiting === true ? "Dropped from the queue: not heard from for a minute" : "A seat given from the queue was not picked up in time"}</>;
+    case "left_queue": return <>{e.actor !== null ? "Removed from the queue" : "Left the queue"}{d.granted === true ? "; the seat given to them passed on" : ""}</>;
+    case "reclaimed": return <>Idle seat taken back for someone waiting</>;
     case "expired": return <>Seat expired without a heartbeat</>;
     case "revoked": return <>{`All sessions ended by a revocation (${plural(Number(d.sessionsEnded ?? 0), "session")})`}</>;
     case "credentials_rotated": return <>{d.endSessions ? "Serial and product key reissued; sessions ended" : "Serial and product key reissued; sessions carried on"}</>;
