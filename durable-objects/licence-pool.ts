@@ -21,7 +21,7 @@ import type { AuthFailure, CheckoutGrant, CheckoutInput, QueuedCheckout, CreateP
 import { SeatLedger } from "./seat-ledger.js";
 import { MeteredSql } from "./metered-sql.js";
 import { seatPage, type SeatsPage } from "./seat-list.js";
-import { isTicketSocket, LiveChannel, TICKET_LIVE_PATH, type LiveAttachment, type TicketAttachment } from "./live-channel.js";
+import { isTicketSocket, LiveChannel, TICKET_LIVE_PATH, TICKETS_TAG, type LiveAttachment, type TicketAttachment } from "./live-channel.js";
 import type { Env } from "../src/worker/env.js";
 import { signGrantToken } from "../src/worker/tokens.js";
 import { Borrowing, type BorrowGrant } from "./borrowing.js";
@@ -138,58 +138,24 @@ export class LicencePool extends DurableObject<object> {
   private afterCommit(): void {
     this.live.flush();
     const news = this.queue.takeNews();
-    if (news.moved) this.tellPlaces();
+    if (news.moved) this.queue.tellPlaces();
     for (const id of news.granted) void this.pushGrant(id).catch(() => {
       // the client still has the ticket's state to poll
     });
     // the line emptied: the warned idle seats are let off
     const p = this.pool;
     if (p && this.reclaim.hasWarnings() && !this.queue.someoneWaiting()) {
+      // the timers it clears need no alarm moved at once: an early alarm finds nothing due
       this.transaction(() => this.reclaim.review(p, Date.now()));
-      void this.timers.syncAlarm();
     }
   }
 
-  /** `position` to each waiter's channel whose place or line length changed since it was last told. */
-  private tellPlaces(): void {
-    const sockets = this.live.ticketSockets();
-    if (sockets.length === 0) return;
-    const places = this.queue.places();
-    for (const ws of sockets) {
-      const a = ws.deserializeAttachment() as TicketAttachment;
-      const position = places.get(a.ticketId);
-      if (position === undefined || (a.position === position && a.waiting === places.size)) continue;
-      try {
-        ws.send(JSON.stringify({ type: "position", position, waiting: places.size }));
-        ws.serializeAttachment({ ...a, position, waiting: places.size } satisfies TicketAttachment);
-      } catch {
-        // closing: its close records the presence
-      }
-    }
-  }
-
-  /**
-   * Sends a granted seat down the ticket's channel: signed here, after the grant committed,
-   * by the Worker's own signer; sent, it counts as picked up. Without a channel the poll serves it.
-   */
+  /** Pushes a grant down the ticket's channel, signed here by the Worker's one signer after the grant committed. */
   private async pushGrant(ticketId: string): Promise<void> {
     const p = this.pool;
-    if (!p || !this.live.ticketConnected(ticketId)) return;
-    const view = this.queue.view(p, ticketId);
-    if (view?.state !== "granted") return;
-    const token = await signGrantToken(this.env as Env, view);
-    if (!this.transaction(() => this.queue.pushed(ticketId))) return;
-    const { state: _s, created: _c, user: _u, machine: _m, terminalSession: _t, ...fields } = view;
-    const message = JSON.stringify({ type: "granted", ...fields, token });
-    for (const ws of this.live.ticketSockets(ticketId)) {
-      try {
-        ws.send(message);
-        ws.close(1000, "granted");
-      } catch {
-        // closing: the ticket's state still answers the grant
-      }
-    }
-    await this.timers.syncAlarm();
+    if (!p) return;
+    await this.queue.push(p, ticketId, (grant) => signGrantToken(this.env as Env, grant), (fn) => this.transaction(fn));
+    await this.timers.syncAlarm(); // the push was the pickup: its timer went
   }
 
   // ---- creation --------------------------------------------------------------
@@ -635,27 +601,19 @@ export class LicencePool extends DurableObject<object> {
    * A waiter's channel: presence while open, then where the ticket stands: its place, its
    * grant (pushed, so picked up), or its end. An unknown ticket is refused before any upgrade.
    */
-  private openTicketLive(request: Request): Response {
+  private async openTicketLive(request: Request): Promise<Response> {
     const p = this.pool;
-    return this.live.openTicket(
+    const res = this.live.openTicket(
       request,
       (ticketId) => (!p ? failure("invalid_token", messages.badTicketToken) : this.queue.view(p, ticketId) ? undefined : failure("not_found", messages.noSuchTicket)),
       (ticketId, ws) => {
         const now = Date.now();
         this.transaction(() => this.queue.connected(ticketId, now));
-        void this.timers.syncAlarm();
-        const view = this.queue.view(p!, ticketId)!;
-        if (view.state === "waiting") {
-          ws.send(JSON.stringify({ type: "position", position: view.position, waiting: view.waiting }));
-          ws.serializeAttachment({ ticketId, position: view.position, waiting: view.waiting } satisfies TicketAttachment);
-        } else if (view.state === "granted") {
-          void this.pushGrant(ticketId).catch(() => {});
-        } else {
-          ws.send(JSON.stringify({ type: "ended", reason: view.state }));
-          ws.close(1000, view.state);
-        }
+        if (this.queue.greet(p!, ticketId, ws) === "granted") void this.pushGrant(ticketId).catch(() => {});
       },
     );
+    await this.timers.syncAlarm(); // the presence moved the ticket's lapse
+    return res;
   }
 
   /** `idle` and `active` are kept on the socket (self-release asks whether a holder is active); other text is ignored. */
@@ -747,6 +705,9 @@ export class LicencePool extends DurableObject<object> {
     if ("ok" in a) return a;
     this.pool = undefined;
     this.live.ended("revoked");
+    // the waiters' tickets are gone with the pool
+    this.live.later(TICKETS_TAG, { type: "ended", reason: "cancelled" }, "cancelled");
+    this.live.flush();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     return { ok: true, deleted: true };

@@ -4,6 +4,9 @@
  * is tagged with its session and seat, which is how a free, a revocation or a release
  * reaches exactly the clients it concerns, at once. `ping` is answered by the runtime
  * without waking the object. An open socket is presence: stale expiry asks `connected`.
+ * A waiter's socket (the ticket's channel) is tagged with its ticket and `tickets` alone,
+ * so nothing meant for seats reaches it. Messages a transaction decides wait in `later`
+ * until it commits (`flush`), and are dropped if it rolls back.
  */
 import { errorBody, errorStatus, type EndReason } from "../src/contract/errors.js";
 import type { Failure } from "./outcome.js";

@@ -1,9 +1,13 @@
 /**
  * Waiting for a seat: a first-come, first-served queue of tickets, one waiting ticket per
- * identity. When the seat ledger frees a seat it calls `serve` in the same transaction,
- * which gives the seat to the first waiter by the ledger's own take path, so no checkout
- * can take it in between. A waiter must stay present (a state poll within 60 s) and a
- * granted seat must be picked up within 120 s; both are timers on the one alarm.
+ * identity. When the seat ledger frees a seat it tells `seatFreed` in the same transaction,
+ * which gives the seat to the waiter the checkout's own policy picks (a group's reserved
+ * seat to its waiters first, a group at its max passed over) by the ledger's take path, so
+ * no checkout can take it in between. A waiter must stay present (a state poll within 60 s,
+ * or the ticket's live channel open) and a granted seat must be picked up within 120 s
+ * (fetched, or pushed down the channel); both are timers on the one alarm, as is the
+ * `queue.waiting` webhook after 5 minutes. What the channels are told is news kept until
+ * the transaction commits.
  */
 import { iso, poolSummary, seatIdentity } from "./contract-shapes.js";
 import type { PoolRow, PoolStore } from "./pool-store.js";
@@ -12,7 +16,7 @@ import type { Timers } from "./timers.js";
 import type { CheckoutGrant, CheckoutInput } from "./rpc-types.js";
 import { HOUR, SECOND } from "../src/contract/time.js";
 import type { MeteredSql, Row } from "./metered-sql.js";
-import { ticketTag, type LiveChannel } from "./live-channel.js";
+import { ticketTag, type LiveChannel, type TicketAttachment } from "./live-channel.js";
 import { decideTake, waiterForFreedSeat } from "./policy.js";
 import { PolicyRoom } from "./policy-room.js";
 import type { Webhooks } from "./webhooks.js";
@@ -303,17 +307,66 @@ export class SeatQueue implements SeatListener {
     if (t?.state === "waiting") this.present(t, now);
   }
 
-  /** The grant was sent over the ticket's channel: that is its pickup. Answers whether it is still the ticket's. */
-  pushed(id: string): boolean {
+  /** The grant is being sent over the ticket's channel: that is its pickup. Answers whether it is still the ticket's. */
+  private pushed(id: string): boolean {
     const t = this.tickets.ticket(id);
     if (!t || t.state !== "granted") return false;
     this.pickUp(t);
     return true;
   }
 
-  /** Every waiter's place, first in line first, for the channels. */
-  places(): Map<string, number> {
-    return new Map(this.tickets.waiting(100_000).map((t, i) => [t.ticket_id, i + 1]));
+  /** After a commit that moved the line: `position` to each waiter's channel whose place or line length changed since it was last told. */
+  tellPlaces(): void {
+    const sockets = this.live.ticketSockets();
+    if (sockets.length === 0) return;
+    const places = new Map(this.tickets.waiting(100_000).map((t, i) => [t.ticket_id, i + 1]));
+    for (const ws of sockets) {
+      const a = ws.deserializeAttachment() as TicketAttachment;
+      const position = places.get(a.ticketId);
+      if (position === undefined || (a.position === position && a.waiting === places.size)) continue;
+      try {
+        ws.send(JSON.stringify({ type: "position", position, waiting: places.size }));
+        ws.serializeAttachment({ ...a, position, waiting: places.size } satisfies TicketAttachment);
+      } catch {
+        // closing: its close records the presence
+      }
+    }
+  }
+
+  /** A channel just opened: it is told where the ticket stands; answers its state (a granted one is then pushed). */
+  greet(p: PoolRow, id: string, ws: WebSocket): TicketState {
+    const view = this.view(p, id)!;
+    if (view.state === "waiting") {
+      ws.send(JSON.stringify({ type: "position", position: view.position, waiting: view.waiting }));
+      ws.serializeAttachment({ ticketId: id, position: view.position, waiting: view.waiting } satisfies TicketAttachment);
+    } else if (view.state !== "granted") {
+      ws.send(JSON.stringify({ type: "ended", reason: view.state }));
+      ws.close(1000, view.state);
+    }
+    return view.state;
+  }
+
+  /**
+   * Sends a granted seat down the ticket's channel, after the grant committed: `sign` makes
+   * its session token, and the send, committed through `commit`, is its pickup. Without a
+   * channel open it does nothing: the poll serves the grant.
+   */
+  async push(p: PoolRow, id: string, sign: (grant: CheckoutGrant) => Promise<string>, commit: <T>(fn: () => T) => T): Promise<void> {
+    if (!this.live.ticketConnected(id)) return;
+    const view = this.view(p, id);
+    if (view?.state !== "granted") return;
+    const token = await sign(view);
+    if (!commit(() => this.pushed(id))) return;
+    const { state: _s, created: _c, user: _u, machine: _m, terminalSession: _t, ...fields } = view;
+    const message = JSON.stringify({ type: "granted", ...fields, token });
+    for (const ws of this.live.ticketSockets(id)) {
+      try {
+        ws.send(message);
+        ws.close(1000, "granted");
+      } catch {
+        // closing: the ticket's state still answers the grant
+      }
+    }
   }
 
   /**

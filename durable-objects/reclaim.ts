@@ -61,13 +61,6 @@ export class Reclaim implements SeatListener {
     return was !== next;
   }
 
-  /** Whether any client of the seat can be told: a channel open, or a beat lately. */
-  connected(seatId: string, now: number): boolean {
-    if (this.live.connected(seatId)) return true;
-    for (const b of this.beats.values()) if (b.seatId === seatId && now - b.at <= BEAT_TRUSTED_MS) return true;
-    return false;
-  }
-
   /** Since when every session of the seat is idle (the latest of their idle times), or null while one is in use or unheard of. */
   seatIdleSince(seatId: string, now: number): number | null {
     const sessions = this.store.activeSessionsOf([seatId]);

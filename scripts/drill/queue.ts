@@ -3,7 +3,8 @@
  * bursts, and the server killed with SIGKILL halfway through. Every waiter polls its
  * ticket (presence) and picks up its seat when granted, then holds it for a while.
  * Afterwards the server's own events must show every grant going to the first waiter,
- * each ticket granted once, and never more seats held than the pool has.
+ * each ticket granted once, and never more seats held than the pool has. Then idle
+ * reclaim through a second kill: nothing taken back on what was said before it.
  */
 import { call, createPool, drillLog, random, type DrillOutcome } from "./common.js";
 import type { CrashableServer } from "./crash.js";
@@ -93,5 +94,44 @@ export async function queueDrill(server: CrashableServer, opts: QueueOptions): P
     if (level > opts.seats) problems.push(`${level} seats held on a pool of ${opts.seats}`);
   }
   say(`queue: ${counts.granted} grants in queue order${problems.length ? "" : ", none twice, never over the pool"}`);
-  return { drill: "queue", lines, problems, counts };
+  const reclaims = await reclaimThroughKill(server, problems, say);
+  counts.kills++;
+  return { drill: "queue", lines, problems, counts: { ...counts, reclaims } };
+}
+
+/**
+ * Idle reclaim through a kill -9: an HTTP client says it is idle, the server is killed, and
+ * a waiter arrives. What the client said was kept in memory, so the restarted pool must take
+ * nothing until the client says it again; then the seat goes to the waiter at once (grace 0),
+ * reclaimed once, granted once. Answers how many seats were reclaimed.
+ */
+async function reclaimThroughKill(server: CrashableServer, problems: string[], say: (line: string) => void): Promise<number> {
+  const pool = await createPool(server, "Reclaim drill", 1);
+  const patched = await call(server, "PATCH", `/v1/pools/${pool.poolId}`, { token: server.vendorToken, body: { reclaimIdleMinutes: 1, reclaimGraceMinutes: 0 } });
+  if (patched.status !== 200) problems.push(`reclaim settings answered ${patched.status}`);
+  const holder = await call(server, "POST", "/v1/sessions", { body: { serial: pool.serial, productKey: pool.productKey, user: "idler", machine: "R-1" } });
+  const h = holder.json as Held;
+  const idleSince = new Date(Date.now() - 5 * 60_000).toISOString();
+  const beat = () => call(server, "POST", `/v1/sessions/${h.sessionId}/heartbeat`, { token: h.token, body: { idleSince } });
+  if ((await beat()).status !== 200) problems.push("the idle heartbeat was refused");
+  say("queue: kill -9 with an idle HTTP holder, then a waiter");
+  await server.stop("SIGKILL");
+  await server.restart();
+  const w = await call(server, "POST", "/v1/sessions", { body: { serial: pool.serial, productKey: pool.productKey, user: "waiter", machine: "R-2", wait: true } });
+  if (w.status !== 202) problems.push(`the waiter's checkout answered ${w.status}`);
+  const t = w.json as { ticketId: string; token: string };
+  const state = async () => ((await call(server, "GET", `/v1/tickets/${t.ticketId}`, { token: t.token })).json as { state?: string }).state;
+  if ((await state()) !== "waiting") problems.push("after the restart a seat was taken back on what the holder said before it");
+  // the holder beats again, idle: now the seat is taken back and handed on in one step
+  const again = await beat();
+  if (again.status !== 200) problems.push(`the holder's beat after the restart answered ${again.status}`);
+  if ((await state()) !== "granted") problems.push("the idle seat did not go to the waiter");
+  const gone = await call(server, "POST", `/v1/sessions/${h.sessionId}/heartbeat`, { token: h.token });
+  if (gone.status !== 410 || (gone.json as { error?: { details?: { reason?: string } } }).error?.details?.reason !== "reclaimed") problems.push("the holder was not told its seat was reclaimed");
+  const events = ((await call(server, "GET", `/v1/pools/${pool.poolId}/events?limit=100`, { token: server.vendorToken })).json as { events: { type: string }[] }).events;
+  const reclaimed = events.filter((e) => e.type === "reclaimed").length;
+  const granted = events.filter((e) => e.type === "granted").length;
+  if (reclaimed !== 1 || granted !== 1) problems.push(`${reclaimed} reclaims and ${granted} grants, not one each`);
+  say(`queue: the idle seat was kept through the restart, then reclaimed once and granted once`);
+  return reclaimed;
 }

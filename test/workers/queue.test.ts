@@ -266,6 +266,19 @@ describe("the ticket's live channel", () => {
     void c;
   });
 
+  it("opened on a seat granted while it was closed: the grant is pushed at once, and that is the pickup", async () => {
+    const pool = await createPool(1);
+    const [h] = await fill(pool, 1);
+    const a = await enqueue(pool, "ann");
+    await release(h!.sessionId, h!.token);
+    const la = await ticketLive(a.ticketId, bearerOf(a.token));
+    const granted = JSON.parse(await la.next(1));
+    expect(granted).toMatchObject({ type: "granted", ticketId: a.ticketId, seatShared: false, pool: { inUse: 1 } });
+    expect((await la.closed).code).toBe(1000);
+    await passTime(pool, a.ticketId, 200_000);
+    expect((await sessionStatus(granted.sessionId, granted.token)).body).toMatchObject({ user: "ann", active: true });
+  });
+
   it("is presence: an open channel does not lapse; once it closes the 60 s count from then", async () => {
     const pool = await createPool(1);
     await fill(pool, 1);

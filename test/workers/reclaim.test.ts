@@ -148,4 +148,22 @@ describe("taking idle seats back for someone waiting", () => {
     expect(after.status).toBe(410);
     expect(after.body.error.details.reason).toBe("reclaimed");
   });
+
+  it("a seat not yet idle long enough gets its idle check on the timers, at the minute it becomes due, and is taken then", async () => {
+    const pool = await reclaimingPool(1, 1, 0);
+    const ann = await checkout(pool, { user: "ann", machine: "PC-1" });
+    const idleSince = new Date(Date.now() - 59_700).toISOString();
+    expect((await call("POST", `/v1/sessions/${ann.body.sessionId}/heartbeat`, { token: ann.body.token, body: { idleSince } })).status).toBe(200);
+    const bob = await wait(pool, "bob");
+    const check = () =>
+      runInDurableObject(stubOf(pool), (_i, state) => state.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM timers WHERE kind = 'reclaim' AND key = ''").toArray()[0]?.due_at);
+    expect(await check()).toBe(Date.parse(idleSince) + 60_000);
+    expect((await ticketOf(bob)).body.state).toBe("waiting");
+    await new Promise((r) => setTimeout(r, 400)); // past the minute of idleness
+    await deadlinePasses(pool);
+    expect((await ticketOf(bob)).body.state).toBe("granted");
+    expect(await check()).toBeUndefined();
+    const events = (await call("GET", `/v1/pools/${pool.poolId}/events?limit=10`, { token: VENDOR })).body.events;
+    expect(events.find((e: any) => e.type === "reclaimed")).toMatchObject({ user: "ann", seatId: ann.body.seatId, details: { idleSince, sessionsEnded: 1 } });
+  });
 });
