@@ -7,6 +7,7 @@ import {
   InvalidTokenError, LeaseRefusedError, MethodNotAllowedError, NotFoundError, OfflineError, PayloadTooLargeError, PoolFullError, RateLimitedError,
   SeatkeeperError, SessionEndedError, TooManySessionsError, UnauthorizedError, UnexpectedResponseError, UnsupportedMediaTypeError,
   BlockedError, GroupFullError, PoolInactiveError, type CheckoutResponse,
+  ownSeatsOf, SeatActiveError, TicketEndedError, type OwnSeat,
 } from "../client/index.js";
 import { longDate } from "../contract/messages.js";
 import { UsageError } from "./args.js";
@@ -65,13 +66,24 @@ export function describeError(err: unknown, contact?: string): Described {
     const taken =
       err.seats === 0 ? "this pool has no seats" : err.seats === 1 ? "the pool's only seat is in use" : `all ${err.seats} seats of this pool are in use`;
     const over = err.inUse > err.seats ? ` (${err.inUse} in use since the pool was made smaller)` : "";
+    const own = ownSeatsOf(err);
     return {
       message: `No seat is free: ${taken}${over}.`,
+      ...(own.length > 0 ? { detail: own.map(ownSeatLine) } : {}),
       fix: `Ask ${ask} to free a seat or add seats, or try again when someone closes the program.`,
       exitCode: EXIT.poolFull,
     };
   }
   if (err instanceof TooManySessionsError) return tooManySessions(err, ask);
+  // waiting for a seat (issue 11)
+  if (err instanceof SeatActiveError) {
+    return {
+      message: "That seat is in use: the program holding it is open and in use right now.",
+      fix: "Close the program on that computer, or try again once it has been left idle there.",
+      exitCode: EXIT.failed,
+    };
+  }
+  if (err instanceof TicketEndedError) return { message: err.message, exitCode: EXIT.poolFull };
   // pool policy (issue 12)
   if (err instanceof BlockedError) {
     return { message: "Your IT department has blocked this user or computer from using this program.", fix: `Ask ${ask} if you need it.`, exitCode: EXIT.failed };
@@ -140,6 +152,24 @@ export function describeError(err: unknown, contact?: string): Described {
     fix: "This is a fault in seatkeeper itself; run again with SEATKEEPER_DEBUG=1 and report what it prints.",
     exitCode: EXIT.failed,
   };
+}
+
+/** "today", "yesterday", a weekday within the last week, else the date: how people say when they left a program open. */
+export function sinceDay(iso: string, now = new Date()): string {
+  const then = new Date(iso);
+  if (Number.isNaN(then.getTime())) return iso;
+  const day = (d: Date) => Math.floor((d.getTime() - d.getTimezoneOffset() * 60_000) / 86_400_000);
+  const ago = day(now) - day(then);
+  if (ago <= 0) return `today at ${then.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" })}`;
+  if (ago === 1) return "yesterday";
+  if (ago < 7) return then.toLocaleDateString("en-GB", { weekday: "long" });
+  return then.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+}
+
+/** One seat of the user's held elsewhere, and how to free it. */
+function ownSeatLine(s: OwnSeat): string {
+  const where = `${s.machine}${s.terminalSession ? ` (${s.terminalSession})` : ""}`;
+  return `You also hold a seat on ${where} since ${sinceDay(s.since)}. If you no longer use it there, free it with: seatkeeper release-own ${s.seatId}`;
 }
 
 /** The contract's error shape, for --json. */

@@ -19,6 +19,7 @@ import { usageCommand } from "./commands/usage.js";
 import { adminsCommand, staffCommand } from "./commands/people.js";
 import { adviceCommand } from "./commands/advice.js";
 import { webhooksCommand } from "./commands/webhooks.js";
+import { queueCommand, releaseOwnCommand } from "./commands/queue.js";
 import { verifyTokenCommand } from "./commands/verify-token.js";
 import { describeError, errorJson, EXIT } from "./describe-error.js";
 import { Output, type Streams } from "./output.js";
@@ -43,6 +44,8 @@ const commands: Command[] = [
   adviceCommand,
   webhooksCommand,
   policyTemplateCommand,
+  queueCommand,
+  releaseOwnCommand,
 ];
 
 /** The version, set by the executables' bundler (scripts/build-exe.ts): no package.json sits beside them. */

@@ -6,7 +6,7 @@ import type { z } from "zod";
 import {
   AdminKeyResponse, CreatePoolRequest, DeletePoolResponse, ErasureResponse, ExportRecord, type ErasureRequest, CreatePoolResponse, EventsResponse, FreeSeatResponse, PoolDetails, PoolListResponse,
   RotateCredentialsResponse, SeatsResponse, UsageResponse, AdviceResponse, CreateWebhookResponse, WebhookListResponse,
-  RemoveWebhookResponse, DeliveriesResponse, type WebhookEventType, type Seat, type SeatsResponse as SeatsPage, type UpdatePoolRequest,
+  RemoveWebhookResponse, DeliveriesResponse, QueueResponse, RemoveFromQueueResponse, type WebhookEventType, type Seat, type SeatsResponse as SeatsPage, type UpdatePoolRequest,
 } from "../contract/index.js";
 import {
   AdminListResponse, CreateAdminResponse, CreateStaffResponse, RemovedResponse, StaffListResponse, StaffMember, StaffTokenResponse,
@@ -192,5 +192,15 @@ export class SeatkeeperAdmin {
 
   webhookDeliveries(poolId: string, webhookId: string) {
     return this.transport.request("GET", `${pool(poolId)}/webhooks/${encodeURIComponent(webhookId)}/deliveries`, DeliveriesResponse, { bearer: this.token });
+  }
+
+  /** Who waits for a seat, first in line first, with since when. */
+  queue(poolId: string) {
+    return this.transport.request("GET", `${pool(poolId)}/queue`, QueueResponse, { bearer: this.token });
+  }
+
+  /** Takes a waiter out of the queue (logged `left_queue` with the admin as actor); a seat granted to it and not yet picked up passes on. */
+  removeFromQueue(poolId: string, ticketId: string) {
+    return this.transport.request("DELETE", `${pool(poolId)}/queue/${encodeURIComponent(ticketId)}`, RemoveFromQueueResponse, { bearer: this.token });
   }
 }

@@ -7,7 +7,7 @@
 import { ErrorResponse, endReasons, type EndReason, type ErrorCode } from "../contract/index.js";
 
 /** The service's codes, plus the client's own. */
-export type ClientErrorCode = ErrorCode | "offline" | "unexpected_response" | "not_configured" | "no_session" | "lease_refused";
+export type ClientErrorCode = ErrorCode | "offline" | "unexpected_response" | "not_configured" | "no_session" | "lease_refused" | "aborted" | "ticket_ended";
 
 /**
  * One entry of an error's `details`, read as the kind its getter promises (a number, a
@@ -303,4 +303,63 @@ export function errorFromResponse(url: string, status: number, body: unknown, re
   }
   const Class = code === "internal_error" ? SeatkeeperError : classes[code];
   return new Class(code, message, status, details);
+}
+
+// ---- waiting for a seat (issue 11) ----
+
+/** A seat the same user holds on another machine or terminal session, from `details.ownSeats` of a pool_full. */
+export interface OwnSeat {
+  seatId: string;
+  machine: string;
+  terminalSession: string | null;
+  since: string;
+  lastSeenAt: string;
+  /** Its holder has a live channel open (it may still be idle, and so freeable). */
+  connected: boolean;
+}
+
+/** The seats a pool_full says the user holds elsewhere (`POST /v1/seats/{seatId}/release` frees one); empty when it says none. */
+export function ownSeatsOf(err: PoolFullError): OwnSeat[] {
+  const list = err.details.ownSeats;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((s: Record<string, unknown>) =>
+    typeof s?.seatId === "string" && typeof s.machine === "string" && typeof s.since === "string"
+      ? [{
+          seatId: s.seatId, machine: s.machine, terminalSession: typeof s.terminalSession === "string" ? s.terminalSession : null, since: s.since,
+          lastSeenAt: typeof s.lastSeenAt === "string" ? s.lastSeenAt : s.since, connected: s.connected === true,
+        }]
+      : [],
+  );
+}
+
+/**
+ * A checkout waiting in the queue was stopped by its `signal`: the ticket was given up
+ * (`DELETE /v1/tickets/{id}`), so the place in line is gone. Named `AbortError` like the
+ * platform's own, so code that already tells aborts apart by name treats it alike.
+ */
+export class QueueAbortedError extends SeatkeeperError {
+  override name = "AbortError";
+  constructor(readonly ticketId: string, options?: { cause?: unknown }) {
+    super("aborted", "Stopped waiting for a seat: the place in the queue was given up.", undefined, { ticketId }, options);
+  }
+}
+
+/** Why a ticket ended without a seat: `lapsed` (its client was not heard for 60 s), `cancelled` (left, or removed by an admin), or a newer service's reason. */
+export type TicketEnd = "lapsed" | "cancelled" | (string & {});
+
+/** The queue ticket ended without a seat; `reason` says why. Checking out again joins the queue at its end. */
+export class TicketEndedError extends SeatkeeperError {
+  override name = "TicketEndedError";
+  constructor(readonly ticketId: string, readonly reason: TicketEnd, status?: number) {
+    super(
+      "ticket_ended",
+      reason === "lapsed"
+        ? "The place in the queue lapsed: the service did not hear from this client for a minute. Check out again to wait for a seat."
+        : reason === "cancelled"
+          ? "The place in the queue was given up (left, or removed by an administrator). Check out again to wait for a seat."
+          : `The place in the queue ended (${reason}). Check out again to wait for a seat.`,
+      status,
+      { ticketId, reason },
+    );
+  }
 }

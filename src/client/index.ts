@@ -12,7 +12,7 @@ export { Transport, normalizeServiceUrl, DEFAULT_TIMEOUT_MS, type TransportOptio
 export { SeatkeeperAdmin, type AdminOptions } from "./admin-client.js";
 export { LIVE_SUBPROTOCOL, liveUrl, type LiveOptions, type LiveState, type LiveSocket, type LiveSocketConstructor } from "./live-channel.js";
 export {
-  SeatkeeperClientCore, type ClientOptions, type ClientPlatform, type CheckoutResult, type HeartbeatOptions, type ReleaseResult, type ReplayReport, type ResolvedConfig,
+  SeatkeeperClientCore, type CheckoutOptions, type ClientOptions, type ClientPlatform, type CheckoutResult, type HeartbeatOptions, type ReleaseResult, type ReplayReport, type ResolvedConfig,
 } from "./session-client.js";
 export { SeatkeeperClient, resolveNodeConfig, type NodeClientOptions } from "./node/client.js";
 export { FileJournal, processIsAlive } from "./node/file-journal.js";

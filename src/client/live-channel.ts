@@ -1,5 +1,6 @@
 /**
- * The client side of the live channel (`GET /v1/sessions/{id}/live`): keeps one WebSocket
+ * The client side of the live channels (`GET /v1/sessions/{id}/live`, and a queue ticket's
+ * `GET /v1/tickets/{id}/live`): keeps one WebSocket
  * open so the service can say at once that the seat was freed, reconnects with backoff
  * and full jitter, and tells its host when HTTP heartbeats must stand in (a proxy that
  * refuses WebSockets, the service unreachable). Platform neutral: the socket constructor
@@ -72,6 +73,8 @@ export interface LiveHost {
   presence(open: boolean): void;
   /** One HTTP heartbeat, to tell why an open failed where the platform cannot see the answer (browsers). */
   probe(): Promise<"alive" | "offline" | "ended">;
+  /** A message besides `hello` and `ended`; true when the host handled it (else it goes to `onMessage`). */
+  message?(message: { type: string } & Record<string, unknown>): boolean;
 }
 
 export const DEFAULT_PING_MS = 45_000;
@@ -86,6 +89,11 @@ const OPEN = 1;
 /** `https://host` → `wss://host/v1/sessions/{id}/live`. */
 export function liveUrl(serviceUrl: string, sessionId: string): string {
   return `${serviceUrl.replace(/^http/, "ws")}/v1/sessions/${encodeURIComponent(sessionId)}/live`;
+}
+
+/** `https://host` → `wss://host/v1/tickets/{id}/live`: a queue ticket's channel. */
+export function ticketLiveUrl(serviceUrl: string, ticketId: string): string {
+  return `${serviceUrl.replace(/^http/, "ws")}/v1/tickets/${encodeURIComponent(ticketId)}/live`;
 }
 
 /** Full jitter: anywhere between 0 and the capped exponential step. */
@@ -109,6 +117,8 @@ export interface LiveChannelSetup {
   opened?(socket: LiveSocket): void;
   options: LiveOptions;
   host: LiveHost;
+  /** The message types that show the channel works (default `hello`; a ticket's channel opens with `position`). */
+  greetings?: readonly string[];
 }
 
 export class LiveChannel {
@@ -252,21 +262,24 @@ export class LiveChannel {
     }
     if (typeof parsed !== "object" || parsed === null || typeof (parsed as { type?: unknown }).type !== "string") return;
     const m = parsed as { type: string } & Record<string, unknown>;
-    if (m.type === "hello") {
+    if ((this.setup.greetings ?? ["hello"]).includes(m.type) && this.current !== "open") {
       this.failures = 0;
       this.everOpened = true;
       this.setState("open");
       this.setup.host.presence(true);
-    } else if (m.type === "ended") {
+    }
+    if (m.type === "hello") return;
+    if (m.type === "ended") {
       const reason = typeof m.reason === "string" ? m.reason : "expired";
       this.stop();
       this.setup.host.ended({ reason });
-    } else {
-      try {
-        this.setup.options.onMessage?.(m);
-      } catch {
-        // an application's callback must not break the channel
-      }
+      return;
+    }
+    if (this.setup.host.message?.(m)) return;
+    try {
+      this.setup.options.onMessage?.(m);
+    } catch {
+      // an application's callback must not break the channel
     }
   }
 

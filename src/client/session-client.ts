@@ -3,16 +3,19 @@
  * neutral; where settings, identity and the journal come from is supplied by the Node
  * entry (node/client.ts) or the browser entry (browser.ts).
  */
+import { z } from "zod";
 import {
-  BorrowResponse, CheckoutResponse, HeartbeatResponse, Jwks, ReleaseResponse, SessionStatus,
-  type CheckoutRequest,
+  BorrowResponse, CheckoutResponse, FreeSeatResponse, HeartbeatResponse, Jwks, LeaveQueueResponse, QueuedResponse, ReleaseResponse, SessionStatus,
+  TicketResponse, type CheckoutRequest,
 } from "../contract/index.js";
 import type { MergedSettings, SettingName } from "./config.js";
 import { requireSettings } from "./config.js";
-import { InvalidRequestError, InvalidTokenError, LeaseRefusedError, NotFoundError, OfflineError, SeatkeeperError, SessionEndedError } from "./errors.js";
+import {
+  InvalidRequestError, InvalidTokenError, LeaseRefusedError, NotFoundError, OfflineError, QueueAbortedError, SeatkeeperError, SessionEndedError, TicketEndedError,
+} from "./errors.js";
 import { verifyLease, type LeaseStore, type StoredLease } from "./lease.js";
 import type { HeldSession, PendingRelease, SessionJournal } from "./journal.js";
-import { liveUrl, LiveChannel, type LiveEnd, type LiveOptions, type LiveSocket, type LiveSocketConstructor, type LiveState } from "./live-channel.js";
+import { liveUrl, LiveChannel, ticketLiveUrl, type LiveEnd, type LiveOptions, type LiveSocket, type LiveSocketConstructor, type LiveState } from "./live-channel.js";
 import { jwksHasKey, tokenKeyId, verifySessionToken, type JwksCache, type JwksDocument, type SessionTokenClaims } from "./token.js";
 import { Transport, type TransportOptions } from "./transport.js";
 
@@ -62,6 +65,13 @@ export interface ClientOptions {
   live?: boolean | LiveOptions;
   /** The session ended while held: freed by an admin, revoked, expired (`error.details.reason` as the service said it). */
   onEnded?(error: SessionEndedError): void;
+  /**
+   * The seat is idle and someone is waiting for one: it ends (reason `reclaimed`) at `deadline`
+   * unless `setActive()` is called first. Told over the live channel only.
+   */
+  onReclaim?(deadline: Date): void;
+  /** The reclaim told by `onReclaim` is off: the user is back, or nobody waits any more. */
+  onReclaimCancelled?(): void;
   /** Record the held session so a later launch releases it if this process dies. Default true. */
   recoverAfterCrash?: boolean;
   /** Where to keep pending releases; the platform's default when not given. */
@@ -71,6 +81,18 @@ export interface ClientOptions {
   leases?: LeaseStore;
   /** The clock (ms), for offline starts on a borrowed seat; tests inject one. Default Date.now. */
   now?: () => number;
+}
+
+/** How `checkout()` behaves on a full pool. */
+export interface CheckoutOptions {
+  /** Wait in the pool's queue instead of failing with PoolFullError: the checkout resolves once a seat is given. */
+  wait?: boolean;
+  /** While waiting: the place in line (1 for the first) and how many wait, at first and on every change. */
+  onQueued?(position: number, waiting: number): void;
+  /** Stops waiting: the ticket is given up and the checkout rejects with QueueAbortedError (`name` "AbortError"). */
+  signal?: AbortSignal;
+  /** While the ticket's live channel is not open, how often to ask for the ticket's state; default 15 s plus up to 5 s of jitter (the service lapses a waiter not heard for 60 s). */
+  pollIntervalMs?: number;
 }
 
 /** A checkout's answer; `offline` when no service was reachable and a borrowed seat's lease stood in. */
@@ -127,6 +149,11 @@ interface HeldRef {
 }
 
 const DEFAULT_RETRIES = 2;
+/** A waiter is asked after about this long (plus jitter) while its ticket's channel is not open: well inside the service's 60 s. */
+const TICKET_POLL_MS = 15_000;
+const TICKET_POLL_JITTER_MS = 5_000;
+/** The checkout's answer: a seat, or (with `wait: true` on a full pool) a ticket in the queue. */
+const CheckoutOrQueued = z.union([CheckoutResponse, QueuedResponse]);
 const RELEASE_TIMEOUT_MS = 5_000;
 const REPLAY_TIMEOUT_MS = 5_000;
 
@@ -147,6 +174,8 @@ export class SeatkeeperClientCore {
   private heartbeatTimer?: ReturnType<typeof setInterval>;
   private heartbeatBusy = false;
   private channel?: LiveChannel;
+  /** What the application last said of its user: idle since then, active (null), or nothing yet (undefined). */
+  private idleSince: Date | null | undefined;
 
   constructor(protected readonly options: ClientOptions, private readonly platform: ClientPlatform) {
     this.instance = options.instance ?? newInstanceId();
@@ -197,8 +226,12 @@ export class SeatkeeperClientCore {
   /**
    * Takes a seat: first releases any sessions journalled by an earlier launch, then
    * checks out. Throws PoolFullError, OfflineError, InvalidCredentialsError and the rest.
+   * With `wait: true` a full pool queues the client instead: it resolves when a seat is
+   * given (the same session a plain checkout gives), or rejects with TicketEndedError
+   * (the ticket lapsed or was removed) or, once `signal` aborts, QueueAbortedError.
    */
-  async checkout(): Promise<CheckoutResult> {
+  async checkout(options: CheckoutOptions = {}): Promise<CheckoutResult> {
+    if (options.signal?.aborted) throw new QueueAbortedError("", { cause: options.signal.reason });
     const cfg = await this.need("url", "serial", "productKey");
     await this.replayJournal().catch(() => undefined);
     const body: CheckoutRequest = {
@@ -211,13 +244,14 @@ export class SeatkeeperClientCore {
       ...(cfg.machineId ? { machineId: cfg.machineId } : {}),
       ...(cfg.values.group ? { group: cfg.values.group } : {}),
       instance: this.instance,
+      ...(options.wait ? { wait: true } : {}),
     };
     const transport = this.transport(cfg.url);
     const retries = this.options.retries ?? DEFAULT_RETRIES;
-    let response: CheckoutResponse;
+    let answer: z.infer<typeof CheckoutOrQueued>;
     for (let attempt = 0; ; attempt++) {
       try {
-        response = await transport.request("POST", "/v1/sessions", CheckoutResponse, { body });
+        answer = await transport.request("POST", "/v1/sessions", CheckoutOrQueued, { body });
         break;
       } catch (err) {
         if (err instanceof OfflineError && attempt >= retries) return this.startOffline(transport.url, cfg, err);
@@ -225,6 +259,12 @@ export class SeatkeeperClientCore {
         await sleep(300 * 3 ** attempt);
       }
     }
+    const response = "ticketId" in answer ? await this.waitForSeat(transport, answer, options) : answer;
+    return this.adopt(transport, response);
+  }
+
+  /** A seat is this client's: held, journalled for crash recovery, kept present. */
+  private async adopt(transport: Transport, response: CheckoutResponse): Promise<CheckoutResponse> {
     this.current = { sessionId: response.sessionId, token: response.token, url: transport.url, checkout: response };
     this.endedSession = undefined;
     if ((this.options.recoverAfterCrash ?? true) && this.platform.process) {
@@ -241,6 +281,144 @@ export class SeatkeeperClientCore {
     await this.syncLease(transport.url).catch(() => undefined);
     this.startPresence();
     return response;
+  }
+
+  /**
+   * Holds a queue ticket until a seat is given: over the ticket's live channel where it
+   * opens, else by asking for the ticket's state often enough to count as present.
+   */
+  private waitForSeat(transport: Transport, queued: QueuedResponse, options: CheckoutOptions): Promise<CheckoutResponse> {
+    const { ticketId, token } = queued;
+    const path = `/v1/tickets/${encodeURIComponent(ticketId)}`;
+    return new Promise<CheckoutResponse>((resolve, reject) => {
+      let settled = false;
+      let place: [number, number] | undefined;
+      let channelOpen = false;
+      let pollTimer: ReturnType<typeof setTimeout> | undefined;
+      let polling = false;
+      const told = (position: number, waiting: number) => {
+        if (settled || (place && place[0] === position && place[1] === waiting)) return;
+        place = [position, waiting];
+        try {
+          options.onQueued?.(position, waiting);
+        } catch {
+          // an application's callback must not stop the wait
+        }
+      };
+      const finish = (outcome: { seat: CheckoutResponse } | { error: Error } | { leave: QueueAbortedError }) => {
+        if (settled) return;
+        settled = true;
+        channel?.stop();
+        if (pollTimer !== undefined) clearTimeout(pollTimer);
+        options.signal?.removeEventListener("abort", onAbort);
+        if ("seat" in outcome) resolve(outcome.seat);
+        else if ("error" in outcome) reject(outcome.error);
+        else {
+          // out of the queue before the caller hears of it; a service not reached lapses the ticket within a minute anyway
+          void this.transport(transport.url, RELEASE_TIMEOUT_MS).request("DELETE", path, LeaveQueueResponse, { bearer: token })
+            .catch(() => undefined)
+            .then(() => reject(outcome.leave));
+        }
+      };
+      /** The ticket's state as the service answers it; a granted one is picked up by this very request. */
+      const ask = async (): Promise<"alive" | "offline" | "ended"> => {
+        if (settled) return "ended";
+        try {
+          const t = await transport.request("GET", path, TicketResponse, { bearer: token });
+          if (t.state === "waiting") {
+            if (t.position !== undefined && t.waiting !== undefined) told(t.position, t.waiting);
+            return "alive";
+          }
+          const seat = t.state === "granted" ? CheckoutResponse.safeParse(t) : undefined;
+          if (seat?.success) finish({ seat: seat.data });
+          else finish({ error: new TicketEndedError(ticketId, t.state) });
+          return "ended";
+        } catch (err) {
+          if (err instanceof NotFoundError || err instanceof InvalidTokenError) {
+            finish({ error: new TicketEndedError(ticketId, "cancelled", err.status) });
+            return "ended";
+          }
+          return "offline"; // unreachable for now: the next poll tries again
+        }
+      };
+      const poll = async (): Promise<"alive" | "offline" | "ended"> => {
+        if (polling) return "alive";
+        polling = true;
+        return ask().finally(() => (polling = false));
+      };
+      // Runs all along (and keeps the process alive while it waits); asks only while the channel is not open.
+      const schedule = () => {
+        if (settled) return;
+        const every = options.pollIntervalMs ?? TICKET_POLL_MS + Math.floor(Math.random() * TICKET_POLL_JITTER_MS);
+        pollTimer = setTimeout(() => {
+          void (channelOpen ? Promise.resolve() : poll()).finally(schedule);
+        }, every);
+      };
+      const onAbort = () => finish({ leave: new QueueAbortedError(ticketId, { cause: options.signal?.reason }) });
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+
+      const live = this.options.live ?? true;
+      const opts: LiveOptions = typeof live === "object" ? live : {};
+      const WebSocket = opts.WebSocket ?? this.platform.live?.WebSocket;
+      const channel =
+        live === false || !WebSocket
+          ? undefined
+          : new LiveChannel({
+              url: ticketLiveUrl(transport.url, ticketId),
+              token,
+              headers: this.options.headers,
+              WebSocket,
+              auth: opts.auth ?? this.platform.live?.auth ?? "subprotocol",
+              opened: this.platform.live?.opened,
+              // the application's onState and onMessage are its session's; the ticket's channel keeps to its own backoff
+              options: { openTimeoutMs: opts.openTimeoutMs, pingIntervalMs: opts.pingIntervalMs, maxBackoffMs: opts.maxBackoffMs, refusedRetryMs: opts.refusedRetryMs },
+              greetings: ["position", "granted"],
+              host: {
+                ended: (end) => {
+                  // a 401/410 before the upgrade, or `ended`: the ticket's own state says which end it was
+                  channelOpen = false;
+                  void ask().then((outcome) => {
+                    if (outcome !== "ended") finish({ error: new TicketEndedError(ticketId, end.reason, end.status) });
+                  });
+                },
+                presence: (open) => {
+                  channelOpen = open;
+                  if (!open) void poll();
+                },
+                probe: poll,
+                message: (m) => {
+                  if (m.type === "position" && typeof m.position === "number" && typeof m.waiting === "number") told(m.position, m.waiting);
+                  else if (m.type === "granted") {
+                    // picked up by asking for the ticket's state; the message's own fields stand in if that fails
+                    const fromMessage = CheckoutResponse.safeParse(m);
+                    channel?.stop(); // the service closes it now: no reconnecting to a ticket that is done
+                    channelOpen = false;
+                    void ask().then((outcome) => {
+                      if (outcome !== "ended" && fromMessage.success) finish({ seat: fromMessage.data });
+                    });
+                  } else return false;
+                  return true;
+                },
+              },
+            });
+      told(queued.position, queued.waiting);
+      if (options.signal?.aborted) return onAbort();
+      schedule();
+      channel?.start();
+    });
+  }
+
+  /**
+   * Frees a seat of this user's held on another machine or terminal session (one of
+   * `ownSeatsOf(poolFullError)`), with the pool's serial and product key. Throws
+   * SeatActiveError while its holder is connected and active, ForbiddenError where the
+   * pool does not allow it, NotFoundError for a seat that is not this user's.
+   */
+  async releaseOwnSeat(seatId: string): Promise<FreeSeatResponse> {
+    const cfg = await this.need("url", "serial", "productKey");
+    return this.transport(cfg.url).request("POST", `/v1/seats/${encodeURIComponent(seatId)}/release`, FreeSeatResponse, {
+      body: { serial: cfg.serial, productKey: cfg.productKey, user: cfg.user, machine: cfg.machine },
+    });
   }
 
   /** Adopts a session taken elsewhere (another process, `seatkeeper checkout`), to release or inspect it. */
@@ -327,8 +505,10 @@ export class SeatkeeperClientCore {
   async heartbeat(): Promise<HeartbeatResponse> {
     const s = this.requireSession();
     try {
+      // idleness rides on the heartbeat once the application has said anything of it
+      const idle = this.idleSince;
       return await this.transport(s.url).request("POST", `/v1/sessions/${encodeURIComponent(s.sessionId)}/heartbeat`, HeartbeatResponse, {
-        bearer: s.token,
+        bearer: s.token, ...(idle === undefined ? {} : { body: { idleSince: idle === null ? null : idle.toISOString() } }),
       });
     } catch (err) {
       if (err instanceof SessionEndedError) await this.forget(s.sessionId);
@@ -401,13 +581,19 @@ export class SeatkeeperClientCore {
     return this.channel?.state ?? "off";
   }
 
-  /** Tells the service the user stopped using the application (for idle reclaim); false when the channel is not open. */
+  /**
+   * Tells the service the user stopped using the application (for idle reclaim and
+   * self-release). Sent over the live channel now (true), else carried by the next HTTP
+   * heartbeat (false); said again whenever the channel reopens.
+   */
   setIdle(since: Date = new Date()): boolean {
+    this.idleSince = since;
     return this.channel?.send({ type: "idle", since: since.toISOString() }) ?? false;
   }
 
-  /** Tells the service the user is back; false when the channel is not open. */
+  /** Tells the service the user is back (a reclaim told by `onReclaim` is then called off); true when sent over the channel now. */
   setActive(): boolean {
+    this.idleSince = null;
     return this.channel?.send({ type: "active" }) ?? false;
   }
 
@@ -532,10 +718,22 @@ export class SeatkeeperClientCore {
       host: {
         ended: (end) => void this.endedOnChannel(s.sessionId, end),
         presence: (open) => {
-          if (open) this.stopHeartbeat();
-          else if (opts.heartbeatFallback ?? true) this.startHeartbeat(this.options.heartbeat?.intervalMs);
+          if (open) {
+            this.stopHeartbeat();
+            // a new socket starts active on the service's side
+            if (this.idleSince) channel.send({ type: "idle", since: this.idleSince.toISOString() });
+          } else if (opts.heartbeatFallback ?? true) this.startHeartbeat(this.options.heartbeat?.intervalMs);
         },
         probe: () => this.probe(),
+        message: (m) => {
+          if (m.type === "reclaim") {
+            const deadline = new Date(typeof m.deadline === "string" ? m.deadline : NaN);
+            this.tellApplication(() => this.options.onReclaim?.(deadline));
+          } else if (m.type === "reclaim_cancelled") {
+            this.tellApplication(() => this.options.onReclaimCancelled?.());
+          } else return false;
+          return true;
+        },
       },
     });
     this.channel = channel;
@@ -566,6 +764,14 @@ export class SeatkeeperClientCore {
     this.endedSession = error;
     await this.forget(sessionId);
     this.tellEnded(error);
+  }
+
+  private tellApplication(callback: () => void): void {
+    try {
+      callback();
+    } catch {
+      // an application's callback must not break the channel
+    }
   }
 
   private tellEnded(error: SessionEndedError): void {

@@ -106,3 +106,10 @@ export const messages = {
     `This service cannot reach the ${region.toUpperCase()} jurisdiction, and a pool placed there is never served from anywhere else. Ask the service's operator.`,
   onlyVendorDeletes: "Only the vendor can delete a pool.",
 } as const;
+
+/** 1st, 2nd, 3rd, 4th, 11th, 21st…: a place in the queue, as the CLI and the dashboard say it. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  return `${n}${suffix}`;
+}

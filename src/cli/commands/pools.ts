@@ -28,6 +28,11 @@ function describePool(p: PoolDetails): string[] {
       `  group ${name.padEnd(13)} ${g.inUse} in use${g.reserved !== null ? `, ${g.reserved} reserved` : ""}${g.max !== null ? `, at most ${g.max}` : ""}`),
     `  region              ${p.region === "eu" ? "EU (its data stays in the EU jurisdiction)" : "global"}${p.locationHint ? `, placed near ${p.locationHint}` : ""}`,
     `  keeps history for   ${plural(p.retentionDays, "day")}`,
+    // waiting for a seat (issue 11)
+    ...(p.reclaimIdleMinutes != null
+      ? [`  idle seats          taken back for someone waiting after ${plural(p.reclaimIdleMinutes, "idle minute")}, with ${plural(p.reclaimGraceMinutes ?? 5, "minute")}' warning`]
+      : []),
+    ...(p.selfRelease === false ? ["  self-release        off (only admins free seats)"] : []),
   ];
 }
 
@@ -120,6 +125,7 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
       "max-borrow-days": { type: "string" }, "max-borrowed-seats": { type: "string" },
       "valid-from": { type: "string" }, "valid-until": { type: "string" }, "overdraft-seats": { type: "string" }, blocked: { type: "string" }, groups: { type: "string" },
       "retention-days": { type: "string" },
+      "reclaim-idle-minutes": { type: "string" }, "reclaim-grace-minutes": { type: "string" }, "self-release": { type: "string" },
     });
     noMorePositionals(p, "pools set", 1);
     const patch: UpdatePoolRequest = {};
@@ -142,9 +148,10 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
     policyOptions(p, patch);
     const retentionDays = intOption(p, "retention-days", "pools set", RETENTION);
     if (retentionDays !== undefined) patch.retentionDays = retentionDays;
+    queueOptions(p, patch);
     if (Object.keys(patch).length === 0) {
       throw new UsageError(
-        "Say what to change: --seats N, --customer NAME, --min-client-version V|none, --stale-after-hours H|none, --valid-from/--valid-until DATE|none, --overdraft-seats N|none, --blocked JSON|none, --groups JSON|none, --max-borrow-days D|none, --max-borrowed-seats N|none, --retention-days D.",
+        "Say what to change: --seats N, --customer NAME, --min-client-version V|none, --stale-after-hours H|none, --valid-from/--valid-until DATE|none, --overdraft-seats N|none, --blocked JSON|none, --groups JSON|none, --max-borrow-days D|none, --max-borrowed-seats N|none, --retention-days D, --reclaim-idle-minutes M|none, --reclaim-grace-minutes M, --self-release on|off.",
         "pools",
       );
     }
@@ -213,6 +220,20 @@ const subcommands: Record<string, (args: string[], ctx: CliContext) => Promise<n
   },
 };
 
+/** The flags of `pools set` for waiting users (issue 11): idle reclaim, and users freeing their own seat. */
+function queueOptions(p: Parameters<typeof flag>[0], patch: UpdatePoolRequest): void {
+  const idle = nullableOption(p, "reclaim-idle-minutes");
+  if (idle !== undefined) patch.reclaimIdleMinutes = idle === null ? null : intOption(p, "reclaim-idle-minutes", "pools set", { min: 1, max: 1440 })!;
+  const grace = intOption(p, "reclaim-grace-minutes", "pools set", { min: 0, max: 60 });
+  if (grace !== undefined) patch.reclaimGraceMinutes = grace;
+  const self = stringOption(p, "self-release");
+  if (self !== undefined) {
+    const v = self.trim().toLowerCase();
+    if (v !== "on" && v !== "off") throw new UsageError(`--self-release takes on or off; "${self}" is neither.`, "pools set");
+    patch.selfRelease = v === "on";
+  }
+}
+
 /** The pool policy flags of `pools set` (issue 12): dates as ISO, the lists as the contract's JSON, `none` to clear. */
 function policyOptions(p: ReturnType<typeof parse>, patch: UpdatePoolRequest): void {
   for (const [flagName, field] of [["valid-from", "validFrom"], ["valid-until", "validUntil"]] as const) {
@@ -250,6 +271,7 @@ export const poolsCommand: Command = {
     "  [--blocked '[{\"user\":\"temp-*\"}]'|none] [--groups '{\"Design\":{\"reserved\":5,\"max\":10}}'|none]",
     "  [--max-borrow-days D|none] [--max-borrowed-seats N|none]",
     "  [--retention-days D]",
+    "  [--reclaim-idle-minutes M|none] [--reclaim-grace-minutes M] [--self-release on|off]   (idle seats taken back for waiters; users freeing their own seat)",
     "seatkeeper pools export [POOL] [--output FILE]",
     "seatkeeper pools erase [POOL] --user NAME [--machine NAME] [--yes]",
     "seatkeeper pools delete [POOL] [--yes]   (vendor; without --yes, type the pool id to confirm)",

@@ -5,13 +5,14 @@
  */
 import { spawn } from "node:child_process";
 import os from "node:os";
-import { leaseDate, SeatkeeperClient, type SessionEndedError } from "../../client/index.js";
+import { leaseDate, QueueAbortedError, SeatkeeperClient, type SessionEndedError } from "../../client/index.js";
 import { flag, identityOptions, intOption, parse, splitRunArgs, UsageError } from "../args.js";
 import { clientOptions, type Command } from "../context.js";
 import { EXIT, checkoutNotices } from "../describe-error.js";
 import { plural, printable } from "../output.js";
+import { ordinal } from "../../contract/messages.js";
 
-export const runOptions = { ...identityOptions, "heartbeat-minutes": { type: "string" }, "no-live": { type: "boolean" } } as const;
+export const runOptions = { ...identityOptions, "heartbeat-minutes": { type: "string" }, "no-live": { type: "boolean" }, wait: { type: "boolean" } } as const;
 
 /** The seat could not be taken, so the command was not started. */
 export class CommandNotStartedError extends Error {
@@ -33,7 +34,7 @@ const endedBecause: Record<SessionEndedError["reason"], string> = {
 export const runCommand: Command = {
   name: "run",
   summary: "take a seat, run a command, give the seat back when it exits",
-  usage: "seatkeeper run [--client-version V] [--heartbeat-minutes N] [--no-live] [--user U] [--machine M] [--machine-id ID|none] [--url URL] -- COMMAND [ARGS…]",
+  usage: "seatkeeper run [--wait] [--client-version V] [--heartbeat-minutes N] [--no-live] [--user U] [--machine M] [--machine-id ID|none] [--url URL] -- COMMAND [ARGS…]",
   async run(args, ctx) {
     const { own, command } = splitRunArgs(args, runOptions);
     const p = parse("run", own, runOptions);
@@ -49,11 +50,45 @@ export const runCommand: Command = {
       ...(minutes > 0 ? { heartbeat: { intervalMs: minutes * 60_000 } } : {}),
       live: flag(p, "no-live") ? false : { heartbeatFallback: minutes > 0 },
     });
+    // --wait: in line until a seat is given; Ctrl-C (or SIGTERM) leaves the queue and starts nothing
+    const wait = flag(p, "wait");
+    const abort = new AbortController();
+    let leftOn: NodeJS.Signals | undefined;
+    const leaveOn = (signal: NodeJS.Signals) => () => {
+      leftOn ??= signal;
+      abort.abort();
+    };
+    const waitHandlers = wait ? (["SIGINT", "SIGTERM", "SIGHUP"] as NodeJS.Signals[]).map((s) => [s, leaveOn(s)] as const) : [];
+    for (const [s, h] of waitHandlers) process.on(s, h);
+    let heard = false;
     let seat;
     try {
-      seat = await client.checkout();
+      seat = await client.checkout(
+        wait
+          ? {
+              wait: true,
+              signal: abort.signal,
+              onQueued: (position, waiting) => {
+                ctx.out.note(`seatkeeper: waiting for a seat: ${ordinal(position)} of ${waiting}${heard ? "" : " (Ctrl-C leaves the queue)"}`);
+                heard = true;
+              },
+            }
+          : {},
+      );
     } catch (err) {
+      if (err instanceof QueueAbortedError && leftOn) {
+        ctx.out.note(`seatkeeper: left the queue; ${program} was not started.`);
+        return 128 + (os.constants.signals[leftOn] ?? 2);
+      }
       throw new CommandNotStartedError(err, program);
+    } finally {
+      for (const [s, h] of waitHandlers) process.off(s, h);
+    }
+    if (leftOn) {
+      // the seat came just as the user gave up: give it straight back
+      await client.release().catch(() => undefined);
+      ctx.out.note(`seatkeeper: stopped; ${program} was not started.`);
+      return 128 + (os.constants.signals[leftOn] ?? 2);
     }
     if (seat.offline) {
       ctx.out.note(`seatkeeper: working offline on a borrowed seat until ${leaseDate(seat.borrowedUntil!)}; running ${program}`);

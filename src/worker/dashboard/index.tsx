@@ -66,6 +66,9 @@ const fieldNames: Record<string, string> = {
   blocked: "Blocked users and machines",
   groups: "Groups",
   retentionDays: "Days ended sessions and events are kept",
+  reclaimIdleMinutes: "Idle minutes before a seat is taken back",
+  reclaimGraceMinutes: "Warning before it is taken back",
+  selfRelease: "Users freeing their own seat",
   user: "User name",
   machine: "Machine",
 };
@@ -255,9 +258,33 @@ function settingsFrom(form: Record<string, string>): { patch: Record<string, unk
     }
     patch.refuseWidelySharedSeats = form.refuseWidelySharedSeats === "yes";
   }
+  const queueError = queueSettingsFrom(form, patch);
+  if (queueError) return { error: queueError };
   const policyError = policyFrom(form, patch);
   if (policyError) return { error: policyError };
   return { patch };
+}
+
+/** The settings for waiting users (issue 11): idle reclaim and self-release. */
+function queueSettingsFrom(form: Record<string, string>, patch: Record<string, unknown>): string | undefined {
+  if (form.reclaimIdleMinutes !== undefined) {
+    if (form.reclaimIdleMinutes.trim() === "") patch.reclaimIdleMinutes = null;
+    else {
+      const n = wholeNumber(form.reclaimIdleMinutes, fieldNames.reclaimIdleMinutes!, 1, 1440);
+      if (typeof n === "string") return n;
+      patch.reclaimIdleMinutes = n;
+    }
+  }
+  if (form.reclaimGraceMinutes !== undefined) {
+    const n = wholeNumber(form.reclaimGraceMinutes, fieldNames.reclaimGraceMinutes!, 0, 60);
+    if (typeof n === "string") return n;
+    patch.reclaimGraceMinutes = n;
+  }
+  if (form.selfRelease !== undefined) {
+    if (form.selfRelease !== "yes" && form.selfRelease !== "no") return "Users freeing their own seat: choose allowed or not allowed.";
+    patch.selfRelease = form.selfRelease === "yes";
+  }
+  return undefined;
 }
 
 /**
@@ -546,6 +573,39 @@ export function createDashboard() {
     return redirectWithFlash(c, back, {
       notice: `Freed the seat of ${identity(out.holder)}; ${ended} ended. ${out.pool.inUse} of ${out.pool.seats} seats are now in use.`,
     });
+  });
+
+  dashboard.post("/pools/:poolId/queue/:ticketId/remove", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const form = await formOf(c);
+    const back = poolPath(access.poolId) + "#waiting";
+    const ticketId = c.req.param("ticketId");
+    const gone = "That user is no longer waiting (they got a seat, left, or were removed already). Nothing was changed.";
+    if (form.confirmed !== "yes") {
+      // Without JavaScript the page asks first, naming the waiter.
+      const queue = await ops.listQueue(c.env, access.actor, access.poolId);
+      if (!queue.ok) return actionFailure(c, queue, back);
+      const waiter = queue.waiting.find((w) => w.ticketId === ticketId);
+      if (!waiter) return redirectWithFlash(c, back, { error: gone });
+      return c.html(
+        <ConfirmPage
+          session={access.session}
+          title="Remove from the queue?"
+          message={<>Take <Identity of={waiter} /> out of the queue? They stop waiting for a seat, and the next in line moves up.</>}
+          action={poolPath(access.poolId, `/queue/${encodeURIComponent(ticketId)}/remove`)}
+          fields={{}}
+          submitLabel="Remove from the queue"
+          cancelHref={back}
+        />,
+      );
+    }
+    const out = await ops.removeFromQueue(c.env, access.actor, access.poolId, ticketId);
+    if (!out.ok) {
+      if (out.code === "not_found" && out.resource !== "pool") return redirectWithFlash(c, back, { error: gone });
+      return actionFailure(c, out, back);
+    }
+    return redirectWithFlash(c, back, { notice: "Removed from the queue; the next in line moved up." });
   });
 
   dashboard.post("/pools/:poolId/credentials", async (c) => {

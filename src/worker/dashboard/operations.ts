@@ -3,13 +3,13 @@
  * path, the admin API's too); the dashboard calls no pool object itself.
  */
 import type { Actor, Outcome } from "../../../durable-objects/outcome.js";
-import type { PoolDetails, PoolEvent, Seat, UsageBucket } from "../../contract/schemas.js";
+import type { PoolDetails, PoolEvent, QueueResponse, Seat, UsageBucket } from "../../contract/schemas.js";
 import type { Env } from "../env.js";
-import { getPool, listEvents, listSeats, usage } from "../pool-operations.js";
+import { getPool, listEvents, listQueue, listSeats, usage } from "../pool-operations.js";
 
 export { poolOidc } from "./oidc.js";
 export {
-  createPool, deletePool, erasePerson, exportPool, freeSeat, getSeat, listEvents, listPools, auditCredentialFailure, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
+  createPool, deletePool, erasePerson, listQueue, removeFromQueue, exportPool, freeSeat, getSeat, listEvents, listPools, auditCredentialFailure, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
 } from "../pool-operations.js";
 
 export type UsageRange = "24h" | "30d";
@@ -38,6 +38,8 @@ export interface PoolPageData {
   olderEvents: string | null;
   range: UsageRange;
   buckets: UsageBucket[];
+  /** Who waits for a seat, first in line first (absent: nobody). */
+  waiting?: QueueResponse["waiting"];
 }
 
 /** Everything the pool page shows. The pool is read first so a wrong key is refused (and logged) once. */
@@ -46,16 +48,18 @@ export async function loadPoolPage(
 ): Promise<Outcome<PoolPageData>> {
   const got = await getPool(env, actor, poolId);
   if (!got.ok) return got;
-  const [seats, events, buckets] = await Promise.all([
+  const [seats, events, buckets, queue] = await Promise.all([
     listSeats(env, actor, poolId, { limit: SEATS_PER_PAGE, cursor: view.cursor, q: view.q === "" ? undefined : view.q }),
     listEvents(env, actor, poolId, 25, before),
     usage(env, actor, poolId, { bucket: range === "24h" ? "hour" : "day" }),
+    listQueue(env, actor, poolId),
   ]);
   if (!seats.ok) return seats;
   if (!events.ok) return events;
   if (!buckets.ok) return buckets;
+  if (!queue.ok) return queue;
   return {
     ok: true, pool: got.pool, seats: seats.seats, seatsNext: seats.next, seatsTotal: seats.total, view,
-    events: events.events, olderEvents: events.next, range, buckets: buckets.buckets,
+    events: events.events, olderEvents: events.next, range, buckets: buckets.buckets, waiting: queue.waiting,
   };
 }

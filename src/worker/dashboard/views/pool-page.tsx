@@ -6,6 +6,7 @@ import type { DashboardSession, Flash } from "../session.js";
 import { Gauge, UsageChart } from "./charts.js";
 import { ago, formatTime, isolate, plural } from "./format.js";
 import { CsrfField, GroupedCode, GroupPolicyNote, Layout, Messages, ShownOnce } from "./layout.js";
+import { ordinal } from "../../../contract/messages.js";
 
 export function poolPath(poolId: string, rest = ""): string {
   return `/admin/pools/${encodeURIComponent(poolId)}${rest}`;
@@ -66,6 +67,20 @@ function When(props: { iso: string; now: number }) {
   );
 }
 
+/** A seat's live state, as the seat list says it from 1.1 (a service without it leaves both out). */
+type LiveSeat = Seat & { connected?: boolean; idleSince?: string | null };
+
+/** Connected: a live channel of the seat is open now; Idle: since when all its users stopped using it, as the application said. */
+function LiveCells(props: { seat: LiveSeat; now: number }) {
+  const { connected, idleSince } = props.seat;
+  return (
+    <>
+      <td data-label="Connected">{connected === undefined ? <span class="muted">–</span> : connected ? "Connected" : <span class="muted">Not connected</span>}</td>
+      <td data-label="Idle">{idleSince ? <>Idle since <When iso={idleSince} now={props.now} /></> : connected ? "In use" : <span class="muted">–</span>}</td>
+    </>
+  );
+}
+
 function SeatRow(props: { seat: Seat; poolId: string; session: DashboardSession; now: number; view: SeatsView; maxAddresses: number }) {
   const { seat, poolId, session, now } = props;
   const who = identity(seat);
@@ -86,6 +101,7 @@ function SeatRow(props: { seat: Seat; poolId: string; session: DashboardSession;
       <td data-label="Since"><When iso={seat.since} now={now} /></td>
       <td data-label="Last seen"><When iso={seat.lastSeenAt} now={now} /></td>
       <td data-label="Sessions">{seat.sessions.length}</td>
+      <LiveCells seat={seat} now={now} />
       <td data-label="">
         <form method="post" action={poolPath(poolId, `/seats/${encodeURIComponent(seat.seatId)}/free`)} data-confirm={confirm}>
           <CsrfField session={session} />
@@ -122,6 +138,9 @@ const changeNames: Record<string, string> = {
   maxBorrowDays: "longest borrowing (days)",
   maxBorrowedSeats: "most seats borrowed at once",
   retentionDays: "days history is kept",
+  reclaimIdleMinutes: "idle minutes before a seat is taken back",
+  reclaimGraceMinutes: "warning before it is taken back (minutes)",
+  selfRelease: "users freeing their own seat",
 };
 
 /** A setting's old or new value as the event shows it; text (a customer's name) in its own `<bdi>`. */
@@ -131,6 +150,13 @@ function SettingValue(props: { value: unknown }) {
   if (typeof v === "boolean") return <>{v ? "on" : "off"}</>;
   if (typeof v === "number") return <>{String(v)}</>;
   return <bdi>{String(v)}</bdi>;
+}
+
+/** "45 s", "12 min", "3 h 5 min": how long someone waited. */
+function waited(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ""}`;
 }
 
 /** " (3 times)" for an event that stands for several (failed sign-ins and denials are counted, not logged one by one). */
@@ -151,7 +177,16 @@ export function EventWhat(props: { event: PoolEvent }) {
       return <>{`${why ?? deniedReasons[String(d.reason)] ?? "Refused"}${times(d)}`}</>;
     }
     case "release": return <>{d.seatFreed ? "Released; seat returned" : "Released one session; seat still held"}</>;
-    case "freed": return <>{`Seat freed by an administrator (${plural(Number(d.sessionsEnded ?? 0), "session")} ended)`}</>;
+    case "freed": {
+      const by = e.actor?.startsWith("self:") ? "its user, from another computer" : "an administrator";
+      return <>{`Seat freed by ${by} (${plural(Number(d.sessionsEnded ?? 0), "session")} ended)`}</>;
+    }
+    // waiting for a seat (issue 11)
+    case "queued": return <>{typeof d.position === "number" ? `Joined the queue for a seat, ${ordinal(d.position)} in line` : "Joined the queue for a seat"}</>;
+    case "granted": return <>{typeof d.waitedSeconds === "number" ? `Given a seat from the queue after waiting ${waited(d.waitedSeconds)}` : "Given a seat from the queue"}</>;
+    case "lapsed": return <>{d.waiting === true ? "Dropped from the queue: not heard from for a minute" : "A seat given from the queue was not picked up in time"}</>;
+    case "left_queue": return <>{e.actor !== null ? "Removed from the queue" : "Left the queue"}{d.granted === true ? "; the seat given to them passed on" : ""}</>;
+    case "reclaimed": return <>Idle seat taken back for someone waiting</>;
     case "expired": return <>Seat expired without a heartbeat</>;
     case "revoked": return <>{`All sessions ended by a revocation (${plural(Number(d.sessionsEnded ?? 0), "session")})`}</>;
     case "credentials_rotated": return <>{d.endSessions ? "Serial and product key reissued; sessions ended" : "Serial and product key reissued; sessions carried on"}</>;
@@ -254,6 +289,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
       </div>
 
       <SeatsSection data={data} session={session} now={now} />
+      <WaitingSection data={data} session={session} now={now} />
 
       <section class="card" aria-labelledby="events-title" id="events">
         <h2 id="events-title">{props.olderView ? "Earlier events" : "Recent events"}</h2>
@@ -357,6 +393,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
             <label for="max-borrowed-seats">Most seats borrowed at once</label>
             <input id="max-borrowed-seats" name="maxBorrowedSeats" type="number" inputmode="numeric" min={0} max={100000} step={1} placeholder="no limit" value={pool.maxBorrowedSeats == null ? "" : String(pool.maxBorrowedSeats)} aria-describedby="max-borrowed-seats-help" />
             <p id="max-borrowed-seats-help" class="help">Leave empty for no limit.</p>
+            <ReclaimSettings pool={pool} />
             <label for="retention-days">Keep ended sessions and events for this many days</label>
             <input id="retention-days" name="retentionDays" type="number" inputmode="numeric" min={7} max={400} step={1} required value={String(pool.retentionDays)} aria-describedby="retention-help" />
             <p id="retention-help" class="help">Older history, with the user and machine names in it, is deleted. From 7 to 400 days.</p>
@@ -368,6 +405,43 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
         <DataSection poolId={pool.poolId} session={session} />
       </div>
     </Layout>
+  );
+}
+
+/** The pool's settings from 1.1 for waiting users (issue 11); a service without them leaves the reclaim fields out. */
+type QueueSettings = PoolDetails & { reclaimIdleMinutes?: number | null; reclaimGraceMinutes?: number };
+
+/** Taking idle seats back for someone waiting, and letting users free their own seat held elsewhere. */
+function ReclaimSettings(props: { pool: QueueSettings }) {
+  const { pool } = props;
+  const selfRelease = pool.selfRelease ?? true;
+  return (
+    <>
+      {"reclaimIdleMinutes" in pool ? (
+        <>
+          <label for="reclaim-idle">Take a seat back for someone waiting after this many idle minutes</label>
+          <input id="reclaim-idle" name="reclaimIdleMinutes" type="number" inputmode="numeric" min={1} max={1440} step={1} placeholder="never" value={pool.reclaimIdleMinutes == null ? "" : String(pool.reclaimIdleMinutes)} aria-describedby="reclaim-idle-help" />
+          <p id="reclaim-idle-help" class="help">
+            While someone waits, a seat whose application says its user has been idle this long is warned, then given to the first in line.
+            Only connected applications can be warned, so only their seats are taken back. Leave empty never to take seats back.
+          </p>
+          <label for="reclaim-grace">Warning before it is taken back (minutes)</label>
+          <input id="reclaim-grace" name="reclaimGraceMinutes" type="number" inputmode="numeric" min={0} max={60} step={1} required value={String(pool.reclaimGraceMinutes ?? 5)} aria-describedby="reclaim-grace-help" />
+          <p id="reclaim-grace-help" class="help">How long the user has to come back after the warning. From 0 to 60; 0 takes the seat at once.</p>
+        </>
+      ) : null}
+      <fieldset>
+        <legend>Users freeing their own seat held on another computer</legend>
+        <label class="choice">
+          <input type="radio" name="selfRelease" value="yes" checked={selfRelease} />
+          <span><strong>Allowed.</strong> A user told all seats are in use may free the seat they left open elsewhere, unless it is in use there right now.</span>
+        </label>
+        <label class="choice">
+          <input type="radio" name="selfRelease" value="no" checked={!selfRelease} />
+          <span><strong>Not allowed.</strong> Only an administrator frees seats.</span>
+        </label>
+      </fieldset>
+    </>
   );
 }
 
@@ -412,6 +486,7 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
               <tr>
                 <th scope="col">User</th><th scope="col">Machine</th><th scope="col">Terminal session</th>
                 <th scope="col">Since</th><th scope="col">Last seen</th><th scope="col">Sessions</th>
+                <th scope="col">Connected</th><th scope="col">Idle</th>
                 <th scope="col"><span class="visually-hidden">Actions</span></th>
               </tr>
             </thead>
@@ -447,6 +522,57 @@ function SeatsSection(props: { data: PoolPageData; session: DashboardSession; no
       <p class="help">
         Freeing a seat ends its sessions: the application learns it at its next heartbeat or when it closes. A seat whose PC went
         offline stays held until it is freed{pool.staleAfterHours ? ` or goes ${plural(pool.staleAfterHours, "hour")} without a heartbeat` : ""}.
+      </p>
+    </section>
+  );
+}
+
+/** Who waits for a seat (issue 11), first in line first, each with a Remove button (the Free pattern: asks first, with or without script). */
+function WaitingSection(props: { data: PoolPageData; session: DashboardSession; now: number }) {
+  const { data, session, now } = props;
+  const waiting = data.waiting ?? [];
+  const poolId = data.pool.poolId;
+  return (
+    <section class="card" aria-labelledby="waiting-title" id="waiting">
+      <h2 id="waiting-title">Waiting for a seat <span class="count">{waiting.length.toLocaleString("en-GB")}</span></h2>
+      {waiting.length === 0 ? (
+        <p class="muted">Nobody is waiting for a seat.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="waiting stack">
+            <thead>
+              <tr>
+                <th scope="col">Place</th><th scope="col">User</th><th scope="col">Machine</th><th scope="col">Terminal session</th>
+                <th scope="col">Waiting since</th><th scope="col"><span class="visually-hidden">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {waiting.map((w) => {
+                const who = identity(w);
+                return (
+                  <tr>
+                    <td data-label="Place">{w.position}</td>
+                    <th scope="row" data-label="User"><bdi>{w.user}</bdi></th>
+                    <td data-label="Machine"><bdi>{w.machine}</bdi></td>
+                    <td data-label="Terminal session">{w.terminalSession !== null ? <bdi>{w.terminalSession}</bdi> : <span class="muted">console</span>}</td>
+                    <td data-label="Waiting since"><When iso={w.since} now={now} /></td>
+                    <td data-label="">
+                      <form method="post" action={poolPath(poolId, `/queue/${encodeURIComponent(w.ticketId)}/remove`)} data-confirm={`Take ${who} out of the queue? They stop waiting for a seat.`}>
+                        <CsrfField session={session} />
+                        <input type="hidden" name="confirmed" value="" />
+                        <button type="submit" class="danger small" aria-label={`Remove ${who} from the queue`}>Remove</button>
+                      </form>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p class="help">
+        When a seat frees, it goes to the first in line at once. A waiter whose application goes away for a minute drops out, and a
+        seat given to someone who does not pick it up within two minutes goes to the next.
       </p>
     </section>
   );
