@@ -6,6 +6,8 @@ import type { DashboardSession, Flash } from "../session.js";
 import { Gauge, UsageChart } from "./charts.js";
 import { ago, formatTime, isolate, plural } from "./format.js";
 import { CsrfField, GroupedCode, GroupPolicyNote, Layout, Messages, ShownOnce } from "./layout.js";
+import { SeatAdvice } from "./advice.js";
+import { WebhooksCard } from "./webhooks.js";
 
 export function poolPath(poolId: string, rest = ""): string {
   return `/admin/pools/${encodeURIComponent(poolId)}${rest}`;
@@ -250,6 +252,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
             </nav>
           </div>
           <UsageChart buckets={data.buckets} seats={pool.seats} range={range} />
+          <SeatAdvice advice={data.advice} isVendor={isVendor} />
         </section>
       </div>
 
@@ -259,6 +262,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
         <h2 id="events-title">{props.olderView ? "Earlier events" : "Recent events"}</h2>
         <EventsTable events={data.events} now={now} older={data.olderEvents} poolId={pool.poolId} range={range} view={data.view} />
       </section>
+      <WebhooksCard poolId={pool.poolId} />
 
       <div class="grid">
         <section class="card" aria-labelledby="credentials-title">
