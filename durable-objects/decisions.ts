@@ -52,7 +52,8 @@ export function decideSeat(holdsSeat: boolean, inUse: number, seats: number): Se
 export type Role = StaffRole | "vendor" | "admin";
 export type AdminAction =
   | "read" | "update" | "update_seats" | "free" | "rotate_credentials" | "rotate_admin_key"
-  | "manage_admins" | "list_pools" | "create_pool" | "manage_staff" | "export" | "erase" | "delete_pool";
+  | "manage_admins" | "list_pools" | "create_pool" | "manage_staff" | "export" | "erase" | "delete_pool"
+  | "read_vendor_webhooks" | "manage_vendor_webhooks";
 
 const everyone = ["vendor", "owner", "sales", "support", "viewer", "admin"] as const;
 const staffSupport = ["vendor", "owner", "sales", "support", "admin"] as const;
@@ -76,6 +77,9 @@ export const roleMatrix: Record<AdminAction, { may: readonly Role[]; what: strin
   export: { may: staffSupport, what: "export this pool's records" },
   erase: { may: staffSupport, what: "erase a person's names from this pool" },
   delete_pool: { may: ["vendor", "owner", "sales"], what: "delete pools" },
+  read_vendor_webhooks: { may: ["vendor", "owner", "sales", "support", "viewer"], what: "read the vendor-wide webhooks" },
+  // a vendor-wide subscription receives every customer's user and machine names: as weighty as managing staff
+  manage_vendor_webhooks: { may: ["vendor", "owner"], what: "add or remove vendor-wide webhooks" },
 };
 
 export function roleMay(role: Role, action: AdminAction): boolean {

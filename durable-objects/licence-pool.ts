@@ -34,6 +34,13 @@ import type { Delivery, PoolAdmin, PoolSummary, Seat, SsoSettings, UsageBucket, 
 import { PoolData, type Erasure, type ExportKind, type ExportRow } from "./pool-data.js";
 import { Webhooks, type NewWebhook } from "./webhooks.js";
 import { adviseSeats, type SeatAdvice } from "./seat-advice.js";
+import { directoryStub } from "../src/worker/pool-stub.js";
+import type { PoolDirectory } from "./pool-directory.js";
+
+/** What a pool object reaches besides itself: the directory, for the vendor-wide webhooks' subscriptions. */
+export interface PoolEnv {
+  DIRECTORY: DurableObjectNamespace<PoolDirectory>;
+}
 
 /** Who held a seat, as events and answers name them. */
 export type SeatHolder = ReturnType<typeof seatIdentity>;
@@ -58,7 +65,7 @@ function newAdminId(): string {
   return "AD" + [...crypto.getRandomValues(new Uint8Array(7))].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
 }
 
-export class LicencePool extends DurableObject<object> {
+export class LicencePool extends DurableObject<PoolEnv> {
   /** Every room's statements go through this one handle, which meters them. */
   private readonly db: MeteredSql;
   private readonly store: PoolStore;
@@ -74,7 +81,7 @@ export class LicencePool extends DurableObject<object> {
   private readonly webhooks: Webhooks;
   private pool: PoolRow | undefined;
 
-  constructor(ctx: DurableObjectState, env: object) {
+  constructor(ctx: DurableObjectState, env: PoolEnv) {
     super(ctx, env);
     this.db = new MeteredSql(ctx.storage.sql);
     this.store = new PoolStore(this.db);
@@ -329,6 +336,7 @@ export class LicencePool extends DurableObject<object> {
       this.store.logEvent(now, { type: "pool_updated", actor: a.by, details: changes });
       Object.assign(p, next);
       if (changes.staleAfterHours) this.stale.reschedule(p);
+      if (changes.validUntil) this.webhooks.scheduleExpiring(p, now); // the term's warnings move with it
       // more seats: the waiters get them before any new checkout
       if (changes.seats) this.queue.seatFreed(p, now); // seats added are seats free for those waiting
       if (changes.retentionDays) {
@@ -574,14 +582,17 @@ export class LicencePool extends DurableObject<object> {
         ticket_lapse: (key) => this.queue.lapse(key, now),
         ticket_pickup: (key) => this.queue.pickupDue(p, key, now),
         webhook: (id) => this.webhooks.timerFired(id, now),
+        vendor_webhook: (id) => this.webhooks.vendorTimerFired(id, now),
+        pool_expiring: (days) => this.webhooks.expiringDue(p, days, now),
         retention: () => {
           this.store.prune(now);
+          this.webhooks.prune(now - p.retention_days * DAY);
           this.timers.set("retention", now + DAY);
         },
       }),
     );
     // sent after the transaction: the timers already point at each one's next retry
-    await this.webhooks.sendDue((fn) => this.transaction(fn), () => Date.now());
+    await this.webhooks.sendDue((fn) => this.transaction(fn), () => Date.now(), () => directoryStub(this.env).vendorWebhookTargets());
     await this.timers.syncAlarm();
   }
 
@@ -654,6 +665,13 @@ export class LicencePool extends DurableObject<object> {
     if ("ok" in a) return a;
     const deliveries = this.webhooks.deliveries(webhookId);
     return deliveries ? { ok: true, deliveries } : failure("not_found", messages.noSuchWebhook);
+  }
+
+  /** This pool's deliveries to a vendor-wide subscription, for the vendor alone; the Worker checked the directory knows it. */
+  vendorWebhookDeliveries(actor: Actor, webhookId: string): Outcome<{ deliveries: Delivery[] }> {
+    if (actor.role !== "vendor") return failure("not_found", messages.noSuchWebhook);
+    const a = this.authorise(actor, "read");
+    return "ok" in a ? a : { ok: true, deliveries: this.webhooks.vendorDeliveries(webhookId) };
   }
 
   /** For tests and operators: the counters against a recount of the rows. */

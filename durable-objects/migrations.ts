@@ -309,6 +309,21 @@ export const poolMigrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    id: 12,
+    why: "Vendor-wide webhooks and the term's warnings: one outbox row per event for the vendor's subscriptions (which live in the directory, so the pool's payloads never leave it), turned into ordinary deliveries marked vendor when the alarm sends it; and pool.expiring timers for pools whose validUntil was set before this step (a warning more than a day late is dropped when its timer runs).",
+    sql: `
+      CREATE TABLE vendor_outbox (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        payload TEXT NOT NULL
+      ) WITHOUT ROWID;
+      ALTER TABLE deliveries ADD COLUMN vendor INTEGER NOT NULL DEFAULT 0;
+      INSERT OR IGNORE INTO timers (kind, key, due_at) SELECT 'pool_expiring', '14', valid_until - 14 * 86400000 FROM pool WHERE valid_until IS NOT NULL;
+      INSERT OR IGNORE INTO timers (kind, key, due_at) SELECT 'pool_expiring', '3', valid_until - 3 * 86400000 FROM pool WHERE valid_until IS NOT NULL;
+    `,
+  },
 ];
 
 export const directoryMigrations: readonly Migration[] = [
@@ -375,6 +390,19 @@ export const directoryMigrations: readonly Migration[] = [
     sql: `
       ALTER TABLE pools ADD COLUMN region TEXT NOT NULL DEFAULT 'global';
       ALTER TABLE pools ADD COLUMN location_hint TEXT;
+    `,
+  },
+  {
+    id: 4,
+    why: "Vendor-wide webhooks: the subscriptions alone (URL, event types, the secret kept as is, since signing needs it). Each pool delivers its own events to them, so no pool's payload is ever stored here.",
+    sql: `
+      CREATE TABLE vendor_webhooks (
+        webhook_id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -1,16 +1,18 @@
 /**
  * The vendor's directory object: the list of pools (written when a pool is created or its
- * customer or seats change, read by `GET /v1/pools`), the vendor's staff, and the
+ * customer or seats change, read by `GET /v1/pools`), the vendor's staff, the vendor-wide
+ * webhook subscriptions (never their deliveries: each pool sends its own), and the
  * dashboard's sessions. Never on the checkout path, so it cannot become a global bottleneck.
  */
 import { DurableObject } from "cloudflare:workers";
 import { messages } from "../src/contract/messages.js";
-import type { StaffMember, StaffRole } from "../src/contract/schemas.js";
+import type { StaffMember, StaffRole, Webhook } from "../src/contract/schemas.js";
 import { iso } from "./contract-shapes.js";
 import type { LocationHint, Region } from "../src/contract/schemas.js";
 import { directoryMigrations, runMigrations } from "./migrations.js";
 import { failure, type Outcome } from "./outcome.js";
 import { DashboardSessions, type NewDashboardSession, type OpenedSession, type SessionListing, type StoredDashboardSession } from "./dashboard-sessions.js";
+import type { NewWebhook } from "./webhooks.js";
 
 export interface DirectoryEntry {
   poolId: string;
@@ -19,6 +21,14 @@ export interface DirectoryEntry {
   createdAt: string;
   region: Region;
   locationHint: LocationHint | null;
+}
+
+interface VendorWebhookRow {
+  webhook_id: string;
+  url: string;
+  events: string;
+  secret: string;
+  created_at: number;
 }
 
 interface StaffRow {
@@ -76,6 +86,42 @@ export class PoolDirectory extends DurableObject<object> {
       poolId: r.pool_id, customer: r.customer, seats: r.seats, createdAt: new Date(r.created_at).toISOString(), region: r.region, locationHint: r.location_hint,
     }));
     return { pools, next: rows.length === limit ? rows[rows.length - 1]!.pool_id : null };
+  }
+
+  // ---- vendor-wide webhooks ----------------------------------------------------
+
+  private vendorWebhookRows(): VendorWebhookRow[] {
+    return this.ctx.storage.sql
+      .exec<VendorWebhookRow & Record<string, SqlStorageValue>>("SELECT * FROM vendor_webhooks ORDER BY created_at, webhook_id")
+      .toArray();
+  }
+
+  addVendorWebhook(w: NewWebhook): Webhook {
+    const now = Date.now();
+    this.ctx.storage.sql.exec(
+      "INSERT INTO vendor_webhooks (webhook_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?)",
+      w.webhookId, w.url, JSON.stringify(w.events), w.secret, now,
+    );
+    return { webhookId: w.webhookId, url: w.url, events: w.events, createdAt: iso(now) };
+  }
+
+  /** The subscriptions as answers show them: without their secrets. */
+  listVendorWebhooks(): Webhook[] {
+    return this.vendorWebhookRows().map((r) => ({ webhookId: r.webhook_id, url: r.url, events: JSON.parse(r.events) as string[], createdAt: iso(r.created_at) }));
+  }
+
+  hasVendorWebhook(webhookId: string): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM vendor_webhooks WHERE webhook_id = ?", webhookId).toArray().length > 0;
+  }
+
+  /** Pools find out at their next send: a removed subscription's pending deliveries are dropped there. */
+  removeVendorWebhook(webhookId: string): boolean {
+    return this.ctx.storage.sql.exec("DELETE FROM vendor_webhooks WHERE webhook_id = ? RETURNING 1", webhookId).toArray().length > 0;
+  }
+
+  /** For a pool's alarm alone (over RPC between objects, never to a client): each subscription with its secret, to sign with. */
+  vendorWebhookTargets(): NewWebhook[] {
+    return this.vendorWebhookRows().map((r) => ({ webhookId: r.webhook_id, url: r.url, events: JSON.parse(r.events) as NewWebhook["events"], secret: r.secret }));
   }
 
   // ---- staff -----------------------------------------------------------------

@@ -11,7 +11,7 @@
  */
 import type { PoolStore } from "./pool-store.js";
 
-export const timerKinds = ["stale", "borrow", "ticket_lapse", "ticket_pickup", "retention", "webhook"] as const;
+export const timerKinds = ["stale", "borrow", "ticket_lapse", "ticket_pickup", "retention", "webhook", "vendor_webhook", "pool_expiring"] as const;
 export type TimerKind = (typeof timerKinds)[number];
 
 function isTimerKind(kind: string): kind is TimerKind {

@@ -4,9 +4,14 @@
  * writes a delivery row and a `webhook` timer; the alarm sends due deliveries after its
  * transaction (`sendDue`), so nothing is ever sent inside the critical section, and a
  * crash between the event and its delivery leaves the row and its timer to try again.
+ *
+ * Vendor-wide subscriptions live in the directory, not here, and an EU pool's payloads must
+ * not leave the pool: so `emit` also writes one `vendor_outbox` row for "the vendor's
+ * subscriptions", and the alarm, after asking the directory for them, turns it into one
+ * ordinary delivery per subscription (marked `vendor`) in a transaction of its own.
  */
 import type { Delivery, Webhook, WebhookEventType } from "../src/contract/schemas.js";
-import { HOUR, MINUTE, SECOND } from "../src/contract/time.js";
+import { DAY, HOUR, MINUTE, SECOND } from "../src/contract/time.js";
 import { iso } from "./contract-shapes.js";
 import type { PoolRow } from "./pool-store.js";
 import type { Timers } from "./timers.js";
@@ -22,6 +27,10 @@ export const DELIVERY_TIMEOUT_MS = 10 * SECOND;
 export const DELIVERY_LOG = 100;
 /** `pool.usage_high` is sent again only after use fell this many points below the threshold. */
 export const USAGE_HYSTERESIS_POINTS = 10;
+/** `pool.expiring` is sent this many days before `validUntil`, once each. */
+export const EXPIRY_WARNING_DAYS = [14, 3] as const;
+/** A warning whose moment passed longer ago than this is not sent at all. */
+export const EXPIRY_WARNING_LATENESS = DAY;
 
 interface WebhookRow {
   webhook_id: string;
@@ -39,7 +48,17 @@ interface DeliveryRow {
   attempts: number;
   status: "pending" | "delivered" | "failed";
   last_error: string | null;
+  /** 1 when it is for a vendor-wide subscription (in the directory), 0 for one of this pool's. */
+  vendor: number;
 }
+interface OutboxRow {
+  id: string;
+  type: WebhookEventType;
+  at: number;
+  payload: string;
+}
+/** Where a delivery goes and what signs it. */
+type Target = Pick<NewWebhook, "url" | "secret">;
 
 /** A subscription as it crosses RPC at creation: with its secret, which no other answer carries. */
 export interface NewWebhook {
@@ -78,6 +97,8 @@ export class Webhooks implements SeatListener {
   private deniedHour: number | null = null;
   /** Deliveries whose timers fired in this alarm's transaction, to send after it. */
   private due: string[] = [];
+  /** Vendor outbox rows whose timers fired in this alarm's transaction, to expand after it. */
+  private vendorDue: string[] = [];
   /** Some subscription exists: with none, the hot path reads nothing. */
   private any = false;
 
@@ -119,27 +140,54 @@ export class Webhooks implements SeatListener {
   /** The latest deliveries of a subscription, newest first; undefined for an unknown one. */
   deliveries(webhookId: string): Delivery[] | undefined {
     if (this.db.all("SELECT 1 FROM webhooks WHERE webhook_id = ?", webhookId).length === 0) return undefined;
-    return this.db.all<DeliveryRow & Row>("SELECT * FROM deliveries WHERE webhook_id = ? ORDER BY at DESC, id DESC LIMIT ?", webhookId, DELIVERY_LOG)
-      .map(deliveryView);
+    return this.deliveryLog(webhookId, 0);
+  }
+
+  /** This pool's deliveries to a vendor-wide subscription (the caller checked the directory knows it), newest first. */
+  vendorDeliveries(webhookId: string): Delivery[] {
+    return this.deliveryLog(webhookId, 1);
+  }
+
+  private deliveryLog(webhookId: string, vendor: 0 | 1): Delivery[] {
+    return this.db.all<DeliveryRow & Row>(
+      "SELECT * FROM deliveries WHERE webhook_id = ? AND vendor = ? ORDER BY at DESC, id DESC LIMIT ?", webhookId, vendor, DELIVERY_LOG,
+    ).map(deliveryView);
+  }
+
+  /** Drops finished deliveries older than `before`: their payloads name people, and the pool's retention holds for them too. */
+  prune(before: number): void {
+    this.db.run("DELETE FROM deliveries WHERE status <> 'pending' AND at < ?", before);
   }
 
   // ---- the outbox ----------------------------------------------------------
 
-  /** One delivery row per subscription to `type`, with its timer due now; call inside the event's transaction. */
+  /**
+   * One delivery row per subscription of the pool's to `type`, and one outbox row for the
+   * vendor's, each with its timer due now; call inside the event's transaction.
+   */
   emit(p: PoolRow, type: WebhookEventType, data: Record<string, unknown>, now: number): void {
+    const payload = JSON.stringify({ type, timestamp: iso(now), data: { poolId: p.pool_id, ...data } });
+    // the pool cannot know whether the vendor subscribes without asking the directory, which it may not do here
+    const outboxId = deliveryId();
+    this.db.run("INSERT INTO vendor_outbox (id, type, at, payload) VALUES (?, ?, ?, ?)", outboxId, type, now, payload);
+    this.timers.set("vendor_webhook", now, outboxId);
     if (!this.any) return;
     for (const w of this.db.all<WebhookRow & Row>("SELECT * FROM webhooks")) {
       if (!(JSON.parse(w.events) as string[]).includes(type)) continue;
       const id = deliveryId();
-      const payload = JSON.stringify({ type, timestamp: iso(now), data: { poolId: p.pool_id, ...data } });
       this.db.run("INSERT INTO deliveries (id, webhook_id, type, at, payload) VALUES (?, ?, ?, ?, ?)", id, w.webhook_id, type, now, payload);
-      this.db.run(
-        `DELETE FROM deliveries WHERE webhook_id = ? AND status <> 'pending' AND id NOT IN
-           (SELECT id FROM deliveries WHERE webhook_id = ? ORDER BY at DESC, id DESC LIMIT ?)`,
-        w.webhook_id, w.webhook_id, DELIVERY_LOG,
-      );
+      this.trimLog(w.webhook_id);
       this.timers.set("webhook", now, id);
     }
+  }
+
+  /** Keeps a subscription's log at its latest `DELIVERY_LOG`; pending ones are never dropped. */
+  private trimLog(webhookId: string): void {
+    this.db.run(
+      `DELETE FROM deliveries WHERE webhook_id = ? AND status <> 'pending' AND id NOT IN
+         (SELECT id FROM deliveries WHERE webhook_id = ? ORDER BY at DESC, id DESC LIMIT ?)`,
+      webhookId, webhookId, DELIVERY_LOG,
+    );
   }
 
   /**
@@ -153,17 +201,81 @@ export class Webhooks implements SeatListener {
     this.due.push(id);
   }
 
-  /** Sends what `timerFired` queued, then records each outcome in its own transaction via `commit`. */
-  async sendDue(commit: (fn: () => void) => void, clock: () => number): Promise<void> {
+  /**
+   * The `vendor_webhook` timer's handler, inside the alarm's transaction: as for a delivery,
+   * the timer is set again before the directory is asked, so a crash or an unreachable
+   * directory leaves the row to be expanded at the next try.
+   */
+  vendorTimerFired(id: string, now: number): void {
+    if (!this.db.first("SELECT 1 FROM vendor_outbox WHERE id = ?", id)) return;
+    this.timers.set("vendor_webhook", now + RETRY_DELAYS[0], id);
+    this.vendorDue.push(id);
+  }
+
+  /**
+   * Sends what `timerFired` queued, then records each outcome in its own transaction via
+   * `commit`. First, if any is for the vendor, asks the directory for the vendor's
+   * subscriptions (`vendorTargets`, after the transaction) and expands the due outbox rows
+   * into deliveries in one transaction; their first attempt is made here too.
+   */
+  async sendDue(commit: (fn: () => void) => void, clock: () => number, vendorTargets: () => Promise<NewWebhook[]>): Promise<void> {
     const ids = this.due;
+    const outbox = this.vendorDue;
     this.due = [];
+    this.vendorDue = [];
+    let targets: NewWebhook[] | undefined;
+    if (outbox.length > 0 || ids.some((id) => this.delivery(id)?.vendor === 1)) {
+      try {
+        targets = await vendorTargets();
+      } catch (e) {
+        // the timers already point at the next try
+        console.error(`Vendor-wide webhooks: the directory did not answer (${e instanceof Error ? e.message : String(e)}); trying again later.`);
+      }
+    }
+    if (targets && outbox.length > 0) {
+      const t = targets;
+      commit(() => {
+        for (const id of outbox) ids.push(...this.expand(id, t, clock()));
+      });
+    }
     await Promise.all(ids.map(async (id) => {
       const d = this.delivery(id);
-      const w = d && this.db.first<WebhookRow & Row>("SELECT * FROM webhooks WHERE webhook_id = ?", d.webhook_id);
-      if (!d || !w || d.status !== "pending") return;
-      const error = await this.send(w, d);
+      if (!d || d.status !== "pending") return;
+      const target: Target | undefined = d.vendor === 1
+        ? targets?.find((t) => t.webhookId === d.webhook_id)
+        : this.db.first<WebhookRow & Row>("SELECT * FROM webhooks WHERE webhook_id = ?", d.webhook_id);
+      if (!target) {
+        // the vendor removed the subscription since: its delivery goes as a pool subscription's does
+        if (d.vendor === 1 && targets) commit(() => this.drop(id));
+        return;
+      }
+      const error = await this.send(target, d);
       commit(() => this.record(id, error, clock()));
     }));
+  }
+
+  /** One outbox row into a delivery per vendor subscription to its type; answers the deliveries' ids. */
+  private expand(id: string, targets: NewWebhook[], now: number): string[] {
+    const row = this.db.first<OutboxRow & Row>("SELECT * FROM vendor_outbox WHERE id = ?", id);
+    if (!row) return [];
+    const ids: string[] = [];
+    for (const t of targets) {
+      if (!t.events.includes(row.type)) continue;
+      const deliveryOf = deliveryId();
+      this.db.run("INSERT INTO deliveries (id, webhook_id, type, at, payload, vendor) VALUES (?, ?, ?, ?, ?, 1)", deliveryOf, t.webhookId, row.type, row.at, row.payload);
+      this.trimLog(t.webhookId);
+      // its first attempt follows at once; the timer points at the retry already, as `timerFired` leaves it
+      this.timers.set("webhook", now + RETRY_DELAYS[0], deliveryOf);
+      ids.push(deliveryOf);
+    }
+    this.db.run("DELETE FROM vendor_outbox WHERE id = ?", id);
+    this.timers.clear("vendor_webhook", id);
+    return ids;
+  }
+
+  private drop(id: string): void {
+    this.db.run("DELETE FROM deliveries WHERE id = ?", id);
+    this.timers.clear("webhook", id);
   }
 
   private delivery(id: string): DeliveryRow | undefined {
@@ -171,7 +283,7 @@ export class Webhooks implements SeatListener {
   }
 
   /** One attempt: null on a 2xx, else what went wrong, in words for the delivery log. */
-  private async send(w: WebhookRow, d: DeliveryRow): Promise<string | null> {
+  private async send(w: Target, d: DeliveryRow): Promise<string | null> {
     const timestamp = Math.floor(Date.now() / 1000);
     try {
       const res = await fetch(w.url, {
@@ -249,12 +361,33 @@ export class Webhooks implements SeatListener {
     this.emit(p, "queue.waiting", waiter, now);
   }
 
+  // ---- the term's warnings ------------------------------------------------------
+
   /**
-   * Hook for the pool's term (`validUntil`, added by the policy branch): TODO once the
-   * `valid_until` column exists, set timers at 14 and 3 days before it and call this from them.
+   * Sets, moves or clears the `pool_expiring` timers (one per warning, keyed by its days)
+   * for the pool's `validUntil`; call in the transaction that sets it. A warning whose moment
+   * passed less than a day ago is due at once; an older one is not set.
    */
-  expiring(p: PoolRow, validUntil: number, daysLeft: number, now: number): void {
-    this.emit(p, "pool.expiring", { validUntil: iso(validUntil), daysLeft }, now);
+  scheduleExpiring(p: PoolRow, now: number): void {
+    for (const days of EXPIRY_WARNING_DAYS) {
+      const at = p.valid_until === null ? null : p.valid_until - days * DAY;
+      if (at === null || now - at > EXPIRY_WARNING_LATENESS) {
+        if (this.timers.has("pool_expiring", String(days))) this.timers.clear("pool_expiring", String(days));
+      } else {
+        this.timers.set("pool_expiring", at, String(days));
+      }
+    }
+  }
+
+  /** The `pool_expiring` timer's handler: `pool.expiring` once, unless the term moved or the warning is over a day late. */
+  expiringDue(p: PoolRow, key: string, now: number): void {
+    const days = Number(key);
+    if (p.valid_until === null || !(EXPIRY_WARNING_DAYS as readonly number[]).includes(days)) return;
+    const at = p.valid_until - days * DAY;
+    if (now < at) return this.timers.set("pool_expiring", at, key);
+    if (now - at > EXPIRY_WARNING_LATENESS) return;
+    // whole days left, rounded up: the warning's own figure whenever it is under a day late
+    this.emit(p, "pool.expiring", { validUntil: iso(p.valid_until), daysLeft: Math.ceil((p.valid_until - now) / DAY) }, now);
   }
 
   private setUsageHigh(on: boolean): void {

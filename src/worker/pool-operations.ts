@@ -4,7 +4,7 @@
  * pool object checks the actor and decides. Each answers an Outcome, never throws for a
  * refusal, so each caller shapes a refusal its own way (a JSON error, a page, a flash).
  */
-import { failure, refusedRole, type Actor, type Outcome } from "../../durable-objects/outcome.js";
+import { failure, refusedRole, type Actor, type Failure, type Outcome } from "../../durable-objects/outcome.js";
 import type { AuthFailure, CreatePoolInput, PoolPatch, PoolState, StoredEvent } from "../../durable-objects/rpc-types.js";
 import type { SeatHolder } from "../../durable-objects/licence-pool.js";
 import type { SeatsPage } from "../../durable-objects/seat-list.js";
@@ -292,8 +292,8 @@ function newWebhookId(): string {
 export async function createWebhook(
   env: Env, actor: Actor, poolId: string, request: CreateWebhookRequest,
 ): Promise<Outcome<{ webhook: Webhook; secret: string }>> {
-  const problem = webhookUrlProblem(request.url, env.ALLOW_INSECURE_WEBHOOKS === "true");
-  if (problem) return failure("invalid_request", problem, { issues: [{ path: "url", message: problem }] });
+  const problem = webhookUrlFailure(env, request.url);
+  if (problem) return problem;
   const secret = newWebhookSecret();
   const events = [...new Set(request.events)];
   const out = await poolStub(env, poolId).addWebhook(actor, { webhookId: newWebhookId(), url: request.url, events, secret });
@@ -308,8 +308,39 @@ export async function removeWebhook(env: Env, actor: Actor, poolId: string, webh
   return poolStub(env, poolId).removeWebhook(actor, webhookId);
 }
 
+/**
+ * A webhook's deliveries from this pool: one of the pool's own, or, for a vendor credential,
+ * a vendor-wide subscription the directory knows (its deliveries from this pool alone).
+ */
 export async function webhookDeliveries(env: Env, actor: Actor, poolId: string, webhookId: string): Promise<Outcome<{ deliveries: Delivery[] }>> {
-  return poolStub(env, poolId).webhookDeliveries(actor, webhookId);
+  const own = await poolStub(env, poolId).webhookDeliveries(actor, webhookId);
+  if (own.ok || own.code !== "not_found" || actor.role !== "vendor" || own.resource === "pool") return own;
+  if (!(await directoryStub(env).hasVendorWebhook(webhookId))) return own;
+  return poolStub(env, poolId).vendorWebhookDeliveries(actor, webhookId);
+}
+
+/** The problem with a webhook request's URL, as a 400 of the contract's shape, or null. */
+function webhookUrlFailure(env: Env, url: string): Failure | null {
+  const problem = webhookUrlProblem(url, env.ALLOW_INSECURE_WEBHOOKS === "true");
+  return problem ? failure("invalid_request", problem, { issues: [{ path: "url", message: problem }] }) : null;
+}
+
+/** Subscribes a URL to the events of every pool; the secret is in this answer only. Its roles are checked by the route. */
+export async function createVendorWebhook(env: Env, request: CreateWebhookRequest): Promise<Outcome<{ webhook: Webhook; secret: string }>> {
+  const problem = webhookUrlFailure(env, request.url);
+  if (problem) return problem;
+  const secret = newWebhookSecret();
+  const webhook = await directoryStub(env).addVendorWebhook({ webhookId: newWebhookId(), url: request.url, events: [...new Set(request.events)], secret });
+  return { ok: true, webhook, secret };
+}
+
+export function listVendorWebhooks(env: Env): Promise<Webhook[]> {
+  return directoryStub(env).listVendorWebhooks();
+}
+
+/** Each pool drops its pending deliveries to it when it next tries one. */
+export async function removeVendorWebhook(env: Env, webhookId: string): Promise<Outcome<{ removed: true }>> {
+  return (await directoryStub(env).removeVendorWebhook(webhookId)) ? { ok: true, removed: true } : failure("not_found", messages.noSuchWebhook);
 }
 
 // ---- seat advice ------------------------------------------------------------

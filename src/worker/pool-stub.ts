@@ -40,6 +40,6 @@ export function poolStub(env: Env, poolId: string, locationHint?: LocationHint |
 }
 
 /** The one directory of pools, read by admin endpoints only. */
-export function directoryStub(env: Env) {
+export function directoryStub(env: Pick<Env, "DIRECTORY">) {
   return env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
 }

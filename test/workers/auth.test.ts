@@ -50,13 +50,13 @@ describe("auth before validation", () => {
     const { seatId, sessionId, token } = held.body;
     const forgedAdminKey = pool.adminKey.slice(0, -5) + (pool.adminKey.endsWith("AAAAA") ? "BBBBB" : "AAAAA");
     const operations = await bearerOperations();
-    const adminOps = operations.filter((o) => o.path.startsWith("/v1/pools") || o.path.startsWith("/v1/staff"));
+    const adminOps = operations.filter((o) => o.path.startsWith("/v1/pools") || o.path.startsWith("/v1/staff") || o.path.startsWith("/v1/webhooks"));
     const sessionOps = operations.filter((o) => o.path.startsWith("/v1/sessions/"));
     expect(adminOps.map((o) => o.operationId).sort()).toEqual(
       [
-        "addAdmin", "createPool", "createStaff", "createWebhook", "deletePool", "erasePerson", "exportPool", "freeSeat", "getPool", "getSeatAdvice", "getUsage",
-        "listAdmins", "listEvents", "listPools", "listQueue", "listSeats", "listStaff", "listWebhookDeliveries", "listWebhooks", "removeAdmin",
-        "removeFromQueue", "removeStaff", "removeWebhook", "replaceStaffToken", "rotateAdminKey", "rotateCredentials", "updatePool", "updateStaff",
+        "addAdmin", "createPool", "createStaff", "createVendorWebhook", "createWebhook", "deletePool", "erasePerson", "exportPool", "freeSeat", "getPool", "getSeatAdvice", "getUsage",
+        "listAdmins", "listEvents", "listPools", "listQueue", "listSeats", "listStaff", "listVendorWebhooks", "listWebhookDeliveries", "listWebhooks", "removeAdmin",
+        "removeFromQueue", "removeStaff", "removeVendorWebhook", "removeWebhook", "replaceStaffToken", "rotateAdminKey", "rotateCredentials", "updatePool", "updateStaff",
       ],
     );
     expect(sessionOps.map((o) => o.operationId).sort()).toEqual(["borrowSeat", "getSession", "heartbeat", "openLiveChannel", "releaseSession"]);

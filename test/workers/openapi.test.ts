@@ -87,7 +87,7 @@ describe("the OpenAPI document describes the service as it answers", () => {
   it("documents 415 on each operation that takes a body, and each one answers it", async () => {
     const { ops } = await documentOperations();
     const withBody = ops.filter((o) => o.op.requestBody);
-    expect(withBody.map((o) => o.op.operationId).sort()).toEqual(["addAdmin", "borrowSeat", "checkout", "createPool", "createStaff", "createWebhook", "erasePerson", "releaseOwnSeat", "rotateCredentials", "updatePool", "updateStaff"]);
+    expect(withBody.map((o) => o.op.operationId).sort()).toEqual(["addAdmin", "borrowSeat", "checkout", "createPool", "createStaff", "createVendorWebhook", "createWebhook", "erasePerson", "releaseOwnSeat", "rotateCredentials", "updatePool", "updateStaff"]);
     for (const o of ops) {
       if (o.op.requestBody) expect(o.op.responses["415"]?.description, o.path).toContain("unsupported_media_type");
       else expect(o.op.responses["415"], o.path).toBeUndefined();

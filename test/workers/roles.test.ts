@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { VENDOR, call, checkout, createPool, freshAddress, recordsOf, type PoolRecords, type TestPool } from "./helpers";
 
 type Role = "vendor token" | "owner" | "sales" | "support" | "viewer" | "disabled staff" | "pool admin" | "other pool's admin" | "none";
@@ -64,6 +64,10 @@ const endpoints: Endpoint[] = [
   { name: "seat advice", request: (w) => ["GET", `/v1/pools/${w.own.poolId}/advice`], may: readers, status: 200 },
   { name: "list webhooks", request: (w) => ["GET", `/v1/pools/${w.own.poolId}/webhooks`], may: readers, status: 200 },
   { name: "add a webhook", request: (w) => ["POST", `/v1/pools/${w.own.poolId}/webhooks`, { url: "https://hooks.example.com/seatkeeper", events: ["seat.freed"] }], may: settingsChangers, status: 201 },
+  { name: "list vendor-wide webhooks", request: () => ["GET", "/v1/webhooks"], may: ["vendor token", "owner", "sales", "support", "viewer"], status: 200 },
+  { name: "add a vendor-wide webhook", request: () => ["POST", "/v1/webhooks", { url: "https://crm.vendor.example/seatkeeper", events: ["seat.freed"] }], may: owners, status: 201 },
+  // no such webhook: a role that may remove them gets past the matrix to the directory's own answer
+  { name: "remove a vendor-wide webhook", request: () => ["DELETE", "/v1/webhooks/wh_none"], may: owners, status: 404 },
   { name: "export", request: (w) => ["GET", `/v1/pools/${w.own.poolId}/export`], may: supporters, status: 200 },
   { name: "erase a person", request: (w) => ["POST", `/v1/pools/${w.own.poolId}/erasure`, { user: "nobody" }], may: supporters, status: 200, logs: "erased" },
 ];
@@ -102,6 +106,7 @@ interface Snapshot {
   other: PoolRecords;
   admins: unknown;
   target: unknown;
+  vendorWebhooks: unknown;
 }
 
 async function snapshot(w: World): Promise<Snapshot> {
@@ -113,8 +118,14 @@ async function snapshot(w: World): Promise<Snapshot> {
     other: quiet(await recordsOf(w.other)),
     admins: admins.body.admins,
     target: staff.body.staff.find((s: { staffId: string }) => s.staffId === w.target.staffId),
+    vendorWebhooks: (await call("GET", "/v1/webhooks", { token: VENDOR })).body.webhooks,
   };
 }
+
+// a vendor-wide webhook would get every later test's pool events: each test leaves none behind
+afterEach(async () => {
+  for (const w of (await call("GET", "/v1/webhooks", { token: VENDOR })).body.webhooks) await call("DELETE", `/v1/webhooks/${w.webhookId}`, { token: VENDOR });
+});
 
 describe("the role matrix, for every endpoint and every role", () => {
   for (const endpoint of endpoints) {

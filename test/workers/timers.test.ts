@@ -57,14 +57,14 @@ describe("one alarm, many timers", () => {
       store.setTimer({ kind: "retired-kind", key: "x", due_at: now - 5 }); // from a newer version, rolled back
       const ran: string[] = [];
       const retention = () => ran.push("retention");
-      expect(timers.runDue(now, { stale: (key) => ran.push(`stale:${key}`), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {}, retention, webhook: () => ran.push("webhook") })).toBe(2);
+      expect(timers.runDue(now, { stale: (key) => ran.push(`stale:${key}`), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {}, retention, webhook: () => ran.push("webhook"), vendor_webhook: () => ran.push("vendor_webhook"), pool_expiring: () => ran.push("pool_expiring") })).toBe(2);
       expect(ran).toEqual(["stale:"]);
-      expect(timers.runDue(now, { stale: (key) => ran.push(`again:${key}`), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {}, retention, webhook: () => ran.push("webhook") })).toBe(0);
+      expect(timers.runDue(now, { stale: (key) => ran.push(`again:${key}`), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {}, retention, webhook: () => ran.push("webhook"), vendor_webhook: () => ran.push("vendor_webhook"), pool_expiring: () => ran.push("pool_expiring") })).toBe(0);
       expect(ran).toEqual(["stale:"]);
       expect(store.earliestTimer()).toBeNull();
 
       store.setTimer({ kind: "stale", key: "", due_at: now + 60_000 });
-      expect(timers.runDue(now, { stale: () => ran.push("early"), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {}, retention, webhook: () => ran.push("webhook") })).toBe(0);
+      expect(timers.runDue(now, { stale: () => ran.push("early"), borrow: () => ran.push("borrow"), ticket_lapse: () => {}, ticket_pickup: () => {}, retention, webhook: () => ran.push("webhook"), vendor_webhook: () => ran.push("vendor_webhook"), pool_expiring: () => ran.push("pool_expiring") })).toBe(0);
       expect(store.earliestTimer()).toBe(now + 60_000);
     });
   });

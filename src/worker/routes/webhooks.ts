@@ -1,12 +1,14 @@
-/** The admin API on a pool's webhooks: subscribe, list, remove, and the delivery log. */
+/** The admin API on webhooks: a pool's (subscribe, list, remove, the delivery log) and the vendor-wide ones, for every pool. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import {
-  CreateWebhookRequest, CreateWebhookResponse, DeliveriesResponse, PoolPath, RemoveWebhookResponse, WebhookListResponse, WebhookPath,
+  CreateWebhookRequest, CreateWebhookResponse, DeliveriesResponse, PoolPath, RemoveWebhookResponse, VendorWebhookPath, WebhookListResponse, WebhookPath,
 } from "../../contract/schemas.js";
-import { poolAdminAuth, refuse } from "../auth.js";
+import { allow, poolAdminAuth, refuse, vendorAuth } from "../auth.js";
 import type { AppEnv } from "../env.js";
-import { adminErrors, bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent } from "../openapi.js";
-import { createWebhook, listWebhooks, removeWebhook, webhookDeliveries } from "../pool-operations.js";
+import { adminErrors, bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, vendorErrors } from "../openapi.js";
+import {
+  createVendorWebhook, createWebhook, listVendorWebhooks, listWebhooks, removeVendorWebhook, removeWebhook, webhookDeliveries,
+} from "../pool-operations.js";
 
 const createWebhookRoute = createRoute({
   method: "post",
@@ -52,10 +54,48 @@ const deliveriesRoute = createRoute({
   operationId: "listWebhookDeliveries",
   tags: ["Admin"],
   summary: "A webhook's latest 100 deliveries",
+  description: "With a vendor credential, `webhookId` may also be a vendor-wide webhook's: its deliveries from this pool.",
   security: bearerSecurity,
   middleware: [poolAdminAuth] as const,
   request: { params: WebhookPath },
   responses: { 200: jsonContent(DeliveriesResponse, "Deliveries, newest first"), ...errorResponses(...adminErrors) },
+});
+
+const createVendorWebhookRoute = createRoute({
+  method: "post",
+  path: "/v1/webhooks",
+  operationId: "createVendorWebhook",
+  tags: ["Admin"],
+  summary: "Subscribe a URL to every pool's events (owner)",
+  description: "Each pool delivers its own events to it, as to its own webhooks. The secret (`whsec_…`) is shown once, here. The URL guard is the same as for a pool's webhooks.",
+  security: bearerSecurity,
+  middleware: [vendorAuth, allow("manage_vendor_webhooks")] as const,
+  request: { body: jsonBody(CreateWebhookRequest, "The URL and the event types to send") },
+  responses: { 201: jsonContent(CreateWebhookResponse, "The webhook and its secret, shown once"), ...bodyErrorResponses(...vendorErrors) },
+});
+
+const listVendorWebhooksRoute = createRoute({
+  method: "get",
+  path: "/v1/webhooks",
+  operationId: "listVendorWebhooks",
+  tags: ["Admin"],
+  summary: "The vendor-wide webhooks",
+  security: bearerSecurity,
+  middleware: [vendorAuth, allow("read_vendor_webhooks")] as const,
+  responses: { 200: jsonContent(WebhookListResponse, "The webhooks, oldest first, without their secrets"), ...errorResponses(...vendorErrors) },
+});
+
+const removeVendorWebhookRoute = createRoute({
+  method: "delete",
+  path: "/v1/webhooks/{webhookId}",
+  operationId: "removeVendorWebhook",
+  tags: ["Admin"],
+  summary: "Remove a vendor-wide webhook (owner)",
+  description: "Each pool drops its pending deliveries to it at its next try.",
+  security: bearerSecurity,
+  middleware: [vendorAuth, allow("manage_vendor_webhooks")] as const,
+  request: { params: VendorWebhookPath },
+  responses: { 200: jsonContent(RemoveWebhookResponse, "Removed"), ...errorResponses(...vendorErrors, "not_found") },
 });
 
 export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -73,6 +113,20 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(removeWebhookRoute, async (c) => {
     const out = await removeWebhook(c.env, c.var.actor, c.var.poolId, c.req.valid("param").webhookId);
+    if (!out.ok) return refuse(c, out);
+    return c.json({ removed: true as const }, 200);
+  });
+
+  app.openapi(createVendorWebhookRoute, async (c) => {
+    const out = await createVendorWebhook(c.env, c.req.valid("json"));
+    if (!out.ok) return refuse(c, out);
+    return c.json({ ...out.webhook, secret: out.secret }, 201);
+  });
+
+  app.openapi(listVendorWebhooksRoute, async (c) => c.json({ webhooks: await listVendorWebhooks(c.env) }, 200));
+
+  app.openapi(removeVendorWebhookRoute, async (c) => {
+    const out = await removeVendorWebhook(c.env, c.req.valid("param").webhookId);
     if (!out.ok) return refuse(c, out);
     return c.json({ removed: true as const }, 200);
   });
