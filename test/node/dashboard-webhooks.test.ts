@@ -279,6 +279,91 @@ describe("a pool's webhooks in the dashboard", () => {
   });
 });
 
+describe("the vendor's webhooks for every pool", () => {
+  it("adds one from the vendor's Webhooks page, gets a pool's event signed, shows that pool's deliveries to it, and removes it", async () => {
+    const pool = await createPool(server, "Everywhere Ltd", 2);
+    const held = (await checkout(server, pool, { user: "vera", machine: "PC-7" })).body as Checkout;
+    const { context, page } = await newSignedInPage(browser, server, server.vendorToken);
+    await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Webhooks" }).click();
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Webhooks for every pool");
+    expect(await unnamedControls(page)).toEqual([]);
+    await addWebhook(page, `${receiverUrl}/vendor`, ["seat.freed"]);
+    expect(await notice(page)).toBe(`Added the webhook to ${receiverUrl}/vendor for every pool: it sends seat.freed.`);
+    const secret = (await page.locator("#webhook-secret").innerText()).trim();
+    expect(secret).toMatch(/^whsec_/);
+    expect(await page.locator("table.webhooks tbody th").allInnerTexts()).toEqual([`${receiverUrl}/vendor`]);
+    const listed = (await api(server, "GET", "/v1/webhooks", undefined, server.vendorToken)).body.webhooks;
+    expect(listed).toEqual([expect.objectContaining({ url: `${receiverUrl}/vendor`, events: ["seat.freed"] })]);
+    await page.reload();
+    expect(await page.content()).not.toContain(secret.slice(6));
+
+    expect((await api(server, "DELETE", `/v1/pools/${pool.poolId}/seats/${held.seatId}`, undefined, pool.adminKey)).status).toBe(200);
+    const delivery = await until("the vendor-wide delivery", () => received.find((r) => r.path === "/vendor" && r.body.includes(pool.poolId)));
+    const event = new Webhook(secret).verify(delivery.body, {
+      "webhook-id": String(delivery.headers["webhook-id"]), "webhook-timestamp": String(delivery.headers["webhook-timestamp"]), "webhook-signature": String(delivery.headers["webhook-signature"]),
+    });
+    expect(event).toMatchObject({ type: "seat.freed", data: { poolId: pool.poolId, user: "vera" } });
+
+    // the pool's Webhooks page shows the vendor the vendor-wide one, and its log of this pool's deliveries
+    await page.goto(poolUrl(pool.poolId, "/webhooks"));
+    expect(await page.locator("table.vendor-webhooks tbody th").allInnerTexts()).toEqual([`${receiverUrl}/vendor`]);
+    await page.getByRole("link", { name: `This pool's deliveries to the vendor-wide webhook to ${receiverUrl}/vendor` }).click();
+    const rows = await until("the delivery recorded as delivered", async () => {
+      await page.reload();
+      const r = await deliveryRows(page);
+      return r.length === 1 && r[0]![2] === "Delivered" ? r : undefined;
+    });
+    expect(rows).toEqual([["seat.freed", "1", "Delivered", "none"]]);
+    expect(await page.locator(".page-head").innerText()).toContain("A vendor-wide webhook; its deliveries from this pool");
+
+    // the pool's admin sees neither the vendor's webhook nor its log, and not the vendor's page
+    const admin = await newSignedInPage(browser, server, pool.adminKey);
+    await admin.page.goto(poolUrl(pool.poolId, "/webhooks"));
+    expect(await admin.page.locator("table.vendor-webhooks").count()).toBe(0);
+    expect(await admin.page.content()).not.toContain("/vendor<");
+    expect((await admin.page.goto(poolUrl(pool.poolId, `/webhooks/${listed[0].webhookId}`)))!.status()).toBe(404);
+    expect((await admin.page.goto(`${server.url}/admin/webhooks`))!.status()).toBe(403);
+    expect(await admin.page.getByRole("heading", { level: 1 }).innerText()).toBe("Vendor only");
+    await admin.context.close();
+
+    page.once("dialog", (d) => void d.accept());
+    await page.goto(`${server.url}/admin/webhooks`);
+    await page.getByRole("button", { name: `Remove the webhook to ${receiverUrl}/vendor` }).click();
+    expect(await notice(page)).toBe("Removed the webhook; no pool sends anything more to it.");
+    expect((await api(server, "GET", "/v1/webhooks", undefined, server.vendorToken)).body.webhooks).toEqual([]);
+    await context.close();
+  });
+
+  it("lets a viewer on the staff read them but not add or remove one", async () => {
+    const staff = await api(server, "POST", "/v1/staff", { email: "viv@vendor.example", name: "Viv", role: "viewer" }, server.vendorToken);
+    expect(staff.status).toBe(201);
+    const hook = await api(server, "POST", "/v1/webhooks", { url: `${receiverUrl}/kept`, events: ["pool.denied"] }, server.vendorToken);
+    expect(hook.status).toBe(201);
+    const { context, page } = await newSignedInPage(browser, server, staff.body.token);
+    await page.goto(`${server.url}/admin/webhooks`);
+    expect(await page.locator("table.webhooks tbody th").allInnerTexts()).toEqual([`${receiverUrl}/kept`]);
+    expect(await page.getByRole("button", { name: /^Remove/ }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Add webhook" }).count()).toBe(0);
+    expect(await page.locator("main").innerText()).toContain("Only the vendor's owners can add or remove vendor-wide webhooks.");
+
+    // a form made by hand is refused all the same, in words
+    const csrf = (await page.locator("input[name=_csrf]").first().getAttribute("value"))!;
+    const cookie = `__Host-seatkeeper-session=${(await sessionCookie(context))!.value}`;
+    const headers = { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin", origin: server.url, cookie };
+    for (const [path, form] of [["/admin/webhooks", { url: `${receiverUrl}/viewer`, events: "seat.freed" }], [`/admin/webhooks/${hook.body.webhookId}/remove`, { confirmed: "yes" }]] as const) {
+      const res = await fetch(`${server.url}${path}`, { method: "POST", redirect: "manual", headers, body: new URLSearchParams({ _csrf: csrf, ...form }).toString() });
+      expect(res.status, path).toBe(303);
+      const flash = /__Host-seatkeeper-flash=[^;,]+/.exec(res.headers.get("set-cookie") ?? "")![0];
+      const shown = (await (await fetch(`${server.url}/admin/webhooks`, { headers: { cookie: `${cookie}; ${flash}` } })).text()).replaceAll("&#39;", "'");
+      expect(shown, path).toContain(`The viewer role may not add or remove vendor-wide webhooks; ask an owner of the vendor's staff. Nothing was ${path.endsWith("/remove") ? "removed" : "added"}.`);
+    }
+    const after = (await api(server, "GET", "/v1/webhooks", undefined, server.vendorToken)).body.webhooks;
+    expect(after.map((w: { url: string }) => w.url)).toEqual([`${receiverUrl}/kept`]);
+    expect((await api(server, "DELETE", `/v1/webhooks/${hook.body.webhookId}`, undefined, server.vendorToken)).status).toBe(200);
+    await context.close();
+  });
+});
+
 describe("seat advice beside the usage chart", () => {
   it("shows the recommended seats, the message and its figures, to the vendor and the pool admin alike", async () => {
     const pool = await createPool(server, "Roomy Ltd", 10);

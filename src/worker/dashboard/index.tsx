@@ -7,7 +7,7 @@
  */
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import type { Actor, Failure } from "../../../durable-objects/outcome.js";
+import { refusedRole, type Actor, type Failure } from "../../../durable-objects/outcome.js";
 import { digestsEqual } from "../../../durable-objects/constant-time.js";
 import { CreatePoolRequest, CreateWebhookRequest, ErasureRequest, UpdatePoolRequest, webhookEventTypes } from "../../contract/schemas.js";
 import { errorStatus } from "../../contract/errors.js";
@@ -757,10 +757,10 @@ export function createDashboard() {
   dashboard.get("/pools/:poolId/webhooks", async (c) => {
     const access = await poolWebhookScope(c);
     if (access instanceof Response) return access;
-    const list = await ops.listWebhooks(c.env, access.actor, access.poolId);
+    const [list, vendorWide] = await Promise.all([ops.listWebhooks(c.env, access.actor, access.poolId), vendorWebhooksFor(c)]);
     if (!list.ok) return pageFailure(c, list);
     const flash = await takeFlash(c, access.session);
-    return c.html(<WebhooksPage session={access.session} scope={access.scope} webhooks={list.webhooks} flash={flash} now={Date.now()} />);
+    return c.html(<WebhooksPage session={access.session} scope={access.scope} webhooks={list.webhooks} vendorWide={vendorWide} flash={flash} now={Date.now()} />);
   });
 
   dashboard.post("/pools/:poolId/webhooks", async (c) => {
@@ -811,17 +811,90 @@ export function createDashboard() {
     const access = await poolWebhookScope(c);
     if (access instanceof Response) return access;
     const webhookId = c.req.param("webhookId");
-    const [list, log] = await Promise.all([
+    const [list, vendorWide, log] = await Promise.all([
       ops.listWebhooks(c.env, access.actor, access.poolId),
+      vendorWebhooksFor(c),
       ops.webhookDeliveries(c.env, access.actor, access.poolId, webhookId),
     ]);
     if (!list.ok) return pageFailure(c, list);
     if (!log.ok && log.code !== "not_found") return pageFailure(c, log);
-    const webhook = list.webhooks.find((w) => w.webhookId === webhookId);
+    const own = list.webhooks.find((w) => w.webhookId === webhookId);
+    const webhook = own ?? vendorWide.find((w) => w.webhookId === webhookId);
     if (!webhook || !log.ok) {
       return c.html(<ErrorPage title="No such webhook" message="This pool has no webhook with this id: it may have been removed." session={access.session} back={{ href: webhooksPath(access.scope), label: "Back to the webhooks" }} />, 404);
     }
-    return c.html(<DeliveriesPage session={access.session} scope={access.scope} webhook={webhook} deliveries={log.deliveries} now={Date.now()} />);
+    return c.html(<DeliveriesPage session={access.session} scope={access.scope} webhook={webhook} deliveries={log.deliveries} now={Date.now()} vendorWide={!own} />);
+  });
+
+  /** The vendor-wide webhooks, for a vendor session whose role may read them; none for anyone else. */
+  async function vendorWebhooksFor(c: C) {
+    const session = c.var.session!;
+    if (session.role !== "vendor" || refusedRole(actorOf(session), "read_vendor_webhooks")) return [];
+    return ops.listVendorWebhooks(c.env);
+  }
+
+  /** The vendor's own pages: refused to a pool admin, and changes to a staff role the matrix does not let manage them. */
+  async function vendorOnly(c: C): Promise<Response | undefined> {
+    const session = c.var.session!;
+    if (session.role === "vendor") return undefined;
+    return c.html(<ErrorPage title="Vendor only" session={session} message="Only the vendor's staff have webhooks for every pool. Your pool's webhooks are on its page." back={{ href: poolPath(session.poolId, "/webhooks"), label: "Your pool's webhooks" }} />, 403);
+  }
+
+  dashboard.get("/webhooks", async (c) => {
+    const refused = await vendorOnly(c);
+    if (refused) return refused;
+    const session = c.var.session!;
+    const reading = refusedRole(actorOf(session), "read_vendor_webhooks");
+    if (reading) return c.html(<ErrorPage title="Not allowed" session={session} message={reading.message} />, 403);
+    const webhooks = await ops.listVendorWebhooks(c.env);
+    const flash = await takeFlash(c, session);
+    const canChange = refusedRole(actorOf(session), "manage_vendor_webhooks") === undefined;
+    return c.html(<WebhooksPage session={session} scope={{ kind: "vendor" }} webhooks={webhooks} flash={flash} now={Date.now()} canChange={canChange} />);
+  });
+
+  dashboard.post("/webhooks", async (c) => {
+    const refused = await vendorOnly(c);
+    if (refused) return refused;
+    const back = "/admin/webhooks";
+    const role = refusedRole(actorOf(c.var.session!), "manage_vendor_webhooks");
+    if (role) return redirectWithFlash(c, back, { error: `${role.message} Nothing was added.` });
+    const form = await webhookFrom(c);
+    if ("error" in form) return redirectWithFlash(c, back, { error: `${form.error} Nothing was added.` });
+    const out = await ops.createVendorWebhook(c.env, form.request);
+    if (!out.ok) return redirectWithFlash(c, back, { error: `${out.message} Nothing was added.` });
+    return redirectWithFlash(c, back, {
+      notice: `Added the webhook to ${isolate(out.webhook.url)} for every pool: it sends ${out.webhook.events.join(", ")}.`,
+      secretsTitle: "The webhook's signing secret",
+      secrets: [{ label: "Signing secret", value: out.secret }],
+    });
+  });
+
+  dashboard.post("/webhooks/:webhookId/remove", async (c) => {
+    const refused = await vendorOnly(c);
+    if (refused) return refused;
+    const back = "/admin/webhooks";
+    const session = c.var.session!;
+    const role = refusedRole(actorOf(session), "manage_vendor_webhooks");
+    if (role) return redirectWithFlash(c, back, { error: `${role.message} Nothing was removed.` });
+    const webhookId = c.req.param("webhookId");
+    if ((await formOf(c)).confirmed !== "yes") {
+      const w = (await ops.listVendorWebhooks(c.env)).find((x) => x.webhookId === webhookId);
+      if (!w) return redirectWithFlash(c, back, { error: "That webhook was removed already." });
+      return c.html(
+        <ConfirmPage
+          session={session}
+          title="Remove this webhook?"
+          message={<>Remove the webhook to <bdi>{w.url}</bdi> for every pool? Nothing more is sent to it, and deliveries still waiting for a retry are dropped.</>}
+          action={`/admin/webhooks/${encodeURIComponent(webhookId)}/remove`}
+          fields={{}}
+          submitLabel="Remove the webhook"
+          cancelHref={back}
+        />,
+      );
+    }
+    const out = await ops.removeVendorWebhook(c.env, webhookId);
+    if (!out.ok) return redirectWithFlash(c, back, { error: "That webhook was removed already." });
+    return redirectWithFlash(c, back, { notice: "Removed the webhook; no pool sends anything more to it." });
   });
 
   dashboard.all("*", (c) => {

@@ -11,7 +11,9 @@ export { poolOidc } from "./oidc.js";
 export {
   createPool, deletePool, erasePerson, exportPool, freeSeat, getSeat, listEvents, listPools, auditCredentialFailure, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
 } from "../pool-operations.js";
-export { createWebhook, getPool, listWebhooks, removeWebhook, webhookDeliveries } from "../pool-operations.js";
+export {
+  createVendorWebhook, createWebhook, getPool, listVendorWebhooks, listWebhooks, removeVendorWebhook, removeWebhook, webhookDeliveries,
+} from "../pool-operations.js";
 
 export type UsageRange = "24h" | "30d";
 

@@ -80,7 +80,7 @@ function SecretOnce(props: { flash?: Flash }) {
   );
 }
 
-function WebhookRow(props: { webhook: Webhook; scope: WebhookScope; session: DashboardSession; now: number }) {
+function WebhookRow(props: { webhook: Webhook; scope: WebhookScope; session: DashboardSession; now: number; canChange: boolean }) {
   const { webhook: w, scope, session } = props;
   return (
     <tr>
@@ -88,10 +88,12 @@ function WebhookRow(props: { webhook: Webhook; scope: WebhookScope; session: Das
       <td data-label="Events">{w.events.map((e, i) => <>{i > 0 ? ", " : ""}<code>{e}</code></>)}</td>
       <td data-label="Created"><time datetime={w.createdAt} data-local="">{formatTime(w.createdAt)}</time><span class="ago"> ({ago(w.createdAt, props.now)})</span></td>
       <td data-label="">
-        <a href={webhooksPath(scope, `/${encodeURIComponent(w.webhookId)}`)} aria-label={`Delivery log of the webhook to ${isolate(w.url)}`}>Delivery log</a>
+        {scope.kind === "pool" ? (
+          <a href={webhooksPath(scope, `/${encodeURIComponent(w.webhookId)}`)} aria-label={`Delivery log of the webhook to ${isolate(w.url)}`}>Delivery log</a>
+        ) : null}
       </td>
       <td data-label="">
-        <form
+        {props.canChange ? <form
           method="post"
           action={webhooksPath(scope, `/${encodeURIComponent(w.webhookId)}/remove`)}
           data-confirm={`Remove the webhook to ${isolate(w.url)}? Nothing more is sent to it, and deliveries still waiting for a retry are dropped.`}
@@ -99,7 +101,7 @@ function WebhookRow(props: { webhook: Webhook; scope: WebhookScope; session: Das
           <CsrfField session={session} />
           <input type="hidden" name="confirmed" value="" />
           <button type="submit" class="danger small" aria-label={`Remove the webhook to ${isolate(w.url)}`}>Remove</button>
-        </form>
+        </form> : null}
       </td>
     </tr>
   );
@@ -135,8 +137,15 @@ function AddForm(props: { scope: WebhookScope; session: DashboardSession }) {
   );
 }
 
-export function WebhooksPage(props: { session: DashboardSession; scope: WebhookScope; webhooks: Webhook[]; flash?: Flash; now: number }) {
+/**
+ * `canChange`: the add form and the Remove buttons are shown (a vendor-wide webhook is an owner's to change; the server decides either way).
+ * `vendorWide`: on a pool's page for the vendor, the vendor-wide webhooks that also get this pool's events, each with its log from this pool.
+ */
+export function WebhooksPage(props: {
+  session: DashboardSession; scope: WebhookScope; webhooks: Webhook[]; flash?: Flash; now: number; canChange?: boolean; vendorWide?: Webhook[];
+}) {
   const { session, scope, webhooks } = props;
+  const canChange = props.canChange ?? true;
   const title = scope.kind === "pool" ? `Webhooks of ${isolate(scope.customer)}` : "Webhooks for every pool";
   return (
     <Layout title={title} session={session}>
@@ -160,7 +169,7 @@ export function WebhooksPage(props: { session: DashboardSession; scope: WebhookS
       <section class="card" aria-labelledby="webhooks-title">
         <h2 id="webhooks-title">Webhooks <span class="count">{webhooks.length}</span></h2>
         {webhooks.length === 0 ? (
-          <p class="muted">No webhooks yet. Add one below.</p>
+          <p class="muted">{canChange ? "No webhooks yet. Add one below." : "No webhooks yet."}</p>
         ) : (
           <div class="table-wrap">
             <table class="webhooks stack">
@@ -171,14 +180,51 @@ export function WebhooksPage(props: { session: DashboardSession; scope: WebhookS
                 </tr>
               </thead>
               <tbody>
-                {webhooks.map((w) => <WebhookRow webhook={w} scope={scope} session={session} now={props.now} />)}
+                {webhooks.map((w) => <WebhookRow webhook={w} scope={scope} session={session} now={props.now} canChange={canChange} />)}
               </tbody>
             </table>
           </div>
         )}
+        {scope.kind === "vendor" ? (
+          <p class="help">Each pool keeps the log of its own deliveries to these webhooks: open a pool's Webhooks page to see it.</p>
+        ) : null}
+        {!canChange ? <p class="help">Only the vendor's owners can add or remove vendor-wide webhooks.</p> : null}
       </section>
-      <AddForm scope={scope} session={session} />
+      {props.vendorWide && props.vendorWide.length > 0 && scope.kind === "pool" ? <VendorWideSection scope={scope} webhooks={props.vendorWide} /> : null}
+      {canChange ? <AddForm scope={scope} session={session} /> : null}
     </Layout>
+  );
+}
+
+/** The vendor's webhooks for every pool, as a pool's page shows them to the vendor: each one's log of this pool's deliveries. */
+function VendorWideSection(props: { scope: WebhookScope & { kind: "pool" }; webhooks: Webhook[] }) {
+  return (
+    <section class="card" aria-labelledby="vendor-wide-title">
+      <h2 id="vendor-wide-title">Vendor-wide webhooks <span class="count">{props.webhooks.length}</span></h2>
+      <p class="help">
+        These get the events of every pool, this one's too. Add and remove them on the <a href="/admin/webhooks">vendor's Webhooks page</a>.
+      </p>
+      <div class="table-wrap">
+        <table class="vendor-webhooks stack">
+          <thead>
+            <tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col"><span class="visually-hidden">Deliveries</span></th></tr>
+          </thead>
+          <tbody>
+            {props.webhooks.map((w) => (
+              <tr>
+                <th scope="row" data-label="URL"><Url url={w.url} /></th>
+                <td data-label="Events">{w.events.map((e, i) => <>{i > 0 ? ", " : ""}<code>{e}</code></>)}</td>
+                <td data-label="">
+                  <a href={webhooksPath(props.scope, `/${encodeURIComponent(w.webhookId)}`)} aria-label={`This pool's deliveries to the vendor-wide webhook to ${isolate(w.url)}`}>
+                    This pool's deliveries
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 
@@ -189,7 +235,8 @@ function DeliveryStatus(props: { delivery: Delivery }) {
   return <span class="status-pending">{d.attempts === 0 ? "Sending" : "Retrying"}</span>;
 }
 
-export function DeliveriesPage(props: { session: DashboardSession; scope: WebhookScope; webhook: Webhook; deliveries: Delivery[]; now: number }) {
+/** `vendorWide`: the webhook is the vendor's for every pool, and these are its deliveries from this pool. */
+export function DeliveriesPage(props: { session: DashboardSession; scope: WebhookScope; webhook: Webhook; deliveries: Delivery[]; now: number; vendorWide?: boolean }) {
   const { scope, webhook, deliveries } = props;
   const failed = deliveries.filter((d) => d.status === "failed").length;
   return (
@@ -198,6 +245,7 @@ export function DeliveriesPage(props: { session: DashboardSession; scope: Webhoo
         <p><a href={webhooksPath(scope)}>Back to the webhooks</a></p>
         <h1>Deliveries to <Url url={webhook.url} /></h1>
         <p class="muted">
+          {props.vendorWide ? <>A vendor-wide webhook; its deliveries from this pool · </> : null}
           {scope.kind === "pool" ? <>Pool <bdi>{scope.customer}</bdi> · </> : <>Every pool · </>}
           events: {webhook.events.join(", ")}
         </p>
