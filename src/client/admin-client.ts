@@ -193,4 +193,17 @@ export class SeatkeeperAdmin {
   webhookDeliveries(poolId: string, webhookId: string) {
     return this.transport.request("GET", `${pool(poolId)}/webhooks/${encodeURIComponent(webhookId)}/deliveries`, DeliveriesResponse, { bearer: this.token });
   }
+
+  /** Subscribes a URL to the events of every pool (the vendor token or an owner); the answer carries the secret, this once. */
+  addVendorWebhook(url: string, events: WebhookEventType[]) {
+    return this.transport.request("POST", "/v1/webhooks", CreateWebhookResponse, { bearer: this.token, body: { url, events } });
+  }
+
+  vendorWebhooks() {
+    return this.transport.request("GET", "/v1/webhooks", WebhookListResponse, { bearer: this.token });
+  }
+
+  removeVendorWebhook(webhookId: string) {
+    return this.transport.request("DELETE", `/v1/webhooks/${encodeURIComponent(webhookId)}`, RemoveWebhookResponse, { bearer: this.token });
+  }
 }

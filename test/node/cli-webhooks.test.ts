@@ -145,6 +145,50 @@ describe("seatkeeper webhooks", () => {
   });
 });
 
+describe("seatkeeper webhooks --vendor", () => {
+  it("adds, lists and removes the vendor's webhooks for every pool; each pool's deliveries to one are read with --pool", async () => {
+    const env = cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: server.vendorToken });
+    const empty = await runCli(["webhooks", "list", "--vendor"], env);
+    expect(empty.stdout).toBe("There are no webhooks for every pool. Add one with: seatkeeper webhooks add URL --events TYPE[,TYPE…] --vendor\n");
+
+    const add = await runCli(["webhooks", "add", `${receiverUrl}/everywhere`, "--events", "seat.freed", "--vendor"], env);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(new RegExp(`^Webhook wh_\\w+ sends seat\\.freed of every pool to ${receiverUrl}/everywhere\\.\n`));
+    const webhookId = /^Webhook (wh_\w+)/.exec(add.stdout)![1]!;
+    const secret = /: (whsec_\S+)$/m.exec(add.stdout)![1]!;
+    const list = await runCli(["webhooks", "list", "--vendor"], env);
+    expect(list.stdout.trimEnd().split("\n").slice(1)).toEqual([expect.stringMatching(new RegExp(`^${webhookId}  ${receiverUrl}/everywhere  seat\\.freed  `))]);
+    expect(JSON.parse((await runCli(["webhooks", "list", "--vendor", "--json"], env)).stdout).webhooks).toEqual([
+      { webhookId, url: `${receiverUrl}/everywhere`, events: ["seat.freed"], createdAt: expect.any(String) },
+    ]);
+
+    // any pool's event reaches it, signed with its secret
+    const pool = await createPool(server, "Cli Everywhere Ltd", 1);
+    const held = (await checkout(server, pool, { user: "wen", machine: "PC-9" })).body as Checkout;
+    expect((await runCli(["seats", "free", held.seatId, "--pool", pool.poolId], env)).code).toBe(0);
+    const delivery = await until("the delivery", () => received.find((r) => r.path === "/everywhere" && r.body.includes(pool.poolId)));
+    expect(new Webhook(secret).verify(delivery.body, delivery.headers)).toMatchObject({ type: "seat.freed", data: { poolId: pool.poolId, user: "wen" } });
+    const log = await until("the delivery recorded", async () => {
+      const r = await runCli(["webhooks", "deliveries", webhookId, "--pool", pool.poolId], env);
+      return r.stdout.includes("delivered") ? r : undefined;
+    });
+    expect(log.stdout.trimEnd().split("\n")[1]).toMatch(/  seat\.freed  delivered  1$/);
+
+    // the pool's admin key is not a vendor credential
+    const admin = await runCli(["webhooks", "list", "--vendor"], cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: pool.adminKey }));
+    expect(admin.code).toBe(1);
+    expectNoStackTrace(admin);
+    expect(admin.stderr).toMatch(/^seatkeeper: A pool admin key cannot do this; it needs the vendor token\./);
+    const both = await runCli(["webhooks", "list", "--vendor", "--pool", pool.poolId], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--vendor is for the webhooks of every pool: leave out --pool.");
+
+    const removed = await runCli(["webhooks", "remove", webhookId, "--vendor"], env);
+    expect(removed.stdout).toBe(`Removed webhook ${webhookId}.\n`);
+    expect(JSON.parse((await runCli(["webhooks", "list", "--vendor", "--json"], env)).stdout)).toEqual({ webhooks: [] });
+  });
+});
+
 describe("seatkeeper advice", () => {
   it("says how many seats to have, why, and on what figures; --json gives the contract's shape", async () => {
     const pool = await createPool(server, "Cli Roomy Ltd", 10);
