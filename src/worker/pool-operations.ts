@@ -325,8 +325,11 @@ function webhookUrlFailure(env: Env, url: string): Failure | null {
   return problem ? failure("invalid_request", problem, { issues: [{ path: "url", message: problem }] }) : null;
 }
 
-/** Subscribes a URL to the events of every pool; the secret is in this answer only. Its roles are checked by the route. */
-export async function createVendorWebhook(env: Env, request: CreateWebhookRequest): Promise<Outcome<{ webhook: Webhook; secret: string }>> {
+/** Subscribes a URL to the events of every pool; the secret is in this answer only. */
+export async function createVendorWebhook(env: Env, actor: Actor, request: CreateWebhookRequest): Promise<Outcome<{ webhook: Webhook; secret: string }>> {
+  // the role matrix, for the dashboard's form as for the API's middleware
+  const refused = refusedRole(actor, "manage_vendor_webhooks");
+  if (refused) return refused;
   const problem = webhookUrlFailure(env, request.url);
   if (problem) return problem;
   const secret = newWebhookSecret();
@@ -334,12 +337,15 @@ export async function createVendorWebhook(env: Env, request: CreateWebhookReques
   return { ok: true, webhook, secret };
 }
 
-export function listVendorWebhooks(env: Env): Promise<Webhook[]> {
-  return directoryStub(env).listVendorWebhooks();
+export async function listVendorWebhooks(env: Env, actor: Actor): Promise<Outcome<{ webhooks: Webhook[] }>> {
+  const refused = refusedRole(actor, "read_vendor_webhooks");
+  return refused ?? { ok: true, webhooks: await directoryStub(env).listVendorWebhooks() };
 }
 
 /** Each pool drops its pending deliveries to it when it next tries one. */
-export async function removeVendorWebhook(env: Env, webhookId: string): Promise<Outcome<{ removed: true }>> {
+export async function removeVendorWebhook(env: Env, actor: Actor, webhookId: string): Promise<Outcome<{ removed: true }>> {
+  const refused = refusedRole(actor, "manage_vendor_webhooks");
+  if (refused) return refused;
   return (await directoryStub(env).removeVendorWebhook(webhookId)) ? { ok: true, removed: true } : failure("not_found", messages.noSuchWebhook);
 }
 

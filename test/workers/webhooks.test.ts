@@ -1,10 +1,10 @@
-import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MeteredSql } from "../../durable-objects/metered-sql";
 import { PoolStore } from "../../durable-objects/pool-store";
 import { Timers, timerKinds, type TimerHandlers } from "../../durable-objects/timers";
 import { RETRY_DELAYS, Webhooks } from "../../durable-objects/webhooks";
-import { VENDOR, call, createPool, expectError, type TestPool } from "./helpers";
+import { VENDOR, call, checkout, createPool, expectError, type TestPool } from "./helpers";
 
 /** A handler for every kind that does nothing, for tests that run one room's timers. */
 const noTimers = Object.fromEntries(timerKinds.map((k) => [k, () => {}])) as unknown as TimerHandlers;
@@ -74,6 +74,20 @@ describe("webhooks in the Workers runtime", () => {
     expect(d).toMatchObject({ attempts: 6, status: "failed" });
     await runInDurableObject(stubOf(pool.poolId), (instance) => instance.alarm!()); // nothing left to run: no change
     expect((await log())[0]).toMatchObject({ attempts: 6, status: "failed" });
+
+    // its payload names people as the audit log does: it goes with the pool's retention (90 days by default)
+    await runInDurableObject(stubOf(pool.poolId), async (instance, state) => {
+      state.storage.sql.exec("UPDATE deliveries SET at = at - ?", 89 * 86_400_000);
+      state.storage.sql.exec("UPDATE timers SET due_at = 0 WHERE kind = 'retention'");
+      await instance.alarm!();
+    });
+    expect(await log()).toHaveLength(1);
+    await runInDurableObject(stubOf(pool.poolId), async (instance, state) => {
+      state.storage.sql.exec("UPDATE deliveries SET at = at - ?", 2 * 86_400_000);
+      state.storage.sql.exec("UPDATE timers SET due_at = 0 WHERE kind = 'retention'");
+      await instance.alarm!();
+    });
+    expect(await log()).toEqual([]);
   });
 });
 
@@ -163,6 +177,28 @@ describe("vendor-wide webhooks", () => {
     }
   });
 
+  it("keep an EU pool's payloads in the pool: the directory never stores the names an event carries", async () => {
+    const eu = await createPool(1, { region: "eu" });
+    const freed = await directory().addVendorWebhook({ webhookId: "wh_vendor_eu", url: "http://127.0.0.1:9/eu", events: ["seat.freed"], secret: SECRET });
+    try {
+      const seat = await checkout(eu, { user: "Zoë Quellerby", machine: "EU-LAPTOP-77" });
+      expect((await call("DELETE", `/v1/pools/${eu.poolId}/seats/${seat.body.seatId}`, { token: VENDOR })).status).toBe(200);
+      const [d] = await attempted(`/v1/pools/${eu.poolId}/webhooks/${freed.webhookId}/deliveries`, VENDOR);
+      expect(d).toMatchObject({ type: "seat.freed", attempts: 1 });
+      const payload = await runInDurableObject(stubOf(eu.poolId), (_i, state) => state.storage.sql.exec<{ payload: string }>("SELECT payload FROM deliveries WHERE id = ?", d.id).one().payload);
+      expect(JSON.parse(payload).data).toMatchObject({ user: "Zoë Quellerby", machine: "EU-LAPTOP-77" });
+      const everything = await runInDurableObject(directory(), (_i, state) => {
+        const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray();
+        return JSON.stringify(tables.map((t) => state.storage.sql.exec(`SELECT * FROM "${t.name}"`).toArray()));
+      });
+      expect(everything).toContain(freed.webhookId);
+      expect(everything).not.toContain("Quellerby");
+      expect(everything).not.toContain("EU-LAPTOP-77");
+    } finally {
+      await directory().removeVendorWebhook(freed.webhookId);
+    }
+  });
+
   it("lose nothing when the directory cannot be asked: the outbox row and its timer wait for the next try", async () => {
     const pool = await createPool(1);
     await runInDurableObject(stubOf(pool.poolId), async (_i, state) => {
@@ -231,6 +267,8 @@ async function passTime(pool: TestPool, ms: number) {
   });
   await abortAllDurableObjects();
   await runInDurableObject(stubOf(pool.poolId), (instance) => instance.alarm!());
+  // a warning sent is due at once: its delivery runs now, not into the next restart
+  await runDurableObjectAlarm(stubOf(pool.poolId));
 }
 
 describe("pool.expiring", () => {

@@ -118,15 +118,19 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(createVendorWebhookRoute, async (c) => {
-    const out = await createVendorWebhook(c.env, c.req.valid("json"));
+    const out = await createVendorWebhook(c.env, c.var.actor, c.req.valid("json"));
     if (!out.ok) return refuse(c, out);
     return c.json({ ...out.webhook, secret: out.secret }, 201);
   });
 
-  app.openapi(listVendorWebhooksRoute, async (c) => c.json({ webhooks: await listVendorWebhooks(c.env) }, 200));
+  app.openapi(listVendorWebhooksRoute, async (c) => {
+    const out = await listVendorWebhooks(c.env, c.var.actor);
+    if (!out.ok) return refuse(c, out);
+    return c.json({ webhooks: out.webhooks }, 200);
+  });
 
   app.openapi(removeVendorWebhookRoute, async (c) => {
-    const out = await removeVendorWebhook(c.env, c.req.valid("param").webhookId);
+    const out = await removeVendorWebhook(c.env, c.var.actor, c.req.valid("param").webhookId);
     if (!out.ok) return refuse(c, out);
     return c.json({ removed: true as const }, 200);
   });
