@@ -384,7 +384,7 @@ describe("seat advice beside the usage chart", () => {
       );
       // the pool admin is told whose the seat count is
       expect((await box.innerText()).includes("your vendor's to change")).toBe(credential === pool.adminKey);
-      if (process.env.SCREENSHOT_DIR) await box.screenshot({ path: `${process.env.SCREENSHOT_DIR}/advice.png` });
+      if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/advice.png`, fullPage: true });
       await context.close();
     }
   });
