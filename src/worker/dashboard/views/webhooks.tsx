@@ -25,7 +25,7 @@ export function eventDescription(type: WebhookEventType, thresholdPercent?: numb
         : "Seats in use reached a pool's alert threshold (90% unless set otherwise); once, until use falls 10 points below";
     case "pool.denied": return "Someone was turned away because the pool or their group was full; the first time in an hour";
     case "seat.freed": return "An administrator freed a seat";
-    case "seat.reclaimed": return "A seat was taken back for someone waiting in the queue";
+    case "seat.reclaimed": return "A seat was taken back from an idle holder for someone waiting in the queue";
     case "credentials.rotated": return "The serial number and product key were reissued";
     case "pool.expiring": return "The licence term ends in 14 days, and again 3 days before";
     case "queue.waiting": return "Someone has waited 5 minutes in the queue for a seat";
