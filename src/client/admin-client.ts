@@ -203,4 +203,17 @@ export class SeatkeeperAdmin {
   removeFromQueue(poolId: string, ticketId: string) {
     return this.transport.request("DELETE", `${pool(poolId)}/queue/${encodeURIComponent(ticketId)}`, RemoveFromQueueResponse, { bearer: this.token });
   }
+
+  /** Subscribes a URL to the events of every pool (the vendor token or an owner); the answer carries the secret, this once. */
+  addVendorWebhook(url: string, events: WebhookEventType[]) {
+    return this.transport.request("POST", "/v1/webhooks", CreateWebhookResponse, { bearer: this.token, body: { url, events } });
+  }
+
+  vendorWebhooks() {
+    return this.transport.request("GET", "/v1/webhooks", WebhookListResponse, { bearer: this.token });
+  }
+
+  removeVendorWebhook(webhookId: string) {
+    return this.transport.request("DELETE", `/v1/webhooks/${encodeURIComponent(webhookId)}`, RemoveWebhookResponse, { bearer: this.token });
+  }
 }

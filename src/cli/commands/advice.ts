@@ -14,7 +14,12 @@ export const adviceCommand: Command = {
     const days = intOption(p, "days", "advice", { min: 1, max: 62 });
     const { admin, token } = await adminClient(p, ctx, "advice");
     const advice = await admin.advice(poolId(p, token, "advice"), days === undefined ? {} : { days });
-    ctx.out.result([`Recommended: ${plural(advice.recommendedSeats, "seat")} (now ${advice.seats}).`, advice.message], advice);
+    const b = advice.basis;
+    ctx.out.result([
+      `Recommended: ${plural(advice.recommendedSeats, "seat")} (now ${advice.seats}).`,
+      advice.message,
+      `Over ${plural(b.days, "day")}: peak ${b.peakInUse} in use, ${plural(b.hoursAtFull, "hour")} at full use, ${plural(b.denials, "person", "people")} turned away in ${plural(b.deniedHours, "hour")}.`,
+    ], advice);
     return EXIT.ok;
   },
 };

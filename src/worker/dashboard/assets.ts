@@ -151,6 +151,16 @@ tbody th { font-weight: 600; }
   /* The chart shrinks to the screen (to under half at 390 px); its lettering must not. */
   .usage-chart .axis-label, .usage-chart .limit-label { font-size: 24px; }
 }
+/* Seat advice beside the usage chart; webhooks and their delivery log (issue 14). */
+.advice { margin-top: 1rem; padding: 0.7rem 0.9rem; border-left: 4px solid var(--accent); background: #f7f9fc; border-radius: 0 8px 8px 0; }
+.advice p { margin: 0.2rem 0; }
+.advice .help { margin-bottom: 0; }
+input[type=url] { width: 100%; max-width: 40rem; font: inherit; padding: 0.5rem 0.6rem; border: 1px solid #b9c2cf; border-radius: 6px; background: #fff; color: inherit; }
+code.webhook-url { overflow-wrap: anywhere; }
+tr.delivery-failed th, tr.delivery-failed td { background: var(--error-bg); }
+.flag.failed { background: var(--error-bg); border-color: #f3b8b2; color: var(--danger); }
+.status-delivered { color: var(--ok); font-weight: 600; }
+.status-pending { color: var(--high); font-weight: 600; }
 `;
 
 export const DASHBOARD_JS = `"use strict";

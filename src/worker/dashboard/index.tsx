@@ -7,9 +7,9 @@
  */
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import type { Actor, Failure } from "../../../durable-objects/outcome.js";
+import { refusedRole, type Actor, type Failure } from "../../../durable-objects/outcome.js";
 import { digestsEqual } from "../../../durable-objects/constant-time.js";
-import { CreatePoolRequest, ErasureRequest, UpdatePoolRequest } from "../../contract/schemas.js";
+import { CreatePoolRequest, CreateWebhookRequest, ErasureRequest, UpdatePoolRequest, webhookEventTypes } from "../../contract/schemas.js";
 import { errorStatus } from "../../contract/errors.js";
 import { verifyCredential } from "../auth.js";
 import { parseAdminKey, parsePoolId } from "../credentials.js";
@@ -32,6 +32,7 @@ import { Identity, PoolPage, identity, poolPagePath, poolPath, seatsViewParams }
 import { isolate } from "./views/format.js";
 import { SignInPage } from "./views/sign-in.js";
 import { VendorPage } from "./views/vendor-page.js";
+import { DeliveriesPage, WebhooksPage, webhooksPath, type WebhookScope } from "./views/webhooks.js";
 
 type SessionProblem = "missing" | "expired" | "invalid" | "ended";
 const SEAT_GONE = "That seat is no longer in use: the application released it or someone freed it already.";
@@ -71,6 +72,8 @@ const fieldNames: Record<string, string> = {
   selfRelease: "Users freeing their own seat",
   user: "User name",
   machine: "Machine",
+  url: "URL to deliver to",
+  events: "Events to send",
 };
 
 /** Pool policy fields of the settings form (issue 12): dates, the overdraft, the blocklist and groups as plain lines. */
@@ -285,6 +288,20 @@ function queueSettingsFrom(form: Record<string, string>, patch: Record<string, u
     patch.selfRelease = form.selfRelease === "yes";
   }
   return undefined;
+}
+
+/** A webhook from the add form: the URL and the ticked event types, each one the contract knows. */
+async function webhookFrom(c: C): Promise<{ request: CreateWebhookRequest } | { error: string }> {
+  const body = await c.req.parseBody({ all: true });
+  const url = typeof body.url === "string" ? body.url.trim() : "";
+  if (url === "") return { error: "URL to deliver to: enter the address your receiver listens on." };
+  const ticked = ([] as unknown[]).concat(body.events ?? []).filter((e): e is string => typeof e === "string");
+  if (ticked.length === 0) return { error: "Events to send: tick at least one." };
+  const unknown = ticked.find((e) => !(webhookEventTypes as readonly string[]).includes(e));
+  if (unknown !== undefined) return { error: `Events to send: “${isolate(unknown.slice(0, 40))}” is not an event type; choose from the list.` };
+  const parsed = CreateWebhookRequest.safeParse({ url, events: [...new Set(ticked)] });
+  if (!parsed.success) return { error: zodMessage(parsed.error.issues) };
+  return { request: parsed.data };
 }
 
 /**
@@ -783,6 +800,161 @@ export function createDashboard() {
     const out = await ops.deletePool(c.env, access.actor, access.poolId);
     if (!out.ok) return actionFailure(c, out, back);
     return redirectWithFlash(c, "/admin", { notice: `Deleted pool ${out.poolId} and all it held.` });
+  });
+
+  // ---- webhooks (issue 14): a pool's, and the vendor's for every pool ----
+
+  /** The pool's page of webhooks, its scope read with the pool (so a wrong key is refused, and logged, once). */
+  async function poolWebhookScope(c: C): Promise<{ scope: WebhookScope; actor: Actor; session: DashboardSession; poolId: string } | Response> {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const got = await ops.getPool(c.env, access.actor, access.poolId);
+    if (!got.ok) return pageFailure(c, got);
+    const scope: WebhookScope = { kind: "pool", poolId: access.poolId, customer: got.pool.customer, alertThresholdPercent: got.pool.alertThresholdPercent };
+    return { ...access, scope };
+  }
+
+  dashboard.get("/pools/:poolId/webhooks", async (c) => {
+    const access = await poolWebhookScope(c);
+    if (access instanceof Response) return access;
+    const [list, vendorWide] = await Promise.all([ops.listWebhooks(c.env, access.actor, access.poolId), vendorWebhooksFor(c)]);
+    if (!list.ok) return pageFailure(c, list);
+    const flash = await takeFlash(c, access.session);
+    return c.html(<WebhooksPage session={access.session} scope={access.scope} webhooks={list.webhooks} vendorWide={vendorWide} flash={flash} now={Date.now()} />);
+  });
+
+  dashboard.post("/pools/:poolId/webhooks", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const back = poolPath(access.poolId, "/webhooks");
+    const form = await webhookFrom(c);
+    if ("error" in form) return redirectWithFlash(c, back, { error: `${form.error} Nothing was added.` });
+    const out = await ops.createWebhook(c.env, access.actor, access.poolId, form.request);
+    if (!out.ok) return actionFailure(c, out.code === "invalid_request" ? { ...out, message: `${out.message} Nothing was added.` } : out, back);
+    return redirectWithFlash(c, back, {
+      notice: `Added the webhook to ${isolate(out.webhook.url)}: it sends ${out.webhook.events.join(", ")}.`,
+      secretsTitle: "The webhook's signing secret",
+      secrets: [{ label: "Signing secret", value: out.secret }],
+    });
+  });
+
+  dashboard.post("/pools/:poolId/webhooks/:webhookId/remove", async (c) => {
+    const access = await poolAccess(c);
+    if (access instanceof Response) return access;
+    const back = poolPath(access.poolId, "/webhooks");
+    const webhookId = c.req.param("webhookId");
+    if ((await formOf(c)).confirmed !== "yes") {
+      const list = await ops.listWebhooks(c.env, access.actor, access.poolId);
+      if (!list.ok) return actionFailure(c, list, back);
+      const w = list.webhooks.find((x) => x.webhookId === webhookId);
+      if (!w) return redirectWithFlash(c, back, { error: "That webhook was removed already." });
+      return c.html(
+        <ConfirmPage
+          session={access.session}
+          title="Remove this webhook?"
+          message={<>Remove the webhook to <bdi>{w.url}</bdi>? Nothing more is sent to it, and deliveries still waiting for a retry are dropped.</>}
+          action={poolPath(access.poolId, `/webhooks/${encodeURIComponent(webhookId)}/remove`)}
+          fields={{}}
+          submitLabel="Remove the webhook"
+          cancelHref={back}
+        />,
+      );
+    }
+    const out = await ops.removeWebhook(c.env, access.actor, access.poolId, webhookId);
+    // the pool object names no resource for a webhook it does not have; the pool itself was found by poolAccess's key check
+    if (!out.ok && out.code === "not_found" && out.resource === undefined) return redirectWithFlash(c, back, { error: "That webhook was removed already." });
+    if (!out.ok) return actionFailure(c, out, back);
+    return redirectWithFlash(c, back, { notice: "Removed the webhook; nothing more is sent to it." });
+  });
+
+  dashboard.get("/pools/:poolId/webhooks/:webhookId", async (c) => {
+    const access = await poolWebhookScope(c);
+    if (access instanceof Response) return access;
+    const webhookId = c.req.param("webhookId");
+    const [list, vendorWide, log] = await Promise.all([
+      ops.listWebhooks(c.env, access.actor, access.poolId),
+      vendorWebhooksFor(c),
+      ops.webhookDeliveries(c.env, access.actor, access.poolId, webhookId),
+    ]);
+    if (!list.ok) return pageFailure(c, list);
+    if (!log.ok && log.code !== "not_found") return pageFailure(c, log);
+    const own = list.webhooks.find((w) => w.webhookId === webhookId);
+    const webhook = own ?? vendorWide.find((w) => w.webhookId === webhookId);
+    if (!webhook || !log.ok) {
+      return c.html(<ErrorPage title="No such webhook" message="This pool has no webhook with this id: it may have been removed." session={access.session} back={{ href: webhooksPath(access.scope), label: "Back to the webhooks" }} />, 404);
+    }
+    return c.html(<DeliveriesPage session={access.session} scope={access.scope} webhook={webhook} deliveries={log.deliveries} now={Date.now()} vendorWide={!own} />);
+  });
+
+  /** The vendor-wide webhooks, for a vendor session whose role may read them; none for anyone else. */
+  async function vendorWebhooksFor(c: C) {
+    const session = c.var.session!;
+    if (session.role !== "vendor") return [];
+    const out = await ops.listVendorWebhooks(c.env, actorOf(session));
+    return out.ok ? out.webhooks : [];
+  }
+
+  /** The vendor's own pages: a pool admin is sent to their pool's. */
+  async function vendorOnly(c: C): Promise<Response | undefined> {
+    const session = c.var.session!;
+    if (session.role === "vendor") return undefined;
+    return c.html(<ErrorPage title="Vendor only" session={session} message="Only the vendor's staff have webhooks for every pool. Your pool's webhooks are on its page." back={{ href: poolPath(session.poolId, "/webhooks"), label: "Your pool's webhooks" }} />, 403);
+  }
+
+  dashboard.get("/webhooks", async (c) => {
+    const refused = await vendorOnly(c);
+    if (refused) return refused;
+    const session = c.var.session!;
+    const list = await ops.listVendorWebhooks(c.env, actorOf(session));
+    if (!list.ok) return c.html(<ErrorPage title="Not allowed" session={session} message={list.message} />, errorStatus[list.code]);
+    const flash = await takeFlash(c, session);
+    // only what the form shows: the operations check the role matrix themselves
+    const canChange = refusedRole(actorOf(session), "manage_vendor_webhooks") === undefined;
+    return c.html(<WebhooksPage session={session} scope={{ kind: "vendor" }} webhooks={list.webhooks} flash={flash} now={Date.now()} canChange={canChange} />);
+  });
+
+  dashboard.post("/webhooks", async (c) => {
+    const refused = await vendorOnly(c);
+    if (refused) return refused;
+    const back = "/admin/webhooks";
+    const form = await webhookFrom(c);
+    if ("error" in form) return redirectWithFlash(c, back, { error: `${form.error} Nothing was added.` });
+    const out = await ops.createVendorWebhook(c.env, actorOf(c.var.session!), form.request);
+    if (!out.ok) return redirectWithFlash(c, back, { error: `${out.message} Nothing was added.` });
+    return redirectWithFlash(c, back, {
+      notice: `Added the webhook to ${isolate(out.webhook.url)} for every pool: it sends ${out.webhook.events.join(", ")}.`,
+      secretsTitle: "The webhook's signing secret",
+      secrets: [{ label: "Signing secret", value: out.secret }],
+    });
+  });
+
+  dashboard.post("/webhooks/:webhookId/remove", async (c) => {
+    const refused = await vendorOnly(c);
+    if (refused) return refused;
+    const back = "/admin/webhooks";
+    const session = c.var.session!;
+    const actor = actorOf(session);
+    const webhookId = c.req.param("webhookId");
+    if ((await formOf(c)).confirmed !== "yes") {
+      const list = await ops.listVendorWebhooks(c.env, actor);
+      if (!list.ok) return redirectWithFlash(c, back, { error: `${list.message} Nothing was removed.` });
+      const w = list.webhooks.find((x) => x.webhookId === webhookId);
+      if (!w) return redirectWithFlash(c, back, { error: "That webhook was removed already." });
+      return c.html(
+        <ConfirmPage
+          session={session}
+          title="Remove this webhook?"
+          message={<>Remove the webhook to <bdi>{w.url}</bdi> for every pool? Nothing more is sent to it, and deliveries still waiting for a retry are dropped.</>}
+          action={`/admin/webhooks/${encodeURIComponent(webhookId)}/remove`}
+          fields={{}}
+          submitLabel="Remove the webhook"
+          cancelHref={back}
+        />,
+      );
+    }
+    const out = await ops.removeVendorWebhook(c.env, actor, webhookId);
+    if (!out.ok) return redirectWithFlash(c, back, { error: out.code === "not_found" ? "That webhook was removed already." : `${out.message} Nothing was removed.` });
+    return redirectWithFlash(c, back, { notice: "Removed the webhook; no pool sends anything more to it." });
   });
 
   dashboard.all("*", (c) => {

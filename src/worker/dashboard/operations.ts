@@ -3,13 +3,16 @@
  * path, the admin API's too); the dashboard calls no pool object itself.
  */
 import type { Actor, Outcome } from "../../../durable-objects/outcome.js";
-import type { PoolDetails, PoolEvent, QueueResponse, Seat, UsageBucket } from "../../contract/schemas.js";
+import type { AdviceResponse, PoolDetails, PoolEvent, QueueResponse, Seat, UsageBucket } from "../../contract/schemas.js";
 import type { Env } from "../env.js";
-import { getPool, listEvents, listQueue, listSeats, usage } from "../pool-operations.js";
+import { getPool, listEvents, listQueue, listSeats, seatAdvice, usage } from "../pool-operations.js";
 
 export { poolOidc } from "./oidc.js";
 export {
   createPool, deletePool, erasePerson, listQueue, removeFromQueue, exportPool, freeSeat, getSeat, listEvents, listPools, auditCredentialFailure, rotateAdminKey, rotateCredentials, updatePool, type NewPool, type PoolListEntry,
+} from "../pool-operations.js";
+export {
+  createVendorWebhook, createWebhook, getPool, listVendorWebhooks, listWebhooks, removeVendorWebhook, removeWebhook, webhookDeliveries,
 } from "../pool-operations.js";
 
 export type UsageRange = "24h" | "30d";
@@ -40,6 +43,8 @@ export interface PoolPageData {
   buckets: UsageBucket[];
   /** Who waits for a seat, first in line first (absent: nobody). */
   waiting?: QueueResponse["waiting"];
+  /** Seat advice on the last 30 days, shown beside the usage chart; absent when it could not be read. */
+  advice?: AdviceResponse | null;
 }
 
 /** Everything the pool page shows. The pool is read first so a wrong key is refused (and logged) once. */
@@ -48,11 +53,12 @@ export async function loadPoolPage(
 ): Promise<Outcome<PoolPageData>> {
   const got = await getPool(env, actor, poolId);
   if (!got.ok) return got;
-  const [seats, events, buckets, queue] = await Promise.all([
+  const [seats, events, buckets, queue, advice] = await Promise.all([
     listSeats(env, actor, poolId, { limit: SEATS_PER_PAGE, cursor: view.cursor, q: view.q === "" ? undefined : view.q }),
     listEvents(env, actor, poolId, 25, before),
     usage(env, actor, poolId, { bucket: range === "24h" ? "hour" : "day" }),
     listQueue(env, actor, poolId),
+    seatAdvice(env, actor, poolId, 30),
   ]);
   if (!seats.ok) return seats;
   if (!events.ok) return events;
@@ -61,5 +67,6 @@ export async function loadPoolPage(
   return {
     ok: true, pool: got.pool, seats: seats.seats, seatsNext: seats.next, seatsTotal: seats.total, view,
     events: events.events, olderEvents: events.next, range, buckets: buckets.buckets, waiting: queue.waiting,
+    advice: advice.ok ? advice.advice : null,
   };
 }

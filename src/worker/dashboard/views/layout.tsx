@@ -31,6 +31,7 @@ export function Layout(props: { title: string; session?: DashboardSession; child
             <nav aria-label="Account">
               <span class="who">{session.role === "vendor" ? (session.staff ? `${session.staff.email} (${session.staff.role})` : "Vendor staff") : "Pool admin"}</span>
               {session.role === "vendor" ? <a href="/admin">All pools</a> : null}
+              {session.role === "vendor" ? <a href="/admin/webhooks">Webhooks</a> : null}
               <a href="/admin/sessions">Your sessions</a>
               <form method="post" action="/admin/sign-out" class="inline">
                 <CsrfField session={session} />

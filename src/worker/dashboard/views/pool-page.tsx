@@ -7,6 +7,8 @@ import { Gauge, UsageChart } from "./charts.js";
 import { ago, formatTime, isolate, plural } from "./format.js";
 import { CsrfField, GroupedCode, GroupPolicyNote, Layout, Messages, ShownOnce } from "./layout.js";
 import { ordinal } from "../../../contract/messages.js";
+import { SeatAdvice } from "./advice.js";
+import { WebhooksCard } from "./webhooks.js";
 
 export function poolPath(poolId: string, rest = ""): string {
   return `/admin/pools/${encodeURIComponent(poolId)}${rest}`;
@@ -285,6 +287,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
             </nav>
           </div>
           <UsageChart buckets={data.buckets} seats={pool.seats} range={range} />
+          <SeatAdvice advice={data.advice} isVendor={isVendor} />
         </section>
       </div>
 
@@ -295,6 +298,7 @@ export function PoolPage(props: { session: DashboardSession; data: PoolPageData;
         <h2 id="events-title">{props.olderView ? "Earlier events" : "Recent events"}</h2>
         <EventsTable events={data.events} now={now} older={data.olderEvents} poolId={pool.poolId} range={range} view={data.view} />
       </section>
+      <WebhooksCard poolId={pool.poolId} />
 
       <div class="grid">
         <section class="card" aria-labelledby="credentials-title">
