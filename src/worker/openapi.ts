@@ -1,4 +1,5 @@
 /** Helpers that describe routes for the OpenAPI document from the contract's schemas. */
+import type { MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import { errorStatus, type ErrorCode } from "../contract/errors.js";
 import { ErrorResponse } from "../contract/schemas.js";
@@ -7,7 +8,22 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
   return { content: { "application/json": { schema } }, description };
 }
 
-/** A JSON request body; `required: false` for a body that may be left out entirely. */
+/**
+ * For a route whose body may be left out (`jsonBody(…, false)`): an empty body is no body,
+ * even under `content-type: application/json`, which version 1 clients sent on bodiless
+ * heartbeats. Without this the validator would try to parse "" as JSON and answer 400.
+ */
+export const emptyBodyIsNoBody: MiddlewareHandler = async (c, next) => {
+  if (c.req.raw.headers.has("content-type") && (await c.req.raw.clone().text()).trim() === "") {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("content-type");
+    headers.delete("content-length");
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers });
+  }
+  return next();
+};
+
+/** A JSON request body; `required: false` for a body that may be left out entirely (give the route `emptyBodyIsNoBody` too). */
 export function jsonBody<T extends z.ZodType>(schema: T, description: string, required = true) {
   return { content: { "application/json": { schema } }, description, required };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auditOf, checkout, createPool, heartbeat, poolOf, release, seatsOf, sessionStatus } from "./helpers";
+import { auditOf, call, checkout, createPool, expectError, heartbeat, poolOf, release, seatsOf, sessionStatus } from "./helpers";
 
 describe("seats and sessions", () => {
   it("lets two sessions of one identity share a seat, which frees only with the last of them", async () => {
@@ -114,6 +114,24 @@ describe("seats and sessions", () => {
     expect(hb2.body.error).toMatchObject({ code: "session_ended", details: { reason: "released" } });
     expect((await sessionStatus(s.body.sessionId, s.body.token)).body.active).toBe(false);
     expect((await poolOf(pool)).inUse).toBe(0);
+  });
+
+  it("takes a bodiless heartbeat and rotation as version 1 clients send them, content-type: application/json and no body", async () => {
+    const pool = await createPool(1);
+    const s = await checkout(pool, { user: "ann", machine: "PC-1" });
+    const json = { "content-type": "application/json" };
+    for (const rawBody of ["", "  \n"]) {
+      const hb = await call("POST", `/v1/sessions/${s.body.sessionId}/heartbeat`, { token: s.body.token, headers: json, rawBody });
+      expect(hb.status, JSON.stringify(hb.body)).toBe(200);
+      expect(hb.body).toMatchObject({ active: true, pool: { inUse: 1 } });
+    }
+    // a body that is there is still read, and a broken one still refused
+    const bad = await call("POST", `/v1/sessions/${s.body.sessionId}/heartbeat`, { token: s.body.token, headers: json, rawBody: "{" });
+    expectError(bad, 400, "invalid_request");
+    const rotated = await call("POST", `/v1/pools/${pool.poolId}/credentials`, { token: pool.adminKey, headers: json, rawBody: "" });
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(201);
+    expect(rotated.body.sessionsEnded).toBe(0); // the default: running sessions carry on
+    expect((await heartbeat(s.body.sessionId, s.body.token)).status).toBe(200);
   });
 
   it("accepts the serial and product key in any case and with or without dashes", async () => {

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { PoolPath, RotateCredentialsRequest, RotateCredentialsResponse } from "../../contract/schemas.js";
 import { poolAdminAuth, refuse } from "../auth.js";
 import type { AppEnv } from "../env.js";
-import { adminErrors, bearerSecurity, bodyErrorResponses, jsonBody, jsonContent } from "../openapi.js";
+import { adminErrors, bearerSecurity, emptyBodyIsNoBody, bodyErrorResponses, jsonBody, jsonContent } from "../openapi.js";
 import { rotateCredentials } from "../pool-operations.js";
 
 const rotateCredentialsRoute = createRoute({
@@ -14,7 +14,7 @@ const rotateCredentialsRoute = createRoute({
   summary: "Revoke and reissue the serial and product key",
   description: "With `endSessions: false` (default) running sessions carry on; with `true` they all end with reason `revoked`. The old pair is refused with `credentials_revoked`. The body may be left out.",
   security: bearerSecurity,
-  middleware: [poolAdminAuth] as const,
+  middleware: [poolAdminAuth, emptyBodyIsNoBody] as const,
   request: { params: PoolPath, body: jsonBody(RotateCredentialsRequest, "Whether running sessions end; may be left out", false) },
   responses: { 201: jsonContent(RotateCredentialsResponse, "The new pair, shown once"), ...bodyErrorResponses(...adminErrors) },
 });

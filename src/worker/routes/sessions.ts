@@ -7,7 +7,7 @@ import { liveAuth, sessionAuth } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, fail } from "../errors.js";
 import { messages } from "../../contract/messages.js";
-import { bearerSecurity, bodyErrorResponses, errorResponses, jsonBody, jsonContent, publicSecurity } from "../openapi.js";
+import { bearerSecurity, emptyBodyIsNoBody, bodyErrorResponses, errorResponses, jsonBody, jsonContent, publicSecurity } from "../openapi.js";
 import { borrow, checkout, heartbeat, openLive, release, sessionStatus } from "../session-operations.js";
 
 // The serial number and product key travel in the body, so a checkout is authenticated after it is parsed.
@@ -49,7 +49,7 @@ const heartbeatRoute = createRoute({
   summary: "Mark the session as seen",
   description: "May carry `idleSince`: since when the user has not used the application (null once they are back), which idle reclaim reads for clients without a live channel. A beat that repeats the same state writes nothing.",
   security: bearerSecurity,
-  middleware: [sessionAuth] as const,
+  middleware: [sessionAuth, emptyBodyIsNoBody] as const,
   request: { params: SessionPath, body: jsonBody(HeartbeatRequest, "Optional: whether the user is idle", false) },
   responses: { 200: jsonContent(HeartbeatResponse, "The session is active"), ...bodyErrorResponses("invalid_token", "session_ended") },
 });
