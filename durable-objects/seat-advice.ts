@@ -65,7 +65,7 @@ export function adviseSeats(
   if (basis.denials > 0) {
     return {
       seats, basis, recommendedSeats: seats,
-      message: `${plural(basis.denials, "person", "people")} were turned away, but only on ${plural(deniedDays, "day")} ${inDays}; most of the time use stayed at or below ${basis.p95InUse} of ${seats} seats. Keep ${plural(seats, "seat")}: buying more for a rare busy day is not worth it.`,
+      message: `${plural(basis.denials, "person", "people")} ${basis.denials === 1 ? "was" : "were"} turned away, but only on ${plural(deniedDays, "day")} ${inDays}; most of the time use stayed at or below ${basis.p95InUse} of ${seats} seats. Keep ${plural(seats, "seat")}: buying more for a rare busy day is not worth it.`,
     };
   }
   if (peakInUse === 0 && seats > 1) {

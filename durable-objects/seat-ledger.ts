@@ -122,11 +122,11 @@ export class SeatLedger {
    * and, the first time in that minute, a denial in the hour's usage (made-up names
    * repeated cannot inflate it beyond one a minute each).
    */
-  refuse(p: PoolRow, plan: Extract<CheckoutPlan, { kind: "refuse" }>, who: Identity, now: number): void {
+  refuse(p: PoolRow, plan: Extract<CheckoutPlan, { kind: "refuse" }>, input: Identity, now: number): void {
     if (!plan.event) return;
-    const first = this.store.countEvent(now, {
-      ...plan.event, ...who, terminalSession: who.terminalSession ?? null, key: deniedKey(plan.identity, now),
-    });
+    // only the names: the caller's input also carries its key's hash, address and machine id, which no event or webhook may hold
+    const who = { user: input.user, machine: input.machine, terminalSession: input.terminalSession ?? null };
+    const first = this.store.countEvent(now, { ...plan.event, ...who, key: deniedKey(plan.identity, now) });
     if (plan.denial && first) this.store.recordUsage(now, p.in_use, p.in_use, 0, 1);
     if (plan.denial) this.tell("denied", p, plan.failure.code, { ...plan.failure.details, ...who }, now);
   }

@@ -42,6 +42,12 @@ describe("seat advice on made-up usage histories", () => {
     expect(advice.message).toBe("8 people were turned away, but only on 1 day in 30 days; most of the time use stayed at or below 6 of 10 seats. Keep 10 seats: buying more for a rare busy day is not worth it.");
   });
 
+  it("speaks of one person turned away in the singular", () => {
+    const advice = adviseSeats(10, 30, history((d, h) => (d === 3 && h === 10 ? { peakInUse: 10, denials: 1 } : { peakInUse: working(h) ? 6 : 0 })));
+    expect(advice.recommendedSeats).toBe(10);
+    expect(advice.message).toMatch(/^1 person was turned away, but only on 1 day in 30 days;/);
+  });
+
   it("says the count is right when use reaches it and no one is turned away", () => {
     const advice = adviseSeats(5, 30, history((_d, h) => ({ peakInUse: working(h) ? 5 : 1 })));
     expect(advice.recommendedSeats).toBe(5);

@@ -88,6 +88,8 @@ describe("webhooks delivered to a real local receiver", () => {
     const byType = Object.fromEntries(events.map((e) => [e.type, e]));
     expect(byType["pool.usage_high"]!.data).toMatchObject({ poolId: pool.poolId, seats: 2, inUse: 2, thresholdPercent: 90 });
     expect(byType["pool.denied"]!.data).toMatchObject({ poolId: pool.poolId, code: "pool_full", user: "cy" });
+    // the refused caller's names only: never its key's hash, address, machine id or launch
+    expect(Object.keys(byType["pool.denied"]!.data).sort()).toEqual(["code", "inUse", "machine", "poolId", "seats", "terminalSession", "user"]);
     expect(byType["seat.freed"]!.data).toMatchObject({ poolId: pool.poolId, seatId: ann.body.seatId, user: "ann", machine: "PC-1" });
     expect(byType["credentials.rotated"]!.data).toMatchObject({ poolId: pool.poolId, generation: 2 });
     // a forged signature is refused by the same verifier
