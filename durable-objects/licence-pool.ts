@@ -699,7 +699,7 @@ export class LicencePool extends DurableObject<PoolEnv> {
     const now = Date.now();
     return this.transaction(() => {
       const erased = this.data.erase(user, machine);
-      const records = erased.seats + erased.sessions + erased.events + erased.tickets;
+      const records = erased.seats + erased.sessions + erased.events + erased.tickets + erased.deliveries;
       this.store.logEvent(now, { type: "erased", actor: a.by, details: { records, ...erased, machineGiven: machine !== undefined } });
       return { ok: true as const, records, ...erased };
     });

@@ -26,6 +26,8 @@ export interface Erasure {
   events: number;
   /** Ended queue tickets. */
   tickets: number;
+  /** Webhook deliveries whose payload named the person. */
+  deliveries: number;
 }
 
 
@@ -117,7 +119,24 @@ export class PoolData {
          AND (?3 IS NULL OR json_extract(identity, '$[1]') = ?3) RETURNING 1`,
       ERASED, u, m,
     ).length;
-    return { seats: seatIds.length, sessions, events, tickets };
+    // webhook payloads name who a seat or a wait was: the delivery log's and the vendor outbox's (the outbox is not counted, it becomes deliveries)
+    const deliveries = this.erasePayloads("deliveries", u, m);
+    this.erasePayloads("vendor_outbox", u, m);
+    return { seats: seatIds.length, sessions, events, tickets, deliveries };
+  }
+
+  /** Replaces the names in the `data` of each webhook payload of `table` that names this person; answers how many changed. */
+  private erasePayloads(table: "deliveries" | "vendor_outbox", u: string, m: string | null): number {
+    let changed = 0;
+    for (const r of this.db.all<{ id: string; payload: string }>(`SELECT id, payload FROM ${table} WHERE json_extract(payload, '$.data.user') IS NOT NULL`)) {
+      const payload = JSON.parse(r.payload) as { data: { user: string; machine?: string | null; terminalSession?: string | null } };
+      const d = payload.data;
+      if (foldText(d.user) !== u || (m !== null && foldText(d.machine ?? "") !== m)) continue;
+      payload.data = { ...d, user: ERASED, ...("machine" in d ? { machine: ERASED } : {}), ...("terminalSession" in d ? { terminalSession: null } : {}) };
+      this.db.run(`UPDATE ${table} SET payload = ? WHERE id = ?`, JSON.stringify(payload), r.id);
+      changed++;
+    }
+    return changed;
   }
 }
 

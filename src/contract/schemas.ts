@@ -573,8 +573,9 @@ export const ErasureResponse = z
     sessions: z.number().int().describe("ended sessions of those seats whose address and instance were removed"),
     events: z.number().int().describe("events whose names were replaced by `erased`"),
     tickets: z.number().int().default(0).describe("ended queue tickets whose names were replaced by `erased`"),
+    deliveries: z.number().int().default(0).describe("webhook deliveries whose payload's names were replaced by `erased`"),
   })
-  .meta({ example: { records: 14, seats: 3, sessions: 4, events: 7, tickets: 0 } });
+  .meta({ example: { records: 15, seats: 3, sessions: 4, events: 7, tickets: 0, deliveries: 1 } });
 
 export const DeletePoolResponse = z
   .object({ deleted: z.literal(true), poolId: PoolId })

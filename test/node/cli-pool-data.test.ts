@@ -66,7 +66,7 @@ describe("pools export, erase and delete", () => {
     expectNoStackTrace(unconfirmed);
     const erased = await runCli(["pools", "erase", pool.poolId, "--user", "max mustermann", "--yes", "--json"], vendorEnv);
     expect(erased.code, erased.stderr).toBe(0);
-    expect(JSON.parse(erased.stdout)).toEqual({ records: 4, seats: 1, sessions: 1, events: 2, tickets: 0 });
+    expect(JSON.parse(erased.stdout)).toEqual({ records: 4, seats: 1, sessions: 1, events: 2, tickets: 0, deliveries: 0 });
     const after = await runCli(["pools", "export", pool.poolId], vendorEnv);
     expect(after.stdout).not.toContain("Mustermann");
     expect(after.stdout).toContain("erika");

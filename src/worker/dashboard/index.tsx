@@ -775,7 +775,7 @@ export function createDashboard() {
     const out = await ops.erasePerson(c.env, access.actor, access.poolId, who);
     if (!out.ok) return actionFailure(c, out, back);
     return redirectWithFlash(c, back, {
-      notice: `Erased the names from ${out.records === 1 ? "1 record" : `${out.records} records`} (${out.seats} ended seats, ${out.sessions} sessions, ${out.events} events).`,
+      notice: `Erased the names from ${out.records === 1 ? "1 record" : `${out.records} records`} (${out.seats} ended seats, ${out.sessions} sessions, ${out.events} events, ${out.tickets} queue tickets, ${out.deliveries} webhook deliveries).`,
     });
   });
 
