@@ -135,3 +135,11 @@ describe("the packed tarball installed into an empty folder", () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe("the command in a checkout", () => {
+  it("is `npx seatkeeper` after npm ci, as the README says: the checkout's own source, built or not", async () => {
+    const { stdout } = await exec("npx", ["--no-install", "seatkeeper", "--version"], { cwd: ROOT, timeout: 60_000 });
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(stdout.trim()).toBe(`seatkeeper ${version}`);
+  });
+});
