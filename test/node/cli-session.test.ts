@@ -131,7 +131,7 @@ describe("errors name the problem and the fix, never a stack trace", () => {
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toContain('There is no command "frobnicate"');
     const help = await runCli(["help", "run"], cliEnv(server));
-    expect(help.stdout).toContain("seatkeeper run [--client-version V]");
+    expect(help.stdout).toContain("seatkeeper run [--wait] [--client-version V]");
   });
 
   it("refuses a service address that is not one", async () => {

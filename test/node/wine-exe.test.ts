@@ -237,6 +237,34 @@ describe("seatkeeper.exe under Wine", () => {
     }
   });
 
+  it("holds the seat over the live channel (ws under Wine), and says at once when an administrator frees it", async () => {
+    await clearPolicy();
+    const live = await createPool(server, 1);
+    await setRegistryPolicy({ Url: server.url, Serial: live.serial, ProductKey: live.productKey });
+    const dir = tempDir("seatkeeper-wine-live-");
+    const program = path.join(dir, "program.js");
+    writeFileSync(program, 'const fs = require("fs"); fs.writeFileSync(process.argv[2] + ".started", ""); setInterval(() => fs.existsSync(process.argv[2] + ".go") && process.exit(0), 50);');
+    const marker = path.join(dir, "m");
+    // heartbeats every 60 minutes: only the channel can tell of the free within this test
+    const running = seatkeeper(["run", "--heartbeat-minutes", "60", "--", winPath(WINDOWS_NODE), winPath(program), winPath(marker)]);
+    await until(() => existsSync(`${marker}.started`), "the program to start");
+    const admin = vendor(server);
+    let seat = (await admin.listSeats(live.poolId)).seats[0]!;
+    for (const deadline = Date.now() + 60_000; !seat.connected && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      seat = (await admin.listSeats(live.poolId)).seats[0]!;
+    }
+    expect(seat.connected, "the seat's live channel is open, from seatkeeper.exe under Wine").toBe(true);
+    await admin.freeSeat(live.poolId, seat.seatId);
+    // time for the channel's word to arrive while the program runs; then it ends by itself
+    await new Promise((r) => setTimeout(r, 3000));
+    writeFileSync(`${marker}.go`, "");
+    const r = await running;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("warning: an administrator freed this seat; ");
+    expect(await inUse(server, live.poolId)).toBe(0);
+  });
+
   it("sends a hash of Wine's MachineGuid: the seat it takes refuses the same names from another machine", async () => {
     await clearPolicy();
     await setRegistryPolicy({ Url: server.url, Serial: pool.serial, ProductKey: pool.productKey });
