@@ -8,12 +8,10 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Delivery } from "../../src/contract/schemas.js";
-import { DASHBOARD_CSS } from "../../src/worker/dashboard/assets.js";
 import type { DashboardSession } from "../../src/worker/dashboard/session.js";
-import { CSS_PATH, JS_PATH } from "../../src/worker/dashboard/views/layout.js";
 import { DeliveriesPage, WebhooksPage } from "../../src/worker/dashboard/views/webhooks.js";
 import {
-  api, checkout, createPool, fitsWidth, launchChromium, newSignedInPage, sessionCookie, unnamedControls, type Checkout,
+  api, checkout, createPool, fitsWidth, launchChromium, newSignedInPage, renderMarkup, sessionCookie, unnamedControls, type Checkout,
 } from "./dashboard-browser.js";
 import { startLocalServer, type LocalServer } from "./local-server.js";
 import { startReceiver, untilFound, verified } from "./webhook-receiver.js";
@@ -362,14 +360,6 @@ const session: DashboardSession = { role: "admin", poolId: "GK3M9Q2XB4TN8W1R", k
 const scope = { kind: "pool", poolId: "GK3M9Q2XB4TN8W1R", customer: `${RLO}Acme`, alertThresholdPercent: 80 } as const;
 const evilHook = { webhookId: "wh_1", url: `https://hooks.example.com/${RLO}evil/path`, events: ["seat.freed"], createdAt: new Date(NOW - 60_000).toISOString() };
 
-async function render(markup: string): Promise<Page> {
-  const html = markup.replace(`<link rel="stylesheet" href="${CSS_PATH}"/>`, `<style>${DASHBOARD_CSS}</style>`).replace(`<script src="${JS_PATH}" defer=""></script>`, "");
-  expect(html).toContain("<style>");
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.setContent(html);
-  return page;
-}
-
 // Text nodes holding a bidirectional control that neither a <bdi> holds nor U+2068…U+2069 isolate.
 const LOOSE_BIDI = `(() => [...document.querySelectorAll("body *")].flatMap((el) =>
   [...el.childNodes].filter((n) => n.nodeType === 3 && /[\\u202A-\\u202E]/.test(n.data)
@@ -377,7 +367,7 @@ const LOOSE_BIDI = `(() => [...document.querySelectorAll("body *")].flatMap((el)
 
 describe("webhook pages with right-to-left overrides in a customer, a URL and an error", () => {
   it("isolates each of them, in text and in the attributes a person reads", async () => {
-    const list = await render(String(await WebhooksPage({ session, scope, webhooks: [evilHook], now: NOW, flash: { notice: "x" } }).toString()));
+    const list = await renderMarkup(browser, String(await WebhooksPage({ session, scope, webhooks: [evilHook], now: NOW, flash: { notice: "x" } }).toString()));
     expect(await list.evaluate(LOOSE_BIDI)).toEqual([]);
     expect(await list.locator("section[aria-labelledby=webhooks-title]").innerText()).toContain("evil");
     expect(await list.getByRole("button", { name: /^Remove the webhook/ }).getAttribute("aria-label")).toBe(`Remove the webhook to \u2068${evilHook.url}\u2069`);
@@ -390,7 +380,7 @@ describe("webhook pages with right-to-left overrides in a customer, a URL and an
 
     const failed: Delivery = { id: "msg_1", type: "seat.freed", at: new Date(NOW - 3_600_000).toISOString(), attempts: 6, status: "failed", lastError: `could not connect: ${RLO}refused` };
     const ok: Delivery = { ...failed, id: "msg_2", attempts: 1, status: "delivered", lastError: null };
-    const log = await render(String(await DeliveriesPage({ session, scope, webhook: evilHook, deliveries: [failed, ok], now: NOW }).toString()));
+    const log = await renderMarkup(browser, String(await DeliveriesPage({ session, scope, webhook: evilHook, deliveries: [failed, ok], now: NOW }).toString()));
     expect(await log.evaluate(LOOSE_BIDI)).toEqual([]);
     // the failed one is marked, in words and in colour, and the page says why it matters
     expect(await log.locator("tr.delivery-failed").count()).toBe(1);
@@ -402,7 +392,7 @@ describe("webhook pages with right-to-left overrides in a customer, a URL and an
     await log.close();
 
     // the same check finds the text of markup without the isolation: it can fail
-    const bare = await render(String(await DeliveriesPage({ session, scope, webhook: evilHook, deliveries: [failed], now: NOW }).toString()).replace(/<\/?bdi>/g, ""));
+    const bare = await renderMarkup(browser, String(await DeliveriesPage({ session, scope, webhook: evilHook, deliveries: [failed], now: NOW }).toString()).replace(/<\/?bdi>/g, ""));
     expect((await bare.evaluate(LOOSE_BIDI) as string[]).length).toBeGreaterThanOrEqual(3);
     await bare.close();
   });
