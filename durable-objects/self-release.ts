@@ -4,20 +4,14 @@
  * product key, unless its holder is connected and active. Idleness comes from the live
  * channel's `idle`/`active` messages, kept in each socket's attachment so hibernation keeps it.
  */
+import type { OwnSeat } from "../src/contract/schemas.js";
 import { foldText } from "../src/contract/text.js";
 import { iso } from "./contract-shapes.js";
 import type { MeteredSql, Row } from "./metered-sql.js";
 import type { SeatRow } from "./pool-store.js";
 
-/** A seat of the caller's user held under another identity, as `details.ownSeats` lists it. */
-export interface OwnSeat {
-  seatId: string;
-  machine: string;
-  terminalSession: string | null;
-  since: string;
-  lastSeenAt: string;
-  connected: boolean;
-}
+// the shape is the contract's; the name stays exported here for rooms that took it from this file
+export type { OwnSeat };
 
 /** The identity key's prefix that every identity of this user shares (identityKey is a JSON array, user first). */
 export function userPrefix(user: string): string {

@@ -4,7 +4,7 @@
  * `instanceof`. Client-side situations (no network, nothing configured) get codes of
  * their own that never collide with the service's.
  */
-import { ErrorResponse, endReasons, type EndReason, type ErrorCode } from "../contract/index.js";
+import { ErrorResponse, endReasons, type EndReason, type ErrorCode, type OwnSeat } from "../contract/index.js";
 
 /** The service's codes, plus the client's own. */
 export type ClientErrorCode = ErrorCode | "offline" | "unexpected_response" | "not_configured" | "no_session" | "lease_refused" | "aborted" | "ticket_ended";
@@ -307,16 +307,8 @@ export function errorFromResponse(url: string, status: number, body: unknown, re
 
 // ---- waiting for a seat (issue 11) ----
 
-/** A seat the same user holds on another machine or terminal session, from `details.ownSeats` of a pool_full. */
-export interface OwnSeat {
-  seatId: string;
-  machine: string;
-  terminalSession: string | null;
-  since: string;
-  lastSeenAt: string;
-  /** Its holder has a live channel open (it may still be idle, and so freeable). */
-  connected: boolean;
-}
+/** A seat the same user holds on another machine or terminal session, from `details.ownSeats` of a pool_full: the contract's shape. */
+export type { OwnSeat };
 
 /** The seats a pool_full says the user holds elsewhere (`POST /v1/seats/{seatId}/release` frees one); empty when it says none. */
 export function ownSeatsOf(err: PoolFullError): OwnSeat[] {

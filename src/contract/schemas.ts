@@ -809,3 +809,15 @@ export const AdviceResponse = z.object({
   },
 });
 export type AdviceResponse = z.infer<typeof AdviceResponse>;
+
+// ---- a seat the user holds elsewhere, as `details.ownSeats` of a pool_full lists it ----------
+
+export const OwnSeat = z.object({
+  seatId: z.string(),
+  machine: z.string(),
+  terminalSession: z.string().nullable(),
+  since: z.string(),
+  lastSeenAt: z.string(),
+  connected: z.boolean().describe("its holder has a live channel open (it may still be idle, and so freeable)"),
+});
+export type OwnSeat = z.infer<typeof OwnSeat>;

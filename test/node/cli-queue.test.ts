@@ -1,22 +1,19 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SeatkeeperAdmin, TicketEndedError, type CreatePoolResponse } from "../../src/client/index.js";
+import { TicketEndedError, type CreatePoolResponse } from "../../src/client/index.js";
 import { startLocalServer, type LocalServer } from "./local-server";
 import { cliEnv, expectNoStackTrace, runCli, startCli } from "./cli-helpers";
-import { clientFor, createPool, inUse, removeTempDirs, tempDir, uniqueUser } from "./sdk-helpers";
+import { cleanUp, clientFor, createPool, inUse, poolAdmin, tempDir, uniqueUser } from "./sdk-helpers";
 import { until } from "./live-helpers";
 
 let server: LocalServer;
 beforeAll(async () => {
   server = await startLocalServer();
 });
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+afterAll(() => cleanUp(server));
 
-const admin = (pool: CreatePoolResponse) => new SeatkeeperAdmin({ url: server.url, token: pool.adminKey });
+const admin = (pool: CreatePoolResponse) => poolAdmin(server, pool);
 
 function poolEnv(pool: CreatePoolResponse, extra: Record<string, string> = {}) {
   return cliEnv(server, { SEATKEEPER_SERIAL: pool.serial, SEATKEEPER_PRODUCT_KEY: pool.productKey, ...extra });

@@ -3,50 +3,26 @@
  * command against the real local server, delivering to a real receiver (a node http server
  * here): what a user reads, the --json shapes, and clear refusals.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, checkout, createPool, type Checkout } from "./dashboard-browser";
 import { cliEnv, expectNoStackTrace, runCli } from "./cli-helpers";
 import { startLocalServer, type LocalServer } from "./local-server";
 import { removeTempDirs } from "./sdk-helpers";
+import { startReceiver, untilFound, verified } from "./webhook-receiver";
 
 let server: LocalServer;
-let receiver: Server;
-let receiverUrl: string;
-const received: { path: string; headers: Record<string, string>; body: string }[] = [];
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
   server = await startLocalServer();
   // /down answers 500 to everything; any other path 200
-  receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      received.push({ path: req.url ?? "", headers: req.headers as Record<string, string>, body });
-      res.statusCode = req.url === "/down" ? 500 : 200;
-      res.end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startReceiver((path) => (path === "/down" ? 500 : 200));
 });
 afterAll(async () => {
   await server?.dispose();
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
   removeTempDirs();
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe("seatkeeper webhooks", () => {
   it("adds a webhook showing its secret once, lists it as a table, and shows a freed seat's delivery as delivered", async () => {
@@ -58,10 +34,10 @@ describe("seatkeeper webhooks", () => {
     expect(empty.code).toBe(0);
     expect(empty.stdout).toBe(`Pool ${pool.poolId} has no webhooks. Add one with: seatkeeper webhooks add URL --events TYPE[,TYPE…]\n`);
 
-    const add = await runCli(["webhooks", "add", `${receiverUrl}/cli`, "--events", "seat.freed, pool.denied"], env);
+    const add = await runCli(["webhooks", "add", `${receiver.url}/cli`, "--events", "seat.freed, pool.denied"], env);
     expect(add.code).toBe(0);
     const [first, second, third] = add.stdout.trimEnd().split("\n");
-    expect(first).toMatch(new RegExp(`^Webhook (wh_\\w+) sends seat\\.freed, pool\\.denied to ${receiverUrl}/cli\\.$`));
+    expect(first).toMatch(new RegExp(`^Webhook (wh_\\w+) sends seat\\.freed, pool\\.denied to ${receiver.url}/cli\\.$`));
     const webhookId = /^Webhook (wh_\w+)/.exec(first!)![1]!;
     expect(second).toMatch(/^Signing secret \(shown this once; copy it now\): whsec_[A-Za-z0-9+/]+=*$/);
     expect(third).toBe("Your receiver verifies each delivery's webhook-signature header with it (Standard Webhooks).");
@@ -71,17 +47,17 @@ describe("seatkeeper webhooks", () => {
     expect(list.code).toBe(0);
     const rows = list.stdout.trimEnd().split("\n");
     expect(rows[0]).toMatch(/^WEBHOOK\s+URL\s+EVENTS\s+CREATED$/);
-    expect(rows.slice(1)).toEqual([expect.stringMatching(new RegExp(`^${webhookId}  ${receiverUrl}/cli  seat\\.freed,pool\\.denied  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`))]);
+    expect(rows.slice(1)).toEqual([expect.stringMatching(new RegExp(`^${webhookId}  ${receiver.url}/cli  seat\\.freed,pool\\.denied  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`))]);
     expect(list.stdout).not.toContain(secret.slice(6));
     const listed = JSON.parse((await runCli(["webhooks", "list", "--json"], env)).stdout);
-    expect(listed).toEqual({ webhooks: [{ webhookId, url: `${receiverUrl}/cli`, events: ["seat.freed", "pool.denied"], createdAt: expect.any(String) }] });
+    expect(listed).toEqual({ webhooks: [{ webhookId, url: `${receiver.url}/cli`, events: ["seat.freed", "pool.denied"], createdAt: expect.any(String) }] });
 
     // the event: the admin frees ann's seat
     expect((await runCli(["seats", "free", ann.seatId], env)).code).toBe(0);
-    const delivery = await until("the delivery", () => received.find((r) => r.path === "/cli"));
-    expect(new Webhook(secret).verify(delivery.body, delivery.headers)).toMatchObject({ type: "seat.freed", data: { poolId: pool.poolId, user: "ann" } });
+    const delivery = await untilFound("the delivery", () => receiver.received.find((r) => r.path === "/cli"));
+    expect(verified(secret, delivery)).toMatchObject({ type: "seat.freed", data: { poolId: pool.poolId, user: "ann" } });
 
-    const log = await until("the delivery recorded", async () => {
+    const log = await untilFound("the delivery recorded", async () => {
       const r = await runCli(["webhooks", "deliveries", webhookId], env);
       return r.stdout.includes("delivered") ? r : undefined;
     });
@@ -97,12 +73,12 @@ describe("seatkeeper webhooks", () => {
     const pool = await createPool(server, "Cli Flaky Ltd", 1);
     // the vendor names the pool
     const env = cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: server.vendorToken });
-    const add = await runCli(["webhooks", "add", `${receiverUrl}/down`, "--events", "credentials.rotated", "--pool", pool.poolId, "--json"], env);
+    const add = await runCli(["webhooks", "add", `${receiver.url}/down`, "--events", "credentials.rotated", "--pool", pool.poolId, "--json"], env);
     expect(add.code).toBe(0);
     const w = JSON.parse(add.stdout);
-    expect(w).toEqual({ webhookId: expect.stringMatching(/^wh_/), url: `${receiverUrl}/down`, events: ["credentials.rotated"], createdAt: expect.any(String), secret: expect.stringMatching(/^whsec_/) });
+    expect(w).toEqual({ webhookId: expect.stringMatching(/^wh_/), url: `${receiver.url}/down`, events: ["credentials.rotated"], createdAt: expect.any(String), secret: expect.stringMatching(/^whsec_/) });
     expect((await api(server, "POST", `/v1/pools/${pool.poolId}/credentials`, {}, pool.adminKey)).status).toBe(201);
-    const log = await until("the first attempt recorded", async () => {
+    const log = await untilFound("the first attempt recorded", async () => {
       const r = await runCli(["webhooks", "deliveries", w.webhookId, "--pool", pool.poolId], env);
       return r.stdout.includes("HTTP 500") ? r : undefined;
     });
@@ -121,7 +97,7 @@ describe("seatkeeper webhooks", () => {
     expect(junk.code).toBe(2);
     expect(junk.stderr).toBe("seatkeeper: The webhook URL is not a valid absolute URL.\n");
 
-    const unknown = await runCli(["webhooks", "add", `${receiverUrl}/x`, "--events", "seat.freed,pool.exploded"], env);
+    const unknown = await runCli(["webhooks", "add", `${receiver.url}/x`, "--events", "seat.freed,pool.exploded"], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("--events is a comma-separated list of: pool.usage_high, pool.denied, seat.freed, seat.reclaimed, credentials.rotated, pool.expiring, queue.waiting.");
     expectNoStackTrace(unknown);
@@ -136,7 +112,7 @@ describe("seatkeeper webhooks", () => {
   it("removes a webhook", async () => {
     const pool = await createPool(server, "Cli Tidy Ltd", 1);
     const env = cliEnv(server, { SEATKEEPER_ADMIN_TOKEN: pool.adminKey });
-    const w = JSON.parse((await runCli(["webhooks", "add", `${receiverUrl}/tidy`, "--events", "seat.freed", "--json"], env)).stdout);
+    const w = JSON.parse((await runCli(["webhooks", "add", `${receiver.url}/tidy`, "--events", "seat.freed", "--json"], env)).stdout);
     const removed = await runCli(["webhooks", "remove", w.webhookId], env);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toBe(`Removed webhook ${w.webhookId}.\n`);
@@ -151,24 +127,24 @@ describe("seatkeeper webhooks --vendor", () => {
     const empty = await runCli(["webhooks", "list", "--vendor"], env);
     expect(empty.stdout).toBe("There are no webhooks for every pool. Add one with: seatkeeper webhooks add URL --events TYPE[,TYPE…] --vendor\n");
 
-    const add = await runCli(["webhooks", "add", `${receiverUrl}/everywhere`, "--events", "seat.freed", "--vendor"], env);
+    const add = await runCli(["webhooks", "add", `${receiver.url}/everywhere`, "--events", "seat.freed", "--vendor"], env);
     expect(add.code).toBe(0);
-    expect(add.stdout).toMatch(new RegExp(`^Webhook wh_\\w+ sends seat\\.freed of every pool to ${receiverUrl}/everywhere\\.\n`));
+    expect(add.stdout).toMatch(new RegExp(`^Webhook wh_\\w+ sends seat\\.freed of every pool to ${receiver.url}/everywhere\\.\n`));
     const webhookId = /^Webhook (wh_\w+)/.exec(add.stdout)![1]!;
     const secret = /: (whsec_\S+)$/m.exec(add.stdout)![1]!;
     const list = await runCli(["webhooks", "list", "--vendor"], env);
-    expect(list.stdout.trimEnd().split("\n").slice(1)).toEqual([expect.stringMatching(new RegExp(`^${webhookId}  ${receiverUrl}/everywhere  seat\\.freed  `))]);
+    expect(list.stdout.trimEnd().split("\n").slice(1)).toEqual([expect.stringMatching(new RegExp(`^${webhookId}  ${receiver.url}/everywhere  seat\\.freed  `))]);
     expect(JSON.parse((await runCli(["webhooks", "list", "--vendor", "--json"], env)).stdout).webhooks).toEqual([
-      { webhookId, url: `${receiverUrl}/everywhere`, events: ["seat.freed"], createdAt: expect.any(String) },
+      { webhookId, url: `${receiver.url}/everywhere`, events: ["seat.freed"], createdAt: expect.any(String) },
     ]);
 
     // any pool's event reaches it, signed with its secret
     const pool = await createPool(server, "Cli Everywhere Ltd", 1);
     const held = (await checkout(server, pool, { user: "wen", machine: "PC-9" })).body as Checkout;
     expect((await runCli(["seats", "free", held.seatId, "--pool", pool.poolId], env)).code).toBe(0);
-    const delivery = await until("the delivery", () => received.find((r) => r.path === "/everywhere" && r.body.includes(pool.poolId)));
-    expect(new Webhook(secret).verify(delivery.body, delivery.headers)).toMatchObject({ type: "seat.freed", data: { poolId: pool.poolId, user: "wen" } });
-    const log = await until("the delivery recorded", async () => {
+    const delivery = await untilFound("the delivery", () => receiver.received.find((r) => r.path === "/everywhere" && r.body.includes(pool.poolId)));
+    expect(verified(secret, delivery)).toMatchObject({ type: "seat.freed", data: { poolId: pool.poolId, user: "wen" } });
+    const log = await untilFound("the delivery recorded", async () => {
       const r = await runCli(["webhooks", "deliveries", webhookId, "--pool", pool.poolId], env);
       return r.stdout.includes("delivered") ? r : undefined;
     });

@@ -8,14 +8,12 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PoolEvent, Seat } from "../../src/contract/schemas.js";
-import { DASHBOARD_CSS } from "../../src/worker/dashboard/assets.js";
 import type { PoolPageData } from "../../src/worker/dashboard/operations.js";
 import type { DashboardSession } from "../../src/worker/dashboard/session.js";
 import { isolate } from "../../src/worker/dashboard/views/format.js";
-import { CSS_PATH, JS_PATH } from "../../src/worker/dashboard/views/layout.js";
 import { PoolPage, identity } from "../../src/worker/dashboard/views/pool-page.js";
 import { VendorPage } from "../../src/worker/dashboard/views/vendor-page.js";
-import { launchChromium } from "./dashboard-browser.js";
+import { launchChromium, renderMarkup } from "./dashboard-browser.js";
 
 const RLO = "\u202E";
 const PDF = "\u202C";
@@ -74,15 +72,6 @@ function poolData(): PoolPageData {
 
 const session: DashboardSession = { role: "vendor", csrf: "csrf-token-of-the-test", idHash: "0".repeat(64), handle: "0".repeat(16) };
 
-/** A page's markup with the stylesheet inline (no server here) and no script, laid out in Chromium. */
-async function render(markup: string): Promise<Page> {
-  const html = markup.replace(`<link rel="stylesheet" href="${CSS_PATH}"/>`, `<style>${DASHBOARD_CSS}</style>`).replace(`<script src="${JS_PATH}" defer=""></script>`, "");
-  expect(html).toContain("<style>");
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.setContent(html);
-  return page;
-}
-
 async function poolPageMarkup(notice?: string): Promise<string> {
   return String(await PoolPage({ session, data: poolData(), flash: notice ? { notice } : undefined, now: NOW, olderView: false }).toString());
 }
@@ -128,7 +117,7 @@ const BIDI_TEXT = `(() => [...document.querySelectorAll("body *")].flatMap((el) 
 
 describe("names holding U+202E, from rows stored before the API refused them", () => {
   it("puts every name on the pool page in its own <bdi> (or isolates it inside a sentence)", async () => {
-    const page = await render(await poolPageMarkup(`Freed the seat of ${identity(seat)}; its session has ended.`));
+    const page = await renderMarkup(browser, await poolPageMarkup(`Freed the seat of ${identity(seat)}; its session has ended.`));
     const texts = (await page.evaluate(BIDI_TEXT)) as { text: string; inBdi: boolean; isolated: boolean }[];
     // the seat (user, machine, terminal session), the event's who and by, the customer in the heading, the event's old customer, the search, the notice
     expect(texts.length).toBeGreaterThanOrEqual(9);
@@ -143,7 +132,7 @@ describe("names holding U+202E, from rows stored before the API refused them", (
 
   it("keeps the row's other cells and the words around each name in their order on screen", async () => {
     const markup = await poolPageMarkup(`Freed the seat of ${identity(seat)}; its session has ended.`);
-    const page = await render(markup);
+    const page = await renderMarkup(browser, markup);
     const row = "table.seats tbody tr:first-child";
     // The cells left to right: user, machine, terminal session, since, …, the Free button.
     const cellLefts = await page.locator(`${row} > *`).evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().left));
@@ -162,7 +151,7 @@ describe("names holding U+202E, from rows stored before the API refused them", (
     await page.close();
 
     // The same page without the isolation is reordered by the same check: it can fail.
-    const bare = await render(unisolated(markup));
+    const bare = await renderMarkup(browser, unisolated(markup));
     expect(await inOrder(bare, who, ["evil", " on ", "PC-666", " (", "RDP#9"])).toBe(false);
     expect(await inOrder(bare, "p.message.notice", ["Freed the seat of", "evil", " on ", "PC-666", "its session has ended"])).toBe(false);
     await bare.close();
@@ -175,7 +164,7 @@ describe("names holding U+202E, from rows stored before the API refused them", (
       next: null,
       flash: { notice: `${isolate(EVIL_CUSTOMER)} now has 5 seats.` },
     }).toString());
-    const page = await render(markup);
+    const page = await renderMarkup(browser, markup);
     const texts = (await page.evaluate(BIDI_TEXT)) as { text: string; inBdi: boolean; isolated: boolean }[];
     expect(texts.length).toBeGreaterThanOrEqual(3);
     expect(texts.filter((t) => !t.inBdi && !t.isolated)).toEqual([]);

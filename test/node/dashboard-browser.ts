@@ -6,7 +6,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { parseVars } from "../../scripts/local-secrets.js";
+import { DASHBOARD_CSS } from "../../src/worker/dashboard/assets.js";
+import { CSS_PATH, JS_PATH } from "../../src/worker/dashboard/views/layout.js";
 import { api, startLocalServer, type Json, type LocalServer } from "./local-server.js";
 
 const SYSTEM_CHROMIUM = "/usr/bin/chromium";
@@ -148,4 +151,13 @@ export async function startServerAndBrowser(): Promise<{ server: LocalServer; br
 export async function closeServerAndBrowser(server: LocalServer | undefined, browser: Browser | undefined): Promise<void> {
   await browser?.close();
   await server?.dispose();
+}
+
+/** A view's markup with the stylesheet inline (no server behind it) and no script, laid out in Chromium at 1280 × 900. */
+export async function renderMarkup(browser: Browser, markup: string): Promise<Page> {
+  const html = markup.replace(`<link rel="stylesheet" href="${CSS_PATH}"/>`, `<style>${DASHBOARD_CSS}</style>`).replace(`<script src="${JS_PATH}" defer=""></script>`, "");
+  expect(html).toContain("<style>");
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.setContent(html);
+  return page;
 }

@@ -5,67 +5,35 @@
  * receiver that answers 500 shown as retrying; bad input told in words; removal; the advice
  * beside the usage chart; names and URLs kept in their order however they are written.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Delivery } from "../../src/contract/schemas.js";
-import { DASHBOARD_CSS } from "../../src/worker/dashboard/assets.js";
 import type { DashboardSession } from "../../src/worker/dashboard/session.js";
-import { CSS_PATH, JS_PATH } from "../../src/worker/dashboard/views/layout.js";
 import { DeliveriesPage, WebhooksPage } from "../../src/worker/dashboard/views/webhooks.js";
 import {
-  api, checkout, createPool, fitsWidth, launchChromium, newSignedInPage, sessionCookie, unnamedControls, type Checkout,
+  api, checkout, createPool, fitsWidth, launchChromium, newSignedInPage, renderMarkup, sessionCookie, unnamedControls, type Checkout,
 } from "./dashboard-browser.js";
 import { startLocalServer, type LocalServer } from "./local-server.js";
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+import { startReceiver, untilFound, verified } from "./webhook-receiver.js";
 
 let server: LocalServer;
 let browser: Browser;
-let receiver: Server;
-let receiverUrl: string;
-const received: Received[] = [];
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
   // one at a time, so that if the browser fails to start, afterAll still has the server to stop
   server = await startLocalServer();
   browser = await launchChromium();
   // /down answers 500 to everything; any other path 200
-  receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      received.push({ path: req.url ?? "", headers: req.headers, body });
-      res.statusCode = req.url === "/down" ? 500 : 200;
-      res.end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startReceiver((path) => (path === "/down" ? 500 : 200));
 });
 afterAll(async () => {
   await browser?.close();
   await server?.dispose();
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
 });
 
 const poolUrl = (poolId: string, rest = "") => `${server.url}/admin/pools/${poolId}${rest}`;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** The page's one-shot message, error or notice. */
 const notice = (page: Page) => page.locator("p.message.notice").innerText();
@@ -99,9 +67,9 @@ describe("a pool's webhooks in the dashboard", () => {
     expect(await page.locator("#webhooks-title + p").innerText()).toBe("No webhooks yet. Add one below.");
     expect(await unnamedControls(page)).toEqual([]);
 
-    await addWebhook(page, `${receiverUrl}/hooked`, ["seat.freed", "pool.denied"]);
+    await addWebhook(page, `${receiver.url}/hooked`, ["seat.freed", "pool.denied"]);
     expect(new URL(page.url()).pathname).toBe(`/admin/pools/${pool.poolId}/webhooks`);
-    expect(await page.locator("p.message.notice").innerText()).toBe(`Added the webhook to ${receiverUrl}/hooked: it sends pool.denied, seat.freed.`);
+    expect(await page.locator("p.message.notice").innerText()).toBe(`Added the webhook to ${receiver.url}/hooked: it sends pool.denied, seat.freed.`);
     const shown = page.locator("section.shown-once");
     expect(await shown.getByRole("heading").innerText()).toBe("The webhook's signing secret: shown once");
     expect(await shown.innerText()).toContain("Copy it now");
@@ -115,11 +83,11 @@ describe("a pool's webhooks in the dashboard", () => {
     const row = page.locator("table.webhooks tbody tr");
     expect(await row.count()).toBe(1);
     const cells = await row.first().locator("th, td").allInnerTexts();
-    expect(cells[0]).toBe(`${receiverUrl}/hooked`);
+    expect(cells[0]).toBe(`${receiver.url}/hooked`);
     expect(cells[1]).toBe("pool.denied, seat.freed");
     expect(cells[2]).toMatch(/just now/);
     const listed = await api(server, "GET", `/v1/pools/${pool.poolId}/webhooks`, undefined, pool.adminKey);
-    expect(listed.body.webhooks).toEqual([expect.objectContaining({ url: `${receiverUrl}/hooked`, events: ["pool.denied", "seat.freed"] })]);
+    expect(listed.body.webhooks).toEqual([expect.objectContaining({ url: `${receiver.url}/hooked`, events: ["pool.denied", "seat.freed"] })]);
     expect(JSON.stringify(listed.body)).not.toContain(secret.slice(6));
 
     // never again: not on a reload, not on the pool page
@@ -134,19 +102,15 @@ describe("a pool's webhooks in the dashboard", () => {
     await page.getByRole("button", { name: "Free the seat of ann on PC-1" }).click();
     expect(await page.locator("p.message.notice").innerText()).toContain("Freed the seat of ann on PC-1");
 
-    const delivery = await until("the delivery", () => received.find((r) => r.path === "/hooked"));
-    const event = new Webhook(secret).verify(delivery.body, {
-      "webhook-id": String(delivery.headers["webhook-id"]),
-      "webhook-timestamp": String(delivery.headers["webhook-timestamp"]),
-      "webhook-signature": String(delivery.headers["webhook-signature"]),
-    }) as { type: string; data: Record<string, unknown> };
+    const delivery = await untilFound("the delivery", () => receiver.received.find((r) => r.path === "/hooked"));
+    const event = verified(secret, delivery);
     expect(event).toMatchObject({ type: "seat.freed", data: { poolId: pool.poolId, seatId: ann.seatId, user: "ann", machine: "PC-1" } });
 
     // the delivery log, reached from the list, says it was delivered
     await page.goto(poolUrl(pool.poolId, "/webhooks"));
-    await page.getByRole("link", { name: `Delivery log of the webhook to ${receiverUrl}/hooked` }).click();
-    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe(`Deliveries to ${receiverUrl}/hooked`);
-    const rows = await until("the delivery recorded as delivered", async () => {
+    await page.getByRole("link", { name: `Delivery log of the webhook to ${receiver.url}/hooked` }).click();
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe(`Deliveries to ${receiver.url}/hooked`);
+    const rows = await untilFound("the delivery recorded as delivered", async () => {
       await page.reload();
       const r = await deliveryRows(page);
       return r.length === 1 && r[0]![2] === "Delivered" ? r : undefined;
@@ -163,11 +127,11 @@ describe("a pool's webhooks in the dashboard", () => {
     const pool = await createPool(server, "Flaky Receiver plc", 2);
     const { context, page } = await newSignedInPage(browser, server, server.vendorToken);
     await page.goto(poolUrl(pool.poolId, "/webhooks"));
-    await addWebhook(page, `${receiverUrl}/down`, ["credentials.rotated"]);
+    await addWebhook(page, `${receiver.url}/down`, ["credentials.rotated"]);
     const webhookId = (await api(server, "GET", `/v1/pools/${pool.poolId}/webhooks`, undefined, pool.adminKey)).body.webhooks[0].webhookId as string;
     expect((await api(server, "POST", `/v1/pools/${pool.poolId}/credentials`, {}, pool.adminKey)).status).toBe(201);
     await page.goto(poolUrl(pool.poolId, `/webhooks/${webhookId}`));
-    const rows = await until("the first attempt recorded", async () => {
+    const rows = await untilFound("the first attempt recorded", async () => {
       await page.reload();
       const r = await deliveryRows(page);
       return r.length === 1 && r[0]![1] === "1" ? r : undefined;
@@ -185,13 +149,13 @@ describe("a pool's webhooks in the dashboard", () => {
     // the server's URL guard speaks
     await addWebhook(page, "ftp://files.example.com/hook", ["seat.freed"]);
     expect(await alert(page)).toBe("A webhook URL must use https. Nothing was added.");
-    await addWebhook(page, `${receiverUrl}/nothing-ticked`, []);
+    await addWebhook(page, `${receiver.url}/nothing-ticked`, []);
     expect(await alert(page)).toBe("Events to send: tick at least one. Nothing was added.");
 
     // a forged form (same origin, this session's token) naming an event type that does not exist
     const csrf = (await page.locator("input[name=_csrf]").first().getAttribute("value"))!;
     const cookie = `__Host-seatkeeper-session=${(await sessionCookie(context))!.value}`;
-    const body = new URLSearchParams([["_csrf", csrf], ["url", `${receiverUrl}/x`], ["events", "seat.freed"], ["events", "pool.exploded"]]);
+    const body = new URLSearchParams([["_csrf", csrf], ["url", `${receiver.url}/x`], ["events", "seat.freed"], ["events", "pool.exploded"]]);
     const res = await fetch(poolUrl(pool.poolId, "/webhooks"), {
       method: "POST", redirect: "manual", body: body.toString(),
       headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin", origin: server.url, cookie },
@@ -210,7 +174,7 @@ describe("a pool's webhooks in the dashboard", () => {
   it("removes a webhook after the browser's confirmation, and without JavaScript after a confirmation page", async () => {
     const pool = await createPool(server, "Tidy Ltd", 2);
     for (const path of ["/one", "/two"]) {
-      expect((await api(server, "POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiverUrl}${path}`, events: ["seat.freed"] }, pool.adminKey)).status).toBe(201);
+      expect((await api(server, "POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiver.url}${path}`, events: ["seat.freed"] }, pool.adminKey)).status).toBe(201);
     }
     const { context, page } = await newSignedInPage(browser, server, pool.adminKey);
     await page.goto(poolUrl(pool.poolId, "/webhooks"));
@@ -219,15 +183,15 @@ describe("a pool's webhooks in the dashboard", () => {
       question = d.message();
       void d.accept();
     });
-    await page.getByRole("button", { name: `Remove the webhook to ${receiverUrl}/one` }).click();
+    await page.getByRole("button", { name: `Remove the webhook to ${receiver.url}/one` }).click();
     expect(await notice(page)).toBe("Removed the webhook; nothing more is sent to it.");
-    expect(question).toContain(`Remove the webhook to ${receiverUrl}/one?`);
-    expect(await page.locator("table.webhooks tbody tr th").allInnerTexts()).toEqual([`${receiverUrl}/two`]);
+    expect(question).toContain(`Remove the webhook to ${receiver.url}/one?`);
+    expect(await page.locator("table.webhooks tbody tr th").allInnerTexts()).toEqual([`${receiver.url}/two`]);
     await context.close();
 
     const bare = await newSignedInPage(browser, server, pool.adminKey, { javaScriptEnabled: false });
     await bare.page.goto(poolUrl(pool.poolId, "/webhooks"));
-    await bare.page.getByRole("button", { name: `Remove the webhook to ${receiverUrl}/two` }).click();
+    await bare.page.getByRole("button", { name: `Remove the webhook to ${receiver.url}/two` }).click();
     await bare.page.getByRole("heading", { name: "Remove this webhook?" }).waitFor();
     expect((await api(server, "GET", `/v1/pools/${pool.poolId}/webhooks`, undefined, pool.adminKey)).body.webhooks).toHaveLength(1);
     await bare.page.getByRole("button", { name: "Remove the webhook" }).click();
@@ -240,7 +204,7 @@ describe("a pool's webhooks in the dashboard", () => {
   it("keeps a pool admin out of another pool's webhooks", async () => {
     const mine = await createPool(server, "Own Hooks Ltd", 1);
     const theirs = await createPool(server, "Other Hooks plc", 1);
-    const hook = (await api(server, "POST", `/v1/pools/${theirs.poolId}/webhooks`, { url: `${receiverUrl}/theirs`, events: ["seat.freed"] }, theirs.adminKey)).body;
+    const hook = (await api(server, "POST", `/v1/pools/${theirs.poolId}/webhooks`, { url: `${receiver.url}/theirs`, events: ["seat.freed"] }, theirs.adminKey)).body;
     const { context, page } = await newSignedInPage(browser, server, mine.adminKey);
     for (const path of ["/webhooks", `/webhooks/${hook.webhookId}`]) {
       const res = await page.goto(poolUrl(theirs.poolId, path));
@@ -252,7 +216,7 @@ describe("a pool's webhooks in the dashboard", () => {
     const cookie = `__Host-seatkeeper-session=${(await sessionCookie(context))!.value}`;
     const headers = { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin", origin: server.url, cookie };
     for (const [path, form] of [
-      ["/webhooks", { url: `${receiverUrl}/stolen`, events: "seat.freed" }],
+      ["/webhooks", { url: `${receiver.url}/stolen`, events: "seat.freed" }],
       [`/webhooks/${hook.webhookId}/remove`, { confirmed: "yes" }],
     ] as const) {
       const res = await fetch(poolUrl(theirs.poolId, path), { method: "POST", redirect: "manual", headers, body: new URLSearchParams({ _csrf: csrf, ...form }).toString() });
@@ -261,7 +225,7 @@ describe("a pool's webhooks in the dashboard", () => {
     // and a post from another site is refused before it is read
     const cross = await fetch(poolUrl(mine.poolId, "/webhooks"), {
       method: "POST", redirect: "manual", headers: { ...headers, "sec-fetch-site": "cross-site", origin: "http://localhost:1" },
-      body: new URLSearchParams({ _csrf: csrf, url: `${receiverUrl}/cross`, events: "seat.freed" }).toString(),
+      body: new URLSearchParams({ _csrf: csrf, url: `${receiver.url}/cross`, events: "seat.freed" }).toString(),
     });
     expect(cross.status).toBe(403);
     expect((await api(server, "GET", `/v1/pools/${theirs.poolId}/webhooks`, undefined, theirs.adminKey)).body.webhooks).toHaveLength(1);
@@ -271,7 +235,7 @@ describe("a pool's webhooks in the dashboard", () => {
 
   it("fits a phone's width", async () => {
     const pool = await createPool(server, "Small Screen Ltd", 1);
-    await api(server, "POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiverUrl}/a-rather-long-path/that/goes/on/and/on/seatkeeper`, events: ["seat.freed", "pool.denied", "pool.usage_high"] }, pool.adminKey);
+    await api(server, "POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiver.url}/a-rather-long-path/that/goes/on/and/on/seatkeeper`, events: ["seat.freed", "pool.denied", "pool.usage_high"] }, pool.adminKey);
     const { context, page } = await newSignedInPage(browser, server, pool.adminKey, { viewport: { width: 390, height: 844 } });
     await page.goto(poolUrl(pool.poolId, "/webhooks"));
     expect(await fitsWidth(page)).toBe(true);
@@ -287,28 +251,26 @@ describe("the vendor's webhooks for every pool", () => {
     await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Webhooks" }).click();
     expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Webhooks for every pool");
     expect(await unnamedControls(page)).toEqual([]);
-    await addWebhook(page, `${receiverUrl}/vendor`, ["seat.freed"]);
-    expect(await notice(page)).toBe(`Added the webhook to ${receiverUrl}/vendor for every pool: it sends seat.freed.`);
+    await addWebhook(page, `${receiver.url}/vendor`, ["seat.freed"]);
+    expect(await notice(page)).toBe(`Added the webhook to ${receiver.url}/vendor for every pool: it sends seat.freed.`);
     const secret = (await page.locator("#webhook-secret").innerText()).trim();
     expect(secret).toMatch(/^whsec_/);
-    expect(await page.locator("table.webhooks tbody th").allInnerTexts()).toEqual([`${receiverUrl}/vendor`]);
+    expect(await page.locator("table.webhooks tbody th").allInnerTexts()).toEqual([`${receiver.url}/vendor`]);
     const listed = (await api(server, "GET", "/v1/webhooks", undefined, server.vendorToken)).body.webhooks;
-    expect(listed).toEqual([expect.objectContaining({ url: `${receiverUrl}/vendor`, events: ["seat.freed"] })]);
+    expect(listed).toEqual([expect.objectContaining({ url: `${receiver.url}/vendor`, events: ["seat.freed"] })]);
     await page.reload();
     expect(await page.content()).not.toContain(secret.slice(6));
 
     expect((await api(server, "DELETE", `/v1/pools/${pool.poolId}/seats/${held.seatId}`, undefined, pool.adminKey)).status).toBe(200);
-    const delivery = await until("the vendor-wide delivery", () => received.find((r) => r.path === "/vendor" && r.body.includes(pool.poolId)));
-    const event = new Webhook(secret).verify(delivery.body, {
-      "webhook-id": String(delivery.headers["webhook-id"]), "webhook-timestamp": String(delivery.headers["webhook-timestamp"]), "webhook-signature": String(delivery.headers["webhook-signature"]),
-    });
+    const delivery = await untilFound("the vendor-wide delivery", () => receiver.received.find((r) => r.path === "/vendor" && r.body.includes(pool.poolId)));
+    const event = verified(secret, delivery);
     expect(event).toMatchObject({ type: "seat.freed", data: { poolId: pool.poolId, user: "vera" } });
 
     // the pool's Webhooks page shows the vendor the vendor-wide one, and its log of this pool's deliveries
     await page.goto(poolUrl(pool.poolId, "/webhooks"));
-    expect(await page.locator("table.vendor-webhooks tbody th").allInnerTexts()).toEqual([`${receiverUrl}/vendor`]);
-    await page.getByRole("link", { name: `This pool's deliveries to the vendor-wide webhook to ${receiverUrl}/vendor` }).click();
-    const rows = await until("the delivery recorded as delivered", async () => {
+    expect(await page.locator("table.vendor-webhooks tbody th").allInnerTexts()).toEqual([`${receiver.url}/vendor`]);
+    await page.getByRole("link", { name: `This pool's deliveries to the vendor-wide webhook to ${receiver.url}/vendor` }).click();
+    const rows = await untilFound("the delivery recorded as delivered", async () => {
       await page.reload();
       const r = await deliveryRows(page);
       return r.length === 1 && r[0]![2] === "Delivered" ? r : undefined;
@@ -328,7 +290,7 @@ describe("the vendor's webhooks for every pool", () => {
 
     page.once("dialog", (d) => void d.accept());
     await page.goto(`${server.url}/admin/webhooks`);
-    await page.getByRole("button", { name: `Remove the webhook to ${receiverUrl}/vendor` }).click();
+    await page.getByRole("button", { name: `Remove the webhook to ${receiver.url}/vendor` }).click();
     expect(await notice(page)).toBe("Removed the webhook; no pool sends anything more to it.");
     expect((await api(server, "GET", "/v1/webhooks", undefined, server.vendorToken)).body.webhooks).toEqual([]);
     await context.close();
@@ -337,11 +299,11 @@ describe("the vendor's webhooks for every pool", () => {
   it("lets a viewer on the staff read them but not add or remove one", async () => {
     const staff = await api(server, "POST", "/v1/staff", { email: "viv@vendor.example", name: "Viv", role: "viewer" }, server.vendorToken);
     expect(staff.status).toBe(201);
-    const hook = await api(server, "POST", "/v1/webhooks", { url: `${receiverUrl}/kept`, events: ["pool.denied"] }, server.vendorToken);
+    const hook = await api(server, "POST", "/v1/webhooks", { url: `${receiver.url}/kept`, events: ["pool.denied"] }, server.vendorToken);
     expect(hook.status).toBe(201);
     const { context, page } = await newSignedInPage(browser, server, staff.body.token);
     await page.goto(`${server.url}/admin/webhooks`);
-    expect(await page.locator("table.webhooks tbody th").allInnerTexts()).toEqual([`${receiverUrl}/kept`]);
+    expect(await page.locator("table.webhooks tbody th").allInnerTexts()).toEqual([`${receiver.url}/kept`]);
     expect(await page.getByRole("button", { name: /^Remove/ }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Add webhook" }).count()).toBe(0);
     expect(await page.locator("main").innerText()).toContain("Only the vendor's owners can add or remove vendor-wide webhooks.");
@@ -350,7 +312,7 @@ describe("the vendor's webhooks for every pool", () => {
     const csrf = (await page.locator("input[name=_csrf]").first().getAttribute("value"))!;
     const cookie = `__Host-seatkeeper-session=${(await sessionCookie(context))!.value}`;
     const headers = { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin", origin: server.url, cookie };
-    for (const [path, form] of [["/admin/webhooks", { url: `${receiverUrl}/viewer`, events: "seat.freed" }], [`/admin/webhooks/${hook.body.webhookId}/remove`, { confirmed: "yes" }]] as const) {
+    for (const [path, form] of [["/admin/webhooks", { url: `${receiver.url}/viewer`, events: "seat.freed" }], [`/admin/webhooks/${hook.body.webhookId}/remove`, { confirmed: "yes" }]] as const) {
       const res = await fetch(`${server.url}${path}`, { method: "POST", redirect: "manual", headers, body: new URLSearchParams({ _csrf: csrf, ...form }).toString() });
       expect(res.status, path).toBe(303);
       const flash = /__Host-seatkeeper-flash=[^;,]+/.exec(res.headers.get("set-cookie") ?? "")![0];
@@ -358,7 +320,7 @@ describe("the vendor's webhooks for every pool", () => {
       expect(shown, path).toContain(`The viewer role may not add or remove vendor-wide webhooks; ask an owner of the vendor's staff. Nothing was ${path.endsWith("/remove") ? "removed" : "added"}.`);
     }
     const after = (await api(server, "GET", "/v1/webhooks", undefined, server.vendorToken)).body.webhooks;
-    expect(after.map((w: { url: string }) => w.url)).toEqual([`${receiverUrl}/kept`]);
+    expect(after.map((w: { url: string }) => w.url)).toEqual([`${receiver.url}/kept`]);
     expect((await api(server, "DELETE", `/v1/webhooks/${hook.body.webhookId}`, undefined, server.vendorToken)).status).toBe(200);
     await context.close();
   });
@@ -398,14 +360,6 @@ const session: DashboardSession = { role: "admin", poolId: "GK3M9Q2XB4TN8W1R", k
 const scope = { kind: "pool", poolId: "GK3M9Q2XB4TN8W1R", customer: `${RLO}Acme`, alertThresholdPercent: 80 } as const;
 const evilHook = { webhookId: "wh_1", url: `https://hooks.example.com/${RLO}evil/path`, events: ["seat.freed"], createdAt: new Date(NOW - 60_000).toISOString() };
 
-async function render(markup: string): Promise<Page> {
-  const html = markup.replace(`<link rel="stylesheet" href="${CSS_PATH}"/>`, `<style>${DASHBOARD_CSS}</style>`).replace(`<script src="${JS_PATH}" defer=""></script>`, "");
-  expect(html).toContain("<style>");
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.setContent(html);
-  return page;
-}
-
 // Text nodes holding a bidirectional control that neither a <bdi> holds nor U+2068…U+2069 isolate.
 const LOOSE_BIDI = `(() => [...document.querySelectorAll("body *")].flatMap((el) =>
   [...el.childNodes].filter((n) => n.nodeType === 3 && /[\\u202A-\\u202E]/.test(n.data)
@@ -413,7 +367,7 @@ const LOOSE_BIDI = `(() => [...document.querySelectorAll("body *")].flatMap((el)
 
 describe("webhook pages with right-to-left overrides in a customer, a URL and an error", () => {
   it("isolates each of them, in text and in the attributes a person reads", async () => {
-    const list = await render(String(await WebhooksPage({ session, scope, webhooks: [evilHook], now: NOW, flash: { notice: "x" } }).toString()));
+    const list = await renderMarkup(browser, String(await WebhooksPage({ session, scope, webhooks: [evilHook], now: NOW, flash: { notice: "x" } }).toString()));
     expect(await list.evaluate(LOOSE_BIDI)).toEqual([]);
     expect(await list.locator("section[aria-labelledby=webhooks-title]").innerText()).toContain("evil");
     expect(await list.getByRole("button", { name: /^Remove the webhook/ }).getAttribute("aria-label")).toBe(`Remove the webhook to \u2068${evilHook.url}\u2069`);
@@ -426,7 +380,7 @@ describe("webhook pages with right-to-left overrides in a customer, a URL and an
 
     const failed: Delivery = { id: "msg_1", type: "seat.freed", at: new Date(NOW - 3_600_000).toISOString(), attempts: 6, status: "failed", lastError: `could not connect: ${RLO}refused` };
     const ok: Delivery = { ...failed, id: "msg_2", attempts: 1, status: "delivered", lastError: null };
-    const log = await render(String(await DeliveriesPage({ session, scope, webhook: evilHook, deliveries: [failed, ok], now: NOW }).toString()));
+    const log = await renderMarkup(browser, String(await DeliveriesPage({ session, scope, webhook: evilHook, deliveries: [failed, ok], now: NOW }).toString()));
     expect(await log.evaluate(LOOSE_BIDI)).toEqual([]);
     // the failed one is marked, in words and in colour, and the page says why it matters
     expect(await log.locator("tr.delivery-failed").count()).toBe(1);
@@ -438,7 +392,7 @@ describe("webhook pages with right-to-left overrides in a customer, a URL and an
     await log.close();
 
     // the same check finds the text of markup without the isolation: it can fail
-    const bare = await render(String(await DeliveriesPage({ session, scope, webhook: evilHook, deliveries: [failed], now: NOW }).toString()).replace(/<\/?bdi>/g, ""));
+    const bare = await renderMarkup(browser, String(await DeliveriesPage({ session, scope, webhook: evilHook, deliveries: [failed], now: NOW }).toString()).replace(/<\/?bdi>/g, ""));
     expect((await bare.evaluate(LOOSE_BIDI) as string[]).length).toBeGreaterThanOrEqual(3);
     await bare.close();
   });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalServer, type LocalServer } from "./local-server";
-import { startReceiver, verified } from "./webhook-receiver";
+import { startReceiver, untilFound, verified } from "./webhook-receiver";
 
 let server: LocalServer;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -27,16 +27,6 @@ async function http(method: string, path: string, body?: unknown, token?: string
   return { status: res.status, body: (await res.json()) as any };
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe("the queue's webhooks, delivered to a real receiver", () => {
   it("seat.reclaimed: an HTTP client idle past reclaimIdleMinutes loses its seat to the waiter at once (grace 0), signed and verified", async () => {
     const pool = (await http("POST", "/v1/pools", { customer: "Reclaim Ltd", seats: 1 }, server.vendorToken)).body;
@@ -51,7 +41,7 @@ describe("the queue's webhooks, delivered to a real receiver", () => {
     const bob = await http("POST", "/v1/sessions", { serial: pool.serial, productKey: pool.productKey, user: "bob", machine: "PC-bob", wait: true });
     expect(bob.status).toBe(202);
 
-    const delivery = await until("seat.reclaimed", () => receiver.received.find((r) => r.path === "/reclaim"));
+    const delivery = await untilFound("seat.reclaimed", () => receiver.received.find((r) => r.path === "/reclaim"));
     const event = verified(hook.body.secret, delivery);
     expect(event).toMatchObject({ type: "seat.reclaimed", data: { poolId: pool.poolId, seatId: ann.body.seatId, user: "ann", machine: "PC-ann", terminalSession: null } });
     expect(() => verified(`whsec_${Buffer.from("not the secret, not at all").toString("base64")}`, delivery)).toThrow();

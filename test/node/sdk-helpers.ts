@@ -26,6 +26,11 @@ export function vendor(server: LocalServer): SeatkeeperAdmin {
   return new SeatkeeperAdmin({ url: server.url, token: server.vendorToken });
 }
 
+/** The admin API as the pool's own admin key calls it. */
+export function poolAdmin(server: LocalServer, pool: CreatePoolResponse): SeatkeeperAdmin {
+  return new SeatkeeperAdmin({ url: server.url, token: pool.adminKey });
+}
+
 export function createPool(server: LocalServer, seats: number, extra: { minClientVersion?: string; customer?: string } = {}): Promise<CreatePoolResponse> {
   return vendor(server).createPool({ customer: extra.customer ?? "Test Ltd", seats, ...(extra.minClientVersion ? { minClientVersion: extra.minClientVersion } : {}) });
 }

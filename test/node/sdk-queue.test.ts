@@ -2,22 +2,19 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ownSeatsOf, PoolFullError, QueueAbortedError, SeatActiveError, SeatkeeperAdmin, TicketEndedError, type CreatePoolResponse, type SessionEndedError,
+  ownSeatsOf, PoolFullError, QueueAbortedError, SeatActiveError, TicketEndedError, type CreatePoolResponse, type SessionEndedError,
 } from "../../src/client/index.js";
 import { startLocalServer, type LocalServer } from "./local-server";
-import { clientFor, createPool, inUse, removeTempDirs, tempDir, uniqueUser } from "./sdk-helpers";
+import { cleanUp, clientFor, createPool, inUse, poolAdmin, tempDir, uniqueUser } from "./sdk-helpers";
 import { until } from "./live-helpers";
 
 let server: LocalServer;
 beforeAll(async () => {
   server = await startLocalServer();
 });
-afterAll(async () => {
-  await server?.dispose();
-  removeTempDirs();
-});
+afterAll(() => cleanUp(server));
 
-const admin = (pool: CreatePoolResponse) => new SeatkeeperAdmin({ url: server.url, token: pool.adminKey });
+const admin = (pool: CreatePoolResponse) => poolAdmin(server, pool);
 
 /** A waiting checkout, with every place in line it was told and how it ended. */
 function waiter(pool: CreatePoolResponse, options: { live?: false; signal?: AbortSignal } = {}) {

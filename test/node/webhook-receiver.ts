@@ -1,4 +1,4 @@
-/** A real webhook receiver over HTTP, and the Standard Webhooks check a receiver makes. */
+/** A real webhook receiver over HTTP, the Standard Webhooks check a receiver makes, and a wait for a delivery. */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
@@ -33,4 +33,15 @@ export function startReceiver(answer: (path: string, n: number) => number = () =
 export function verified(secret: string, r: Received) {
   const headers = { "webhook-id": String(r.headers["webhook-id"]), "webhook-timestamp": String(r.headers["webhook-timestamp"]), "webhook-signature": String(r.headers["webhook-signature"]) };
   return new Webhook(secret).verify(r.body, headers) as { type: string; timestamp: string; data: Record<string, unknown> };
+}
+
+/** Polls `fn` until it gives something (a delivery, a log row) and returns that; throws after `ms`. Unlike live-helpers' `until`, it returns what it waited for. */
+export async function untilFound<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

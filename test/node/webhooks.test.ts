@@ -1,44 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startLocalServer, type LocalServer } from "./local-server";
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A real receiver over HTTP: records every delivery and answers with what `answer` says for its path. */
-function startReceiver(answer: (path: string, n: number) => number) {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      received.push({ path: req.url ?? "", headers: req.headers, body });
-      res.statusCode = answer(req.url ?? "", received.filter((r) => r.path === req.url).length);
-      res.end("ok");
-    });
-  });
-  return new Promise<{ url: string; received: Received[]; close(): Promise<void> }>((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as AddressInfo).port;
-      resolve({ url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) });
-    });
-  });
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { startReceiver, untilFound, verified } from "./webhook-receiver";
 
 let server: LocalServer;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -55,11 +17,6 @@ afterAll(async () => {
 const http = (method: string, path: string, body?: unknown, token?: string) => api(server, method, path, body, token);
 
 const allEvents = ["pool.usage_high", "pool.denied", "seat.freed", "seat.reclaimed", "credentials.rotated", "pool.expiring", "queue.waiting"];
-
-function verified(secret: string, r: Received) {
-  const headers = { "webhook-id": String(r.headers["webhook-id"]), "webhook-timestamp": String(r.headers["webhook-timestamp"]), "webhook-signature": String(r.headers["webhook-signature"]) };
-  return new Webhook(secret).verify(r.body, headers) as { type: string; timestamp: string; data: Record<string, unknown> };
-}
 
 describe("webhooks delivered to a real local receiver", () => {
   it("delivers usage_high, denied (the first in the hour only), seat.freed and credentials.rotated, each signed so standardwebhooks verifies it", async () => {
@@ -81,7 +38,7 @@ describe("webhooks delivered to a real local receiver", () => {
     expect((await http("POST", `/v1/pools/${pool.poolId}/credentials`, { endSessions: false }, pool.adminKey)).status).toBe(201);
 
     const mine = () => receiver.received.filter((r) => r.path === "/all" && r.body.includes(pool.poolId));
-    await until("four deliveries", () => mine().length >= 4);
+    await untilFound("four deliveries", () => mine().length >= 4);
     await new Promise((r) => setTimeout(r, 1500)); // nothing more is coming, and the outcomes are recorded
     const events = mine().map((r) => verified(secret, r));
     expect(events.map((e) => e.type).sort()).toEqual(["credentials.rotated", "pool.denied", "pool.usage_high", "seat.freed"]);
@@ -114,13 +71,13 @@ describe("webhooks delivered to a real local receiver", () => {
     const held = [];
     for (let i = 1; i <= 9; i++) held.push(await take(`u${i}`)); // 90 %: the alert
     const usage = () => receiver.received.filter((r) => r.path === "/usage" && r.body.includes(pool.poolId));
-    await until("the first alert", () => usage().length >= 1);
+    await untilFound("the first alert", () => usage().length >= 1);
     await give(held.pop()!); // 80 %: not 10 points below 90 yet
     held.push(await take("u9-again")); // 90 % again: no second alert
     await give(held.pop()!);
     await give(held.pop()!); // 70 %: below 80, so the next rise alerts again
     held.push(await take("u8-again"), await take("u9-third")); // 90 %
-    await until("the second alert", () => usage().length >= 2);
+    await untilFound("the second alert", () => usage().length >= 2);
     await new Promise((r) => setTimeout(r, 1500)); // nothing more is coming
     const alerts = usage().map((r) => verified(hook.secret, r));
     expect(alerts.map((a) => a.type)).toEqual(["pool.usage_high", "pool.usage_high"]);
@@ -135,7 +92,7 @@ describe("webhooks delivered to a real local receiver", () => {
     const validUntil = new Date(Date.now() + 2 * 86_400_000 + 3_600_000).toISOString();
     expect((await http("PATCH", `/v1/pools/${pool.poolId}`, { validUntil }, server.vendorToken)).status).toBe(200);
     const term = () => receiver.received.filter((r) => r.path === "/term" && r.body.includes(pool.poolId));
-    await until("the warning", () => term().length >= 1);
+    await untilFound("the warning", () => term().length >= 1);
     await new Promise((r) => setTimeout(r, 1500)); // and only the one
     expect(term()).toHaveLength(1);
     const warning = verified(hook.secret, term()[0]!);
@@ -153,7 +110,7 @@ describe("webhooks delivered to a real local receiver", () => {
       const own = (await http("POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiver.url}/own`, events: ["credentials.rotated"] }, pool.adminKey)).body;
       expect((await http("POST", `/v1/pools/${pool.poolId}/credentials`, { endSessions: false }, pool.adminKey)).status).toBe(201);
       const at = (path: string) => receiver.received.filter((r) => r.path === path && r.body.includes(pool.poolId));
-      await until("both deliveries", () => at("/vendor").length >= 1 && at("/own").length >= 1);
+      await untilFound("both deliveries", () => at("/vendor").length >= 1 && at("/own").length >= 1);
       await new Promise((r) => setTimeout(r, 1500)); // the outcomes are recorded, and nothing more is coming
       expect(at("/vendor")).toHaveLength(1);
       const [toVendor] = at("/vendor");
@@ -185,7 +142,7 @@ describe("webhooks delivered to a real local receiver", () => {
     await http("POST", `/v1/pools/${pool.poolId}/credentials`, {}, pool.adminKey);
     const flaky = () => receiver.received.filter((r) => r.path === "/flaky");
     const flakyVendor = () => receiver.received.filter((r) => r.path === "/flaky-vendor" && r.body.includes(pool.poolId));
-    await until("the first attempts", () => flaky().length >= 1 && flakyVendor().length >= 1);
+    await untilFound("the first attempts", () => flaky().length >= 1 && flakyVendor().length >= 1);
     await new Promise((r) => setTimeout(r, 1000)); // the outcomes are recorded just after the receiver answers
     const pending = await http("GET", `/v1/pools/${pool.poolId}/webhooks/${hook.webhookId}/deliveries`, undefined, pool.adminKey);
     expect(pending.body.deliveries[0]).toMatchObject({ status: "pending", attempts: 1, lastError: "HTTP 500" });
@@ -197,7 +154,7 @@ describe("webhooks delivered to a real local receiver", () => {
     await server.restart();
     await http("GET", `/v1/pools/${pool.poolId}`, undefined, pool.adminKey);
 
-    await until("the retries", () => flaky().length >= 2 && flakyVendor().length >= 2, 90_000);
+    await untilFound("the retries", () => flaky().length >= 2 && flakyVendor().length >= 2, 90_000);
     const [first, second] = flaky();
     expect(second!.headers["webhook-id"]).toBe(first!.headers["webhook-id"]);
     expect(verified(hook.secret, second!).type).toBe("credentials.rotated");

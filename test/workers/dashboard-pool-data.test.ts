@@ -1,34 +1,6 @@
 /** The dashboard's data card: the export download, and erasure and deletion each behind a confirmation page. */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/worker/index";
-import { VENDOR, call, checkout, createPool, release } from "./helpers";
-
-/** A browser, enough for form posts: cookies kept, same-origin, redirects not followed. */
-function browser() {
-  const jar = new Map<string, string>();
-  return async (method: string, path: string, form?: Record<string, string>) => {
-    const headers: Record<string, string> = { "sec-fetch-site": "same-origin", "cf-connecting-ip": "192.0.2.50" };
-    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-    let body: string | undefined;
-    if (form) {
-      headers["content-type"] = "application/x-www-form-urlencoded";
-      body = new URLSearchParams(form).toString();
-    }
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request(`https://seatkeeper.test${path}`, { method, headers, body }), env, ctx);
-    await waitOnExecutionContext(ctx);
-    for (const c of res.headers.getAll("set-cookie")) {
-      const [pair] = c.split(";");
-      const [k, v] = pair!.split("=");
-      if (v === "" || /max-age=0/i.test(c)) jar.delete(k!);
-      else jar.set(k!, v!);
-    }
-    return { status: res.status, location: res.headers.get("location"), type: res.headers.get("content-type"), text: await res.text() };
-  };
-}
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+import { VENDOR, call, checkout, createPool, release, csrfOf, dashboardBrowser } from "./helpers";
 
 describe("the dashboard's data card", () => {
   it("downloads the export, asks before erasing and deleting, then does so", async () => {
@@ -36,7 +8,7 @@ describe("the dashboard's data card", () => {
     const s = await checkout(pool, { user: "Hanna", machine: "PC-H" });
     expect((await release(s.body.sessionId, s.body.token)).status).toBe(200);
 
-    const go = browser();
+    const go = dashboardBrowser();
     expect((await go("POST", "/admin/sign-in", { credential: VENDOR })).status).toBe(303);
     const page = await go("GET", `/admin/pools/${pool.poolId}`);
     expect(page.status).toBe(200);
@@ -73,7 +45,7 @@ describe("the dashboard's data card", () => {
 
   it("offers a pool admin export and erasure, but not deletion", async () => {
     const pool = await createPool(1);
-    const go = browser();
+    const go = dashboardBrowser();
     expect((await go("POST", "/admin/sign-in", { credential: pool.adminKey })).status).toBe(303);
     const page = await go("GET", `/admin/pools/${pool.poolId}`);
     expect(page.text).toContain("Export everything this pool holds");

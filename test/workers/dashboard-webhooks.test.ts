@@ -3,41 +3,13 @@
  * production; `npm start` turns it off, so the browser tests cannot see this): an http URL and a
  * loopback https URL are refused with the server's words, nothing is added, and no 5xx.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/worker/index";
-import { call, createPool } from "./helpers";
-
-/** A browser, enough for form posts: cookies kept, same-origin, redirects not followed (as in dashboard-pool-data.test.ts). */
-function browser() {
-  const jar = new Map<string, string>();
-  return async (method: string, path: string, form?: [string, string][]) => {
-    const headers: Record<string, string> = { "sec-fetch-site": "same-origin", "cf-connecting-ip": "192.0.2.51" };
-    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-    let body: string | undefined;
-    if (form) {
-      headers["content-type"] = "application/x-www-form-urlencoded";
-      body = new URLSearchParams(form).toString();
-    }
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request(`https://seatkeeper.test${path}`, { method, headers, body }), env, ctx);
-    await waitOnExecutionContext(ctx);
-    for (const c of res.headers.getAll("set-cookie")) {
-      const [pair] = c.split(";");
-      const [k, v] = pair!.split("=");
-      if (v === "" || /max-age=0/i.test(c)) jar.delete(k!);
-      else jar.set(k!, v!);
-    }
-    return { status: res.status, location: res.headers.get("location"), text: (await res.text()).replaceAll("&#39;", "'") };
-  };
-}
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+import { call, createPool, csrfOf, dashboardBrowser } from "./helpers";
 
 describe("the dashboard's webhook form with the URL guard on", () => {
   it("refuses an http URL and a loopback one in the server's words, adds nothing, and adds a public https one", async () => {
     const pool = await createPool(2);
-    const go = browser();
+    const go = dashboardBrowser("192.0.2.51");
     expect((await go("POST", "/admin/sign-in", [["credential", pool.adminKey]])).status).toBe(303);
     const page = await go("GET", `/admin/pools/${pool.poolId}/webhooks`);
     expect(page.status).toBe(200);

@@ -161,3 +161,33 @@ export async function openSocket(path: string, headers: Record<string, string>) 
   };
   return { res, ws, messages, next, closed };
 }
+
+/**
+ * A browser, enough for the dashboard's form posts: cookies kept, same-origin, redirects not
+ * followed. `text` has `&#39;` put back as `'`, so a test can look for the server's words as written.
+ */
+export function dashboardBrowser(address = "192.0.2.50") {
+  const jar = new Map<string, string>();
+  return async (method: string, path: string, form?: Record<string, string> | [string, string][]) => {
+    const headers: Record<string, string> = { "sec-fetch-site": "same-origin", "cf-connecting-ip": address };
+    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    let body: string | undefined;
+    if (form) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      body = new URLSearchParams(form).toString();
+    }
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request(`https://seatkeeper.test${path}`, { method, headers, body }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    for (const c of res.headers.getAll("set-cookie")) {
+      const [pair] = c.split(";");
+      const [k, v] = pair!.split("=");
+      if (v === "" || /max-age=0/i.test(c)) jar.delete(k!);
+      else jar.set(k!, v!);
+    }
+    return { status: res.status, location: res.headers.get("location"), type: res.headers.get("content-type"), text: (await res.text()).replaceAll("&#39;", "'") };
+  };
+}
+
+/** The CSRF token a dashboard page's forms carry. */
+export const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;

@@ -54,6 +54,21 @@ export function CsrfField(props: { session: DashboardSession }) {
   return <input type="hidden" name="_csrf" value={props.session.csrf} />;
 }
 
+/**
+ * A row's small button that asks first: the script asks `confirm` and posts confirmed=yes; without
+ * script the server asks on a page of its own. `children` are fields the post carries besides.
+ */
+export function ConfirmButton(props: { session: DashboardSession; action: string; confirm: string; label: string; ariaLabel: string; children?: Child }) {
+  return (
+    <form method="post" action={props.action} data-confirm={props.confirm}>
+      <CsrfField session={props.session} />
+      {props.children}
+      <input type="hidden" name="confirmed" value="" />
+      <button type="submit" class="danger small" aria-label={props.ariaLabel}>{props.label}</button>
+    </form>
+  );
+}
+
 export function Messages(props: { flash?: Flash; error?: string; notice?: string }) {
   const notice = props.notice ?? props.flash?.notice;
   const error = props.error ?? props.flash?.error;

@@ -5,7 +5,7 @@ import { SEATS_PER_PAGE, type PoolPageData, type SeatsView, type UsageRange } fr
 import type { DashboardSession, Flash } from "../session.js";
 import { Gauge, UsageChart } from "./charts.js";
 import { ago, formatTime, isolate, plural } from "./format.js";
-import { CsrfField, GroupedCode, GroupPolicyNote, Layout, Messages, ShownOnce } from "./layout.js";
+import { ConfirmButton, CsrfField, GroupedCode, GroupPolicyNote, Layout, Messages, ShownOnce } from "./layout.js";
 import { ordinal } from "../../../contract/messages.js";
 import { SeatAdvice } from "./advice.js";
 import { WebhooksCard } from "./webhooks.js";
@@ -105,12 +105,9 @@ function SeatRow(props: { seat: Seat; poolId: string; session: DashboardSession;
       <td data-label="Sessions">{seat.sessions.length}</td>
       <LiveCells seat={seat} now={now} />
       <td data-label="">
-        <form method="post" action={poolPath(poolId, `/seats/${encodeURIComponent(seat.seatId)}/free`)} data-confirm={confirm}>
-          <CsrfField session={session} />
+        <ConfirmButton session={session} action={poolPath(poolId, `/seats/${encodeURIComponent(seat.seatId)}/free`)} confirm={confirm} label="Free" ariaLabel={`Free the seat of ${who}`}>
           <SeatsViewFields view={props.view} />
-          <input type="hidden" name="confirmed" value="" />
-          <button type="submit" class="danger small" aria-label={`Free the seat of ${who}`}>Free</button>
-        </form>
+        </ConfirmButton>
       </td>
     </tr>
   );
@@ -561,11 +558,13 @@ function WaitingSection(props: { data: PoolPageData; session: DashboardSession; 
                     <td data-label="Terminal session">{w.terminalSession !== null ? <bdi>{w.terminalSession}</bdi> : <span class="muted">console</span>}</td>
                     <td data-label="Waiting since"><When iso={w.since} now={now} /></td>
                     <td data-label="">
-                      <form method="post" action={poolPath(poolId, `/queue/${encodeURIComponent(w.ticketId)}/remove`)} data-confirm={`Take ${who} out of the queue? They stop waiting for a seat.`}>
-                        <CsrfField session={session} />
-                        <input type="hidden" name="confirmed" value="" />
-                        <button type="submit" class="danger small" aria-label={`Remove ${who} from the queue`}>Remove</button>
-                      </form>
+                      <ConfirmButton
+                        session={session}
+                        action={poolPath(poolId, `/queue/${encodeURIComponent(w.ticketId)}/remove`)}
+                        confirm={`Take ${who} out of the queue? They stop waiting for a seat.`}
+                        label="Remove"
+                        ariaLabel={`Remove ${who} from the queue`}
+                      />
                     </td>
                   </tr>
                 );

@@ -6,7 +6,7 @@ import type { Delivery, Webhook, WebhookEventType } from "../../../contract/sche
 import { webhookEventTypes } from "../../../contract/schemas.js";
 import type { DashboardSession, Flash } from "../session.js";
 import { ago, formatTime, isolate, plural } from "./format.js";
-import { CsrfField, Layout, Messages } from "./layout.js";
+import { ConfirmButton, CsrfField, Layout, Messages } from "./layout.js";
 import { poolPath } from "./pool-page.js";
 
 /** Whose webhooks a page shows: one pool's, or the vendor's for every pool. */
@@ -93,15 +93,13 @@ function WebhookRow(props: { webhook: Webhook; scope: WebhookScope; session: Das
         ) : null}
       </td>
       <td data-label="">
-        {props.canChange ? <form
-          method="post"
+        {props.canChange ? <ConfirmButton
+          session={session}
           action={webhooksPath(scope, `/${encodeURIComponent(w.webhookId)}/remove`)}
-          data-confirm={`Remove the webhook to ${isolate(w.url)}? Nothing more is sent to it, and deliveries still waiting for a retry are dropped.`}
-        >
-          <CsrfField session={session} />
-          <input type="hidden" name="confirmed" value="" />
-          <button type="submit" class="danger small" aria-label={`Remove the webhook to ${isolate(w.url)}`}>Remove</button>
-        </form> : null}
+          confirm={`Remove the webhook to ${isolate(w.url)}? Nothing more is sent to it, and deliveries still waiting for a retry are dropped.`}
+          label="Remove"
+          ariaLabel={`Remove the webhook to ${isolate(w.url)}`}
+        /> : null}
       </td>
     </tr>
   );
