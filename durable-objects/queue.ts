@@ -510,6 +510,10 @@ export class SeatQueue implements SeatListener {
     }));
   }
 
+  waitingCount(): number {
+    return this.tickets.countWaiting();
+  }
+
   someoneWaiting(): boolean {
     return this.tickets.firstWaiting() !== undefined;
   }

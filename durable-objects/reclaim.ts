@@ -42,7 +42,8 @@ export class Reclaim implements SeatListener {
     private readonly ledger: SeatLedger,
     private readonly timers: Timers,
     private readonly live: LiveChannel,
-    private readonly someoneWaiting: () => boolean,
+    /** How many wait for a seat: no more seats are warned than that. */
+    private readonly waiting: () => number,
   ) {}
 
   load(): void {
@@ -105,7 +106,7 @@ export class Reclaim implements SeatListener {
    * the next check. With reclaim off or nobody waiting, every warning is cancelled.
    */
   review(p: PoolRow, now: number, seatId?: string): void {
-    if (p.reclaim_idle_minutes === null || !this.someoneWaiting()) {
+    if (p.reclaim_idle_minutes === null || this.waiting() === 0) {
       this.cancelAll();
       return;
     }
@@ -119,8 +120,10 @@ export class Reclaim implements SeatListener {
         continue;
       }
       if (this.warned.has(id)) continue;
-      if (since + idleMs <= now) this.warn(p, seat!, now);
-      else next = Math.min(next, since + idleMs);
+      if (since + idleMs > now) next = Math.min(next, since + idleMs);
+      // a seat for each waiter, no more: two idle seats are not both taken for one person (a take serves its waiter at once)
+      else if (this.warned.size < this.waiting()) this.warn(p, seat!, now);
+      else next = Math.min(next, now + MINUTE);
     }
     const current = this.store.timer("reclaim", CHECK)?.due_at;
     if (next !== Infinity && (seatId === undefined || current === undefined || next < current)) this.timers.set("reclaim", next, CHECK);
@@ -148,7 +151,7 @@ export class Reclaim implements SeatListener {
     if (!this.warned.delete(key)) return;
     const seat = this.store.activeSeat(key);
     if (!seat) return;
-    if (p.reclaim_idle_minutes === null || !this.someoneWaiting() || this.seatIdleSince(key, now) === null) {
+    if (p.reclaim_idle_minutes === null || this.waiting() === 0 || this.seatIdleSince(key, now) === null) {
       this.live.later(key, { type: "reclaim_cancelled" });
       return;
     }

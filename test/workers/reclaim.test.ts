@@ -66,6 +66,22 @@ describe("taking idle seats back for someone waiting", () => {
     expect((await call("GET", `/v1/pools/${pool.poolId}`, { token: pool.adminKey })).body).toMatchObject({ reclaimIdleMinutes: null, reclaimGraceMinutes: 5 });
   });
 
+  it("takes back one idle seat for one waiter, not every idle seat", async () => {
+    const pool = await reclaimingPool(3, 1, 0);
+    await idleHolder(pool, "ann", minutesAgo(5));
+    await idleHolder(pool, "cy", minutesAgo(5));
+    await checkout(pool, { user: "dee", machine: "PC-dee" }); // the pool is full
+    const bob = await wait(pool, "bob");
+    expect((await ticketOf(bob)).body).toMatchObject({ state: "granted" });
+    const types = await eventTypes(pool);
+    expect(types.filter((t) => t === "reclaimed")).toHaveLength(1);
+    // the other idle holder keeps its seat: the pool is full again, with one seat given to bob
+    const users = (await seatsOf(pool)).map((s) => s.user);
+    expect(users).toHaveLength(3);
+    expect(users).toEqual(expect.arrayContaining(["bob", "dee"]));
+    expect(users.filter((u) => u === "ann" || u === "cy")).toHaveLength(1);
+  });
+
   it("grace 0: an idle connected seat is taken back at once when someone waits, and the waiter gets it in that transaction", async () => {
     const pool = await reclaimingPool(1, 1, 0);
     const ann = await idleHolder(pool, "ann", minutesAgo(2));
