@@ -14,7 +14,7 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
  * heartbeats. Without this the validator would try to parse "" as JSON and answer 400.
  */
 export const emptyBodyIsNoBody: MiddlewareHandler = async (c, next) => {
-  if (c.req.raw.headers.has("content-type") && (await c.req.raw.clone().text()).trim() === "") {
+  if (c.req.raw.headers.has("content-type") && isBlank(new Uint8Array(await c.req.raw.clone().arrayBuffer()))) {
     const headers = new Headers(c.req.raw.headers);
     headers.delete("content-type");
     headers.delete("content-length");
@@ -22,6 +22,11 @@ export const emptyBodyIsNoBody: MiddlewareHandler = async (c, next) => {
   }
   return next();
 };
+
+/** Nothing but JSON's white space (RFC 8259 §2). */
+function isBlank(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d);
+}
 
 /** A JSON request body; `required: false` for a body that may be left out entirely (give the route `emptyBodyIsNoBody` too). */
 export function jsonBody<T extends z.ZodType>(schema: T, description: string, required = true) {
