@@ -1,21 +1,16 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/worker/index";
-import { VENDOR, auditOf, call, checkout, createPool, expectError, freshAddress, type TestPool } from "./helpers";
+import { VENDOR, auditOf, call, checkout, createPool, expectError, freshAddress, openSocket, seatsOf, type TestPool } from "./helpers";
 
-/** An open live channel of a session: every message it receives. */
-async function openLive(sessionId: string, token: string) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request(`https://seatkeeper.test/v1/sessions/${sessionId}/live`, { headers: { Upgrade: "websocket", authorization: `Bearer ${token}` } }), env, ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  const messages: string[] = [];
-  ws.addEventListener("message", (e) => messages.push(String(e.data)));
-  ws.accept();
-  return { ws, messages };
+const openLive = (sessionId: string, token: string) => openSocket(`/v1/sessions/${sessionId}/live`, { authorization: `Bearer ${token}` });
+
+/** Waits until the pool has taken in what the channel said: the seat list shows it idle, or not. */
+async function untilIdle(pool: TestPool, seatId: string, idle: boolean) {
+  for (let i = 0; i < 250; i++) {
+    const seat = (await seatsOf(pool)).find((s) => s.seatId === seatId);
+    if ((seat?.idleSince != null) === idle) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`the seat never showed ${idle ? "idle" : "in use"}`);
 }
 
 const selfRelease = (pool: TestPool, seatId: string, user: string, machine: string, productKey = pool.productKey) =>
@@ -33,20 +28,22 @@ describe("releasing your own seat from another machine", () => {
     ]);
 
     const live = await openLive(office.body.sessionId, office.body.token);
+    await live.next(1); // hello: the channel is open
     const refused = await selfRelease(pool, office.body.seatId, "ann", "LAPTOP");
     expectError(refused, 409, "seat_active");
     expect((await checkout(pool, { user: "ann", machine: "LAPTOP" })).body.error.details.ownSeats[0].connected).toBe(true);
 
     live.ws.send(JSON.stringify({ type: "idle", since: new Date(Date.now() - 60_000).toISOString() }));
+    await untilIdle(pool, office.body.seatId, true);
     live.ws.send(JSON.stringify({ type: "active" }));
-    await new Promise((r) => setTimeout(r, 50));
+    await untilIdle(pool, office.body.seatId, false);
     expectError(await selfRelease(pool, office.body.seatId, "ann", "LAPTOP"), 409, "seat_active");
     live.ws.send(JSON.stringify({ type: "idle", since: new Date().toISOString() }));
-    await new Promise((r) => setTimeout(r, 50));
+    await untilIdle(pool, office.body.seatId, true);
     const freed = await selfRelease(pool, office.body.seatId, " Ann ", "LAPTOP");
     expect(freed.status, JSON.stringify(freed.body)).toBe(200);
     expect(freed.body).toMatchObject({ freed: true, pool: { seats: 2, inUse: 1 } });
-    await new Promise((r) => setTimeout(r, 50));
+    await live.closed;
     expect(live.messages.at(-1)).toBe(JSON.stringify({ type: "ended", reason: "freed" }));
     const events = (await call("GET", `/v1/pools/${pool.poolId}/events`, { token: VENDOR })).body.events;
     expect(events[0]).toMatchObject({ type: "freed", actor: "self:Ann@LAPTOP", seatId: office.body.seatId, user: "ann" });
