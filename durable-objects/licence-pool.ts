@@ -198,7 +198,6 @@ export class LicencePool extends DurableObject<PoolEnv> {
       this.store.insertPool(row);
       this.admins.add({ adminId: newAdminId(), name: "first admin", email: null, keyHash: input.adminKeyHash }, now);
       this.store.logEvent(now, { type: "pool_created", actor: by, details: { customer: row.customer, seats: row.seats } });
-      this.webhooks.heardVendorEvents(input.vendorEvents, now);
       // retention holds on a quiet pool too: a daily prune, not only every few hundred writes
       this.timers.set("retention", now + DAY);
     });

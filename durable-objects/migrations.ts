@@ -332,14 +332,6 @@ export const poolMigrations: readonly Migration[] = [
       INSERT OR IGNORE INTO timers (kind, key, due_at) SELECT 'pool_expiring', '3', valid_until - 3 * 86400000 FROM pool WHERE valid_until IS NOT NULL;
     `,
   },
-  {
-    id: 13,
-    why: "Which event types the vendor's webhooks subscribe to, as this pool last heard (null: not known), and when: an event no vendor-wide webhook wants then writes no outbox row (a small pool's every checkout can be a pool.usage_high).",
-    sql: `
-      ALTER TABLE alert_state ADD COLUMN vendor_events TEXT;
-      ALTER TABLE alert_state ADD COLUMN vendor_events_at INTEGER;
-    `,
-  },
 ];
 
 export const directoryMigrations: readonly Migration[] = [

@@ -119,11 +119,6 @@ export class PoolDirectory extends DurableObject<object> {
     return this.ctx.storage.sql.exec("DELETE FROM vendor_webhooks WHERE webhook_id = ? RETURNING 1", webhookId).toArray().length > 0;
   }
 
-  /** The event types some vendor-wide webhook subscribes to: what each pool needs to know to write an outbox row or not. */
-  vendorWebhookEvents(): string[] {
-    return [...new Set(this.vendorWebhookRows().flatMap((r) => JSON.parse(r.events) as string[]))].sort();
-  }
-
   /** For a pool's alarm alone (over RPC between objects, never to a client): each subscription with its secret, to sign with. */
   vendorWebhookTargets(): NewWebhook[] {
     return this.vendorWebhookRows().map((r) => ({ webhookId: r.webhook_id, url: r.url, events: JSON.parse(r.events) as NewWebhook["events"], secret: r.secret }));

@@ -14,13 +14,7 @@ type Settled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> | (undefined exte
 export type PoolState = Omit<PoolDetails, "serial"> & { generation: number };
 
 /** A new pool: the request's settings, settled, with the id and the hashes the Worker made. */
-export type CreatePoolInput = Omit<Settled<CreatePoolRequest>, "sso"> & {
-  poolId: string;
-  keyHash: string;
-  adminKeyHash: string;
-  /** The event types the vendor-wide webhooks subscribe to, as the directory says at creation. */
-  vendorEvents: string[];
-};
+export type CreatePoolInput = Omit<Settled<CreatePoolRequest>, "sso"> & { poolId: string; keyHash: string; adminKeyHash: string };
 
 /** The changes a PATCH asks for; the object checks who may make which. */
 export type PoolPatch = UpdatePoolRequest;

@@ -25,15 +25,6 @@ export const MAX_ATTEMPTS = RETRY_DELAYS.length + 1;
 export const DELIVERY_TIMEOUT_MS = 10 * SECOND;
 /** The delivery log keeps this many per webhook (pending ones are never dropped). */
 export const DELIVERY_LOG = 100;
-/**
- * What the pool heard of the vendor-wide webhooks' event types (at its creation, and each
- * time it sent an outbox row) is trusted this long; then the next event writes an outbox
- * row again, whose sending asks the directory afresh. So a vendor-wide webhook hears from
- * a pool made before it within the hour, and an event no vendor-wide webhook wants costs
- * a pool at most one outbox row an hour rather than one each time (a small pool's every
- * checkout can be a `pool.usage_high`).
- */
-export const VENDOR_EVENTS_TTL = HOUR;
 /** `pool.usage_high` is sent again only after use fell this many points below the threshold. */
 export const USAGE_HYSTERESIS_POINTS = 10;
 /** `pool.expiring` is sent this many days before `validUntil`, once each. */
@@ -110,8 +101,6 @@ export class Webhooks implements SeatListener {
   private vendorDue: string[] = [];
   /** Some subscription exists: with none, the hot path reads nothing. */
   private any = false;
-  /** The vendor-wide webhooks' event types as last heard, and when; null: not known, so every event goes to the outbox. */
-  private vendorEvents: { types: string[]; at: number } | null = null;
 
   constructor(
     private readonly db: MeteredSql,
@@ -119,12 +108,9 @@ export class Webhooks implements SeatListener {
   ) {}
 
   load(): void {
-    const s = this.db.first<{ usage_high: number; denied_hour: number | null; vendor_events: string | null; vendor_events_at: number | null }>(
-      "SELECT usage_high, denied_hour, vendor_events, vendor_events_at FROM alert_state WHERE id = 1",
-    );
+    const s = this.db.first<{ usage_high: number; denied_hour: number | null }>("SELECT usage_high, denied_hour FROM alert_state WHERE id = 1");
     this.usageHigh = s?.usage_high === 1;
     this.deniedHour = s?.denied_hour ?? null;
-    this.vendorEvents = s?.vendor_events != null && s.vendor_events_at != null ? { types: JSON.parse(s.vendor_events) as string[], at: s.vendor_events_at } : null;
     this.any = this.db.all("SELECT 1 FROM webhooks LIMIT 1").length > 0;
   }
 
@@ -181,12 +167,10 @@ export class Webhooks implements SeatListener {
    */
   emit(p: PoolRow, type: WebhookEventType, data: Record<string, unknown>, now: number): void {
     const payload = JSON.stringify({ type, timestamp: iso(now), data: { poolId: p.pool_id, ...data } });
-    // the directory may not be asked here: what it last said decides, and when not known, the outbox row is written and its sending asks
-    if (this.vendorMayWant(type, now)) {
-      const outboxId = deliveryId();
-      this.db.run("INSERT INTO vendor_outbox (id, type, at, payload) VALUES (?, ?, ?, ?)", outboxId, type, now, payload);
-      this.timers.set("vendor_webhook", now, outboxId);
-    }
+    // the pool cannot know whether the vendor subscribes without asking the directory, which it may not do here
+    const outboxId = deliveryId();
+    this.db.run("INSERT INTO vendor_outbox (id, type, at, payload) VALUES (?, ?, ?, ?)", outboxId, type, now, payload);
+    this.timers.set("vendor_webhook", now, outboxId);
     if (!this.any) return;
     for (const w of this.db.all<WebhookRow & Row>("SELECT * FROM webhooks")) {
       if (!(JSON.parse(w.events) as string[]).includes(type)) continue;
@@ -195,21 +179,6 @@ export class Webhooks implements SeatListener {
       this.trimLog(w.webhook_id);
       this.timers.set("webhook", now, id);
     }
-  }
-
-  private vendorMayWant(type: string, now: number): boolean {
-    const v = this.vendorEvents;
-    return v === null || now - v.at >= VENDOR_EVENTS_TTL || v.types.includes(type);
-  }
-
-  /** What the directory says the vendor-wide webhooks subscribe to (at the pool's creation, and when the pool asked); call inside a transaction. */
-  heardVendorEvents(types: readonly string[], now: number): void {
-    const sorted = [...new Set(types)].sort();
-    const v = this.vendorEvents;
-    // the same answer within half the trust period writes nothing
-    if (v && v.types.join() === sorted.join() && now - v.at < VENDOR_EVENTS_TTL / 2) return;
-    this.vendorEvents = { types: sorted, at: now };
-    this.db.run("UPDATE alert_state SET vendor_events = ?, vendor_events_at = ? WHERE id = 1", JSON.stringify(sorted), now);
   }
 
   /** Keeps a subscription's log at its latest `DELIVERY_LOG`; pending ones are never dropped. */
@@ -266,7 +235,6 @@ export class Webhooks implements SeatListener {
     if (targets && outbox.length > 0) {
       const t = targets;
       commit(() => {
-        this.heardVendorEvents(t.flatMap((w) => w.events), clock());
         for (const id of outbox) ids.push(...this.expand(id, t, clock()));
       });
     }

@@ -165,7 +165,7 @@ async function labPool(env: BenchEnv): Promise<NonNullable<LabState["pool"]>> {
   const poolId = "GAB" + "0".repeat(12) + "1";
   const keyHash = await sha256Hex(normalizeKey(PRODUCT_KEY));
   const stub = env.POOL.get(env.POOL.idFromName(poolId));
-  const created = await stub.create({ poolId, customer: "lab", seats: 1_000_000, minClientVersion: null, staleAfterHours: null, maxSessionsPerSeat: 10, maxAddressesPerSeat: 3, refuseWidelySharedSeats: false, selfRelease: true, region: "global", locationHint: null, retentionDays: 90, keyHash, adminKeyHash: "1".repeat(64), vendorEvents: [] });
+  const created = await stub.create({ poolId, customer: "lab", seats: 1_000_000, minClientVersion: null, staleAfterHours: null, maxSessionsPerSeat: 10, maxAddressesPerSeat: 3, refuseWidelySharedSeats: false, selfRelease: true, region: "global", locationHint: null, retentionDays: 90, keyHash, adminKeyHash: "1".repeat(64) });
   if (!created.ok && created.code !== "invalid_request") throw new Error(created.message);
   state.pool = { poolId, serial: formatSerial(poolId, 1), productKey: PRODUCT_KEY, keyHash, generation: 1 };
   return state.pool;

@@ -29,7 +29,7 @@ function parseEvents(events: StoredEvent[]): PoolEvent[] {
 }
 
 /** A new pool's settings, as the contract's request settles them (defaults applied, absent as null). */
-export type NewPool = Omit<CreatePoolInput, "poolId" | "keyHash" | "adminKeyHash" | "vendorEvents">;
+export type NewPool = Omit<CreatePoolInput, "poolId" | "keyHash" | "adminKeyHash">;
 
 /** Who an actor is in the audit log: `staff:<email>` or `vendor` (a pool admin is named by its pool, which knows its name). */
 export function vendorName(actor: Actor): string {
@@ -47,7 +47,6 @@ export async function createPool(env: Env, input: NewPool, actor: Actor): Promis
   const out = await poolStub(env, poolId, input.locationHint).create({
     poolId,
     ...input,
-    vendorEvents: await directoryStub(env).vendorWebhookEvents(),
     keyHash: await sha256Hex(normalizeKey(productKey)),
     adminKeyHash: await sha256Hex(parseAdminKey(adminKey)!.normalized),
   }, vendorName(actor));

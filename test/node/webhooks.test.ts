@@ -136,10 +136,9 @@ describe("webhooks delivered to a real local receiver", () => {
   });
 
   it("retries a receiver that answered 500 with the same webhook-id, and still delivers after a kill -9 (a vendor-wide one too)", async () => {
-    // the vendor-wide webhook first: a pool hears of the vendor's subscriptions when it is made (one made before hears within the hour)
-    const vendorHook = (await http("POST", "/v1/webhooks", { url: `${receiver.url}/flaky-vendor`, events: ["credentials.rotated"] }, server.vendorToken)).body;
     const pool = (await http("POST", "/v1/pools", { customer: "Flaky Ltd", seats: 1 }, server.vendorToken)).body;
     const hook = (await http("POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiver.url}/flaky`, events: ["credentials.rotated"] }, pool.adminKey)).body;
+    const vendorHook = (await http("POST", "/v1/webhooks", { url: `${receiver.url}/flaky-vendor`, events: ["credentials.rotated"] }, server.vendorToken)).body;
     await http("POST", `/v1/pools/${pool.poolId}/credentials`, {}, pool.adminKey);
     const flaky = () => receiver.received.filter((r) => r.path === "/flaky");
     const flakyVendor = () => receiver.received.filter((r) => r.path === "/flaky-vendor" && r.body.includes(pool.poolId));
