@@ -9,7 +9,7 @@ export interface Received {
   body: string;
 }
 
-/** Records every delivery and answers each with the status `answer` gives for its path and how many that path has had. */
+/** Records every delivery and answers each with the status `answer` gives for its path and how many that path has had; 0 is never to answer. */
 export function startReceiver(answer: (path: string, n: number) => number = () => 200) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
@@ -17,14 +17,16 @@ export function startReceiver(answer: (path: string, n: number) => number = () =
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       received.push({ path: req.url ?? "", headers: req.headers, body });
-      res.statusCode = answer(req.url ?? "", received.filter((r) => r.path === req.url).length);
+      const status = answer(req.url ?? "", received.filter((r) => r.path === req.url).length);
+      if (status === 0) return; // holds the connection open, answering nothing
+      res.statusCode = status;
       res.end("ok");
     });
   });
   return new Promise<{ url: string; received: Received[]; close(): Promise<void> }>((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       const port = (server.address() as AddressInfo).port;
-      resolve({ url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) });
+      resolve({ url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) });
     });
   });
 }

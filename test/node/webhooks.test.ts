@@ -4,9 +4,9 @@ import { startReceiver, untilFound, verified } from "./webhook-receiver";
 
 let server: LocalServer;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
-// /flaky and /flaky-vendor answer 500 to their first delivery; everything else 200
+// /flaky and /flaky-vendor answer 500 to their first delivery; /silent never answers; everything else 200
 beforeAll(async () => {
-  receiver = await startReceiver((path, n) => (path.startsWith("/flaky") && n === 1 ? 500 : 200));
+  receiver = await startReceiver((path, n) => (path === "/silent" ? 0 : path.startsWith("/flaky") && n === 1 ? 500 : 200));
   server = await startLocalServer();
 });
 afterAll(async () => {
@@ -126,6 +126,21 @@ describe("webhooks delivered to a real local receiver", () => {
     } finally {
       expect((await http("DELETE", `/v1/webhooks/${vendorHook.webhookId}`, undefined, server.vendorToken)).status).toBe(200);
     }
+  });
+
+  it("counts a receiver that takes the delivery and never answers as failed after 10 seconds, and tries again later", async () => {
+    const pool = (await http("POST", "/v1/pools", { customer: "Silent Ltd", seats: 1 }, server.vendorToken)).body;
+    const hook = (await http("POST", `/v1/pools/${pool.poolId}/webhooks`, { url: `${receiver.url}/silent`, events: ["credentials.rotated"] }, pool.adminKey)).body;
+    const sentAt = Date.now();
+    expect((await http("POST", `/v1/pools/${pool.poolId}/credentials`, {}, pool.adminKey)).status).toBe(201);
+    await untilFound("the silent receiver to be called", () => receiver.received.find((r) => r.path === "/silent"));
+    const [attempt] = await untilFound("the attempt recorded", async () => {
+      const log = (await http("GET", `/v1/pools/${pool.poolId}/webhooks/${hook.webhookId}/deliveries`, undefined, pool.adminKey)).body.deliveries;
+      return log[0]?.attempts === 1 ? log : undefined;
+    }, 30_000);
+    expect(attempt).toMatchObject({ type: "credentials.rotated", attempts: 1, status: "pending", lastError: "no answer within 10 s" });
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(10_000);
+    // (the retries after 30 s … 6 h and the give-up are in test/workers/webhooks.test.ts, which can move time)
   });
 
   it("refuses a loopback http URL only when the service is not started for local receivers (npm start allows it)", async () => {
