@@ -99,7 +99,7 @@ export class LicencePool extends DurableObject<PoolEnv> {
     // a borrowed seat is kept until its `until` however long its client is away, as an open channel keeps one
     this.stale = new StaleExpiry(this.store, this.ledger, this.timers, (seatId) => this.live.connected(seatId) || this.borrowing.holds(seatId));
     this.queue = new SeatQueue(this.db, this.store, this.ledger, this.timers, this.live, this.policy, this.webhooks);
-    this.reclaim = new Reclaim(this.db, this.store, this.ledger, this.timers, this.live, () => this.queue.waitingCount());
+    this.reclaim = new Reclaim(this.store, this.ledger, this.timers, this.live, () => this.queue.waitingCount());
     // the rooms told of every seat change, in this order; the queue last, to hand a freed seat on
     for (const room of [this.policy, this.stale, this.webhooks, this.reclaim, this.queue]) this.ledger.listen(room);
     this.data = new PoolData(this.db);

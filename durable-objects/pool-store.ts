@@ -508,6 +508,11 @@ export class PoolStore {
     this.run("DELETE FROM timers WHERE kind = ? AND key = ?", kind, key);
   }
 
+  /** The keys of every timer of one kind. */
+  timerKeys(kind: string): string[] {
+    return this.all<{ key: string }>("SELECT key FROM timers WHERE kind = ?", kind).map((r) => r.key);
+  }
+
   dueTimers(now: number, limit: number): TimerRow[] {
     return this.all<TimerRow & Row>("SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?", now, limit);
   }

@@ -13,7 +13,6 @@
 import { MINUTE } from "../src/contract/time.js";
 import { iso } from "./contract-shapes.js";
 import type { LiveAttachment, LiveChannel } from "./live-channel.js";
-import type { MeteredSql } from "./metered-sql.js";
 import type { PoolRow, PoolStore, SeatRow } from "./pool-store.js";
 import type { SeatLedger, SeatListener } from "./seat-ledger.js";
 import { PRESENCE_WRITE_WINDOW } from "./stale-expiry.js";
@@ -37,7 +36,6 @@ export class Reclaim implements SeatListener {
   private warned = new Set<string>();
 
   constructor(
-    private readonly db: MeteredSql,
     private readonly store: PoolStore,
     private readonly ledger: SeatLedger,
     private readonly timers: Timers,
@@ -47,7 +45,7 @@ export class Reclaim implements SeatListener {
   ) {}
 
   load(): void {
-    this.warned = new Set(this.db.all<{ key: string }>("SELECT key FROM timers WHERE kind = 'reclaim' AND key <> ''").map((r) => r.key));
+    this.warned = new Set(this.timers.keys("reclaim").filter((key) => key !== CHECK));
   }
 
   /**

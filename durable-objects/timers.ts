@@ -49,6 +49,11 @@ export class Timers {
     return this.store.timer(kind, key) !== undefined;
   }
 
+  /** The keys of the timers of `kind` that are set. */
+  keys(kind: TimerKind): string[] {
+    return this.store.timerKeys(kind);
+  }
+
   /** Sets (or moves) a timer; writes nothing when it is already due then. */
   set(kind: TimerKind, dueAt: number, key = ""): void {
     if (this.store.timer(kind, key)?.due_at === dueAt) return;

@@ -354,8 +354,8 @@ export class Webhooks implements SeatListener {
   }
 
   /**
-   * Hook for the queue (not on this branch): call when someone has waited 5 minutes, inside
-   * the transaction that notices it, with the waiter's identity and how long they waited.
+   * Called by the queue when someone has waited 5 minutes, inside the transaction that
+   * notices it, with the waiter's identity and how long they waited.
    */
   queueWaiting(p: PoolRow, waiter: Record<string, unknown>, now: number): void {
     this.emit(p, "queue.waiting", waiter, now);

@@ -30,7 +30,7 @@ const erasureRoute = createRoute({
   tags: ["Admin"],
   summary: "Erase a person's names from the pool's past",
   description:
-    "Replaces the user's names (on one machine, when `machine` is given) with `erased` in ended seats and in events, and removes the client addresses of those seats' ended sessions. Active seats are untouched. Logged as `erased`, without the names.",
+    "Replaces the user's names (on one machine, when `machine` is given) with `erased` in ended seats, in events, in ended queue tickets and in webhook payloads, and removes the client addresses of those seats' ended sessions. Active seats are untouched. Logged as `erased`, without the names.",
   security: bearerSecurity,
   middleware: [poolAdminAuth] as const,
   request: { params: PoolPath, body: jsonBody(ErasureRequest, "Whose names to erase") },
